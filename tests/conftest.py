@@ -1,0 +1,33 @@
+"""Shared fixtures. Real market history is read from ../shared at test time, never copied into the repo."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_MARKET = Path(os.environ.get("STREAKWATCH_SHARED", REPO.parent / "shared")) / "data" / "market"
+REPLAY_DIR = SHARED_MARKET / "replay"
+
+requires_real_data = pytest.mark.skipif(
+    not REPLAY_DIR.is_dir(),
+    reason=f"real market history not found at {REPLAY_DIR} (it lives in ../shared, beside a CI checkout)",
+)
+
+
+@pytest.fixture
+def replay_dir() -> Path:
+    if not REPLAY_DIR.is_dir():
+        pytest.skip(f"real market history not found at {REPLAY_DIR}")
+    return REPLAY_DIR
+
+
+@pytest.fixture(autouse=True)
+def _isolated_user_dirs(tmp_path_factory, monkeypatch):
+    """No test may read or write the real user's config or cache."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
+    monkeypatch.delenv("STREAKWATCH_YAHOO_URL", raising=False)

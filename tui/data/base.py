@@ -1,0 +1,65 @@
+"""The one small interface every data source implements, and the data it returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Callable, Protocol, Sequence
+
+import pandas as pd
+
+#: Returns the current instant (timezone-aware, UTC). Injected so tests and replays can freeze time.
+Clock = Callable[[], datetime]
+
+# Labels shown in the status line and in every output (SPEC §3).
+LABEL_LIVE = "LIVE"
+LABEL_DELAYED = "DELAYED"
+LABEL_OFFLINE = "OFFLINE"
+LABEL_REPLAY = "REPLAY"
+LABEL_SIMULATED = "SIMULATED"
+
+
+@dataclass(frozen=True)
+class Quote:
+    """An intraday price for a symbol during (or just after) the session in progress."""
+
+    symbol: str
+    price: float
+    time: datetime  # timezone-aware instant of the last trade
+    session: pd.Timestamp  # the exchange date of the session this quote belongs to (tz-naive midnight)
+
+
+@dataclass
+class MarketData:
+    """What one fetch produced.
+
+    ``closes`` holds *completed* sessions only (SPEC §1): a DatetimeIndex of exchange dates (tz-naive, midnight,
+    ascending, unique), one float column per symbol, NaN where a symbol has no close that day. A session still in
+    progress is never a row here; its prices are in ``quotes``.
+    """
+
+    source: str  # "yahoo" | "replay" | "demo" | "cache"
+    label: str  # one of the LABEL_* constants
+    closes: pd.DataFrame
+    quotes: dict[str, Quote] = field(default_factory=dict)
+    fundamentals: dict[str, dict[str, float]] = field(default_factory=dict)  # e.g. {"IWM": {"trailing_pe": 17.2}}
+    fetched_at: datetime | None = None  # when this data was obtained (UTC); for cached data, the fetch time stored
+    now: datetime | None = None  # the instant this data represents (replay: the --as-of day's close)
+    stale: bool = False
+    errors: list[str] = field(default_factory=list)  # plain-words problems, newest last
+    banner: str | None = None  # a one-line explanation shown prominently (e.g. why auto fell back to demo)
+    retry_in: float | None = None  # seconds until the source will retry after a failure (backoff), if any
+
+    @property
+    def simulated(self) -> bool:
+        return self.source == "demo"
+
+
+class DataSource(Protocol):
+    """A source of market data. ``fetch`` may block (network, files); it is only called off the UI thread."""
+
+    name: str
+
+    def fetch(self, symbols: Sequence[str]) -> MarketData: ...
+
+    def close(self) -> None: ...
