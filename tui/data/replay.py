@@ -1,0 +1,127 @@
+"""``replay:DIR`` (SPEC §2): daily closes from one CSV per symbol, watched as if a past day were today."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, datetime, time, timezone
+from pathlib import Path
+from typing import Sequence
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from tui.data.base import LABEL_REPLAY, MarketData
+from tui.data.csv_import import read_price_csv
+from tui.errors import UsageError
+
+NEW_YORK = ZoneInfo("America/New_York")
+#: A replayed day is shown as it stood just after the close (16:00 + 10-minute grace for final prints, SPEC §1).
+SESSION_DONE = time(16, 15)
+
+
+class ReplaySource:
+    """Reads ``<directory>/<symbol>.csv``; the first two symbols asked for are the pair and must exist.
+
+    Each file is parsed once and kept; a later :meth:`fetch` re-reads a file only when its mtime or size changed,
+    so the app can call ``fetch`` on every refresh for nothing.
+    """
+
+    name = "replay"
+
+    def __init__(self, directory: str | Path, as_of: date | None = None) -> None:
+        self.directory = Path(directory)
+        if not self.directory.is_dir():
+            raise UsageError(f"replay directory not found: {self.directory}")
+        self._as_of = _as_date(as_of)
+        self._lock = threading.Lock()
+        self._parsed: dict[Path, tuple[tuple[int, int], pd.DataFrame]] = {}
+        #: First and last session of the pair in the data, known after the first fetch (for stepping the day).
+        self.date_range: tuple[date, date] | None = None
+
+    @property
+    def as_of(self) -> date | None:
+        return self._as_of
+
+    def set_as_of(self, as_of: date | None) -> None:
+        """Move the replay day; checked against the data on the next :meth:`fetch`. ``None`` = the last day."""
+        with self._lock:
+            self._as_of = _as_date(as_of)
+
+    def fetch(self, symbols: Sequence[str]) -> MarketData:
+        wanted = list(dict.fromkeys(symbols))
+        if len(wanted) < 2:
+            raise UsageError("replay needs the pair: two different symbols")
+        with self._lock:
+            if not self.directory.is_dir():
+                raise UsageError(f"replay directory not found: {self.directory}")
+            files = self._locate(wanted)
+            pair = wanted[:2]
+            missing_pair = [s for s in pair if files[s] is None]
+            if missing_pair:
+                names = ", ".join(f"{s}.csv" for s in missing_pair)
+                raise UsageError(f"no replay file for the pair ({names}) in {self.directory}")
+
+            frames = {s: self._load(path) for s, path in files.items() if path is not None}
+            closes = pd.concat({s: frames[s]["close"] for s in frames}, axis=1, sort=True)
+            closes = closes.reindex(columns=wanted).astype(float)
+            closes.index.name = "Date"
+
+            sessions = closes.index[closes[pair].notna().all(axis=1)]
+            if sessions.empty:
+                raise UsageError(f"{pair[0]} and {pair[1]} have no date in common in {self.directory}")
+            first, last = sessions[0].date(), sessions[-1].date()
+            self.date_range = (first, last)
+            as_of = self._as_of or last
+            if as_of < first:
+                raise UsageError(f"--as-of {as_of} is before the first date in the data ({first})")
+            if as_of > last:
+                raise UsageError(f"--as-of {as_of} is after the last date in the data ({last})")
+
+            closes = closes.loc[: pd.Timestamp(as_of)]
+            newest = max(files[s].stat().st_mtime for s in frames)  # type: ignore[union-attr]
+            absent = [s for s in wanted if files[s] is None]
+            errors = [f"no replay file for: {', '.join(absent)}"] if absent else []
+            return MarketData(
+                source="replay",
+                label=LABEL_REPLAY,
+                closes=closes,
+                quotes={},
+                fundamentals={},
+                fetched_at=datetime.fromtimestamp(newest, tz=timezone.utc),
+                now=datetime.combine(as_of, SESSION_DONE, tzinfo=NEW_YORK).astimezone(timezone.utc),
+                errors=errors,
+            )
+
+    def close(self) -> None:
+        with self._lock:
+            self._parsed.clear()
+
+    def _locate(self, symbols: list[str]) -> dict[str, Path | None]:
+        """The file for each symbol: the exact name if present, else a case-insensitive match."""
+        by_lower: dict[str, Path] | None = None
+        found: dict[str, Path | None] = {}
+        for symbol in symbols:
+            exact = self.directory / f"{symbol}.csv"
+            if exact.is_file():
+                found[symbol] = exact
+                continue
+            if by_lower is None:
+                by_lower = {p.name.lower(): p for p in sorted(self.directory.iterdir()) if p.is_file()}
+            found[symbol] = by_lower.get(f"{symbol}.csv".lower())
+        return found
+
+    def _load(self, path: Path) -> pd.DataFrame:
+        stat = path.stat()
+        stamp = (stat.st_mtime_ns, stat.st_size)
+        cached = self._parsed.get(path)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        frame = read_price_csv(path)  # DataFormatError propagates: the user's file is broken
+        self._parsed[path] = (stamp, frame)
+        return frame
+
+
+def _as_date(value: date | None) -> date | None:
+    if isinstance(value, datetime):  # also pd.Timestamp; a datetime is a date subclass, so check it first
+        return value.date()
+    return value
