@@ -1,0 +1,101 @@
+"""Streak history: past long streaks and what small vs large did after they ended."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from tui.model import ForwardStat, History, HistoryEntry, Streak
+
+#: Fewer completed outcomes than this for a leader and horizon and the statistics get a warning note.
+MIN_SAMPLE = 5
+
+
+def streak_history(
+    sessions: pd.DataFrame,
+    runs: pd.DataFrame,
+    streak: Streak,
+    min_length: int,
+    horizons: Sequence[int],
+) -> History:
+    """Every run (both leaders) of at least ``min_length`` sessions, newest first, with forward outcomes.
+
+    For a run ending at session e, the forward outcome at horizon h is the relative performance
+    ``(1+R_small)/(1+R_large) - 1`` from the close of e to the close h sessions later (None when fewer than h
+    sessions follow, as for the current streak). ``forward`` holds, per leader and horizon, the number of
+    completed outcomes, their median and share positive. ``current_rank`` is the current streak's rank among all
+    runs of its leader (1 = longest, ties share the better rank); ``current_percentile`` the share of that
+    leader's earlier runs strictly shorter than it.
+    """
+    horizons = tuple(int(h) for h in horizons)
+    if runs.empty:
+        return History(min_length, horizons, (), {"small": _stats(horizons, {}), "large": _stats(horizons, {})},
+                       note="not enough history: no completed sessions")
+    leaders = runs["leader"].to_numpy()
+    lengths = runs["length"].to_numpy()
+    chosen = np.flatnonzero((leaders != "none") & (lengths >= min_length))[::-1]  # newest first
+
+    # Relative level small/large: the forward outcome is a ratio of two of its values.
+    rel = (sessions["small_close"].to_numpy(dtype="float64") / sessions["large_close"].to_numpy(dtype="float64"))
+    n = len(rel)
+    ends = runs["end_pos"].to_numpy()[chosen]
+    forward = np.full((len(chosen), len(horizons)), np.nan)
+    for j, h in enumerate(horizons):  # bounded by the number of horizons, vectorised over runs
+        ok = ends + h < n
+        forward[ok, j] = rel[ends[ok] + h] / rel[ends[ok]] - 1.0
+
+    picked = runs.iloc[chosen]
+    entries = tuple(
+        HistoryEntry(leader=leader, start=start, end=end, length=int(length), small_return=float(sr),
+                     large_return=float(lr), forward=tuple(None if np.isnan(v) else float(v) for v in fwd))
+        for leader, start, end, length, sr, lr, fwd in zip(
+            picked["leader"].tolist(),
+            picked["start"].dt.date.tolist(),
+            picked["end"].dt.date.tolist(),
+            picked["length"].tolist(),
+            picked["small_return"].tolist(),
+            picked["large_return"].tolist(),
+            forward,
+        )
+    )
+
+    chosen_leaders = leaders[chosen]
+    stats = {
+        side: _stats(horizons, {h: forward[chosen_leaders == side, j] for j, h in enumerate(horizons)})
+        for side in ("small", "large")
+    }
+
+    rank = percentile = None
+    if streak.leader != "none" and streak.length > 0:
+        same = lengths[leaders == streak.leader]
+        rank = int((same > streak.length).sum()) + 1
+        past = same[:-1]  # the last run of this leader is the current streak
+        percentile = float((past < streak.length).mean()) if past.size else None
+
+    return History(min_length, horizons, entries, stats, current_rank=rank, current_percentile=percentile,
+                   note=_note(stats, min_length, len(entries)))
+
+
+def _stats(horizons: tuple[int, ...], outcomes: dict[int, np.ndarray]) -> tuple[ForwardStat, ...]:
+    out = []
+    for h in horizons:
+        values = outcomes.get(h, np.empty(0))
+        values = values[~np.isnan(values)]
+        if values.size:
+            out.append(ForwardStat(h, int(values.size), float(np.median(values)), float((values > 0).mean())))
+        else:
+            out.append(ForwardStat(h, 0, None, None))
+    return tuple(out)
+
+
+def _note(stats: dict[str, tuple[ForwardStat, ...]], min_length: int, count: int) -> str | None:
+    if count == 0:
+        return f"not enough history: no streaks of {min_length}+ sessions"
+    thin = [
+        f"{side} after {s.horizon}" for side, per in stats.items() for s in per if s.count < MIN_SAMPLE
+    ]
+    if not thin:
+        return None
+    return f"not enough history (fewer than {MIN_SAMPLE} outcomes): " + ", ".join(thin)

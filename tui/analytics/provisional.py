@@ -1,0 +1,62 @@
+"""The provisional race of the session in progress (SPEC §1). Never mixed into the completed streak."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from tui.analytics.sessions import winner_of
+from tui.data.base import Quote
+from tui.model import Provisional, Side
+
+_SIDE: dict[int, Side] = {1: "small", -1: "large", 0: "none"}
+
+
+def provisional_race(
+    sessions: pd.DataFrame,
+    runs: pd.DataFrame,
+    small_quote: Quote | None,
+    large_quote: Quote | None,
+) -> Provisional | None:
+    """Each side's change since the last completed close, who leads now, and the streak if the session ended now.
+
+    ``runs`` is ``streak_runs(sessions)``. The streak would extend by one if the current leader is the streak's
+    leader, restart at 1 for the other side, and become "none"/0 on a tie. None when a quote is missing or not a
+    usable price, when the two quotes belong to different sessions, or when the quotes' session is not after the
+    last completed session (the market has not opened since, so there is no race).
+    """
+    if small_quote is None or large_quote is None or sessions.empty:
+        return None
+    if not (_usable(small_quote.price) and _usable(large_quote.price)):
+        return None
+    session = pd.Timestamp(small_quote.session).normalize()
+    if session != pd.Timestamp(large_quote.session).normalize() or session <= sessions.index[-1]:
+        return None
+    small_change = small_quote.price / float(sessions["small_close"].iat[-1]) - 1.0
+    large_change = large_quote.price / float(sessions["large_close"].iat[-1]) - 1.0
+    leader = _SIDE[int(winner_of(small_change, large_change))]
+    if leader == "none":
+        streak_leader: Side = "none"
+        streak_length = 0
+    elif not runs.empty and runs["leader"].iat[-1] == leader:
+        streak_leader, streak_length = leader, int(runs["length"].iat[-1]) + 1
+    else:
+        streak_leader, streak_length = leader, 1
+    return Provisional(
+        session=session.date(),
+        small_change=small_change,
+        large_change=large_change,
+        leader=leader,
+        streak_leader=streak_leader,
+        streak_length=streak_length,
+        # The race is only as fresh as the older of the two prices.
+        quote_time=min(small_quote.time, large_quote.time),
+    )
+
+
+def _usable(price: float) -> bool:
+    try:
+        return math.isfinite(price) and price > 0
+    except TypeError:
+        return False

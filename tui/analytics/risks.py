@@ -1,0 +1,230 @@
+"""The risk checklist (SPEC §5): seven rules, each ok / watch / alert, or unknown with the reason.
+
+Units of ``Risk.value``: fractions for changes of ratios (-0.012 = -1.2 %), basis points for the 10-year yield,
+the VIX level, the P/E ratio IWM ÷ SPY, and the RSI (0-100) for extension.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from tui.analytics.sessions import valid_prices
+from tui.config import Band, Config
+from tui.model import Risk, RiskStatus, Streak
+
+LABELS = {
+    "economic": "Economic sensitivity",
+    "rates": "Rate relief reversing",
+    "quality": "Earnings quality",
+    "volatility": "Liquidity / volatility",
+    "breadth": "Narrow rally",
+    "valuation": "Valuation gap closing",
+    "extension": "Chasing the streak",
+}
+
+
+def risk_checklist(
+    closes: pd.DataFrame,
+    fundamentals: Mapping[str, Mapping[str, float]] | None,
+    streak: Streak,
+    runs: pd.DataFrame,
+    config: Config,
+) -> tuple[Risk, ...]:
+    """The seven risks of SPEC §5 in order: economic, rates, quality, volatility, breadth, valuation, extension.
+
+    ``closes`` is the closes frame (completed sessions up to as-of); each measure reads its own series' valid
+    values, so a symbol with gaps or a shorter history is measured on what it has. ``runs`` is
+    ``streak_runs(...)`` of the pair, for the extension rule's history of streak lengths.
+    """
+    rules = config.risks
+    sym = config.risk_symbols
+    fundamentals = fundamentals or {}
+    return (
+        _ratio_change("economic", closes, sym.credit, sym.treasuries, rules.lookback, rules.economic),
+        _rates(closes, sym.ten_year, rules.lookback, rules.rates),
+        _quality(closes, sym.quality_small, sym.broad_small, streak, rules.quality),
+        _volatility(closes, sym.volatility, rules.volatility),
+        _ratio_change("breadth", closes, sym.equal_weight, sym.cap_weight, rules.lookback, rules.breadth),
+        _valuation(fundamentals, sym.broad_small, sym.cap_weight, rules.valuation),
+        _extension(closes, config.small, streak, runs, rules.extension_percentile, rules.extension_rsi,
+                   rules.rsi_period),
+    )
+
+
+# --- measures -------------------------------------------------------------------------------------------------
+
+
+def _ratio_change(rid: str, closes: pd.DataFrame, num: str, den: str, lookback: int, band: Band) -> Risk:
+    """Change of num/den over ``lookback`` sessions on which both have a close; below the band is bad."""
+    missing = _missing(closes, num, den)
+    if missing:
+        return _unknown(rid, missing)
+    ratio = (_series(closes, num) / _series(closes, den)).dropna()
+    if len(ratio) <= lookback:
+        return _unknown(rid, f"not enough data for {num}/{den} ({len(ratio)} sessions, need {lookback + 1})")
+    change = float(ratio.iat[-1] / ratio.iat[-1 - lookback] - 1.0)
+    status = _below(change, band)
+    return Risk(rid, LABELS[rid], status, change,
+                f"{num}/{den} {_pct(change)} over {lookback} sessions{_band_text(status, band, 'below', _pct)}")
+
+
+def _rates(closes: pd.DataFrame, symbol: str, lookback: int, band: Band) -> Risk:
+    rid = "rates"
+    if _missing(closes, symbol):
+        return _unknown(rid, f"no data for {symbol}")
+    # Yields are quoted in percent and may in principle be zero or negative: only require finite values.
+    raw = pd.to_numeric(closes[symbol], errors="coerce").astype("float64")
+    yields = raw[np.isfinite(raw)]
+    if len(yields) <= lookback:
+        return _unknown(rid, f"not enough data for {symbol} ({len(yields)} sessions, need {lookback + 1})")
+    bp = float(100.0 * (yields.iat[-1] - yields.iat[-1 - lookback]))
+    status = _above(bp, band)
+    return Risk(rid, LABELS[rid], status, bp,
+                f"10-year yield {bp:+.0f} bp over {lookback} sessions to {yields.iat[-1]:.2f} %"
+                f"{_band_text(status, band, 'above', lambda v: f'{v:+.0f} bp')}")
+
+
+def _quality(closes: pd.DataFrame, quality: str, broad: str, streak: Streak, band: Band) -> Risk:
+    """How far the broad index (profitable and unprofitable) is ahead of the quality one over the streak."""
+    rid = "quality"
+    if streak.start is None:
+        return _unknown(rid, "no current streak")
+    missing = _missing(closes, quality, broad)
+    if missing:
+        return _unknown(rid, missing)
+    start = pd.Timestamp(streak.start)
+    returns = {}
+    for symbol in (quality, broad):
+        series = _series(closes, symbol).dropna()
+        before = series[series.index < start]
+        if before.empty or series.index[-1] < start:
+            return _unknown(rid, f"no {symbol} close around the streak start {streak.start.isoformat()}")
+        returns[symbol] = series.iat[-1] / before.iat[-1]
+    ahead = float(returns[broad] / returns[quality] - 1.0)
+    status = _above(ahead, band)
+    lead = f"{broad} ahead of {quality} by {_pct(ahead)}" if ahead >= 0 else f"{quality} ahead of {broad} by {_pct(-ahead)}"
+    return Risk(rid, LABELS[rid], status, ahead,
+                f"{lead} over the streak{_band_text(status, band, 'above', _pct)}")
+
+
+def _volatility(closes: pd.DataFrame, symbol: str, band: Band) -> Risk:
+    rid = "volatility"
+    series = _series(closes, symbol).dropna() if not _missing(closes, symbol) else pd.Series(dtype="float64")
+    if series.empty:
+        return _unknown(rid, f"no data for {symbol}")
+    level = float(series.iat[-1])
+    status: RiskStatus = "alert" if level >= band.alert else "watch" if level >= band.watch else "ok"
+    if status == "ok":
+        detail = f"VIX {level:.1f} < {band.watch:g}"
+    else:
+        detail = f"VIX {level:.1f} ≥ {(band.alert if status == 'alert' else band.watch):g}"
+    return Risk(rid, LABELS[rid], status, level, detail)
+
+
+def _valuation(fundamentals: Mapping[str, Mapping[str, float]], small: str, large: str, band: Band) -> Risk:
+    rid = "valuation"
+    pes = {}
+    for symbol in (small, large):
+        pe = (fundamentals.get(symbol) or {}).get("trailing_pe")
+        if not isinstance(pe, (int, float)) or not np.isfinite(pe) or pe <= 0:
+            return _unknown(rid, f"no P/E for {symbol}")
+        pes[symbol] = float(pe)
+    ratio = pes[small] / pes[large]
+    status = _above(ratio, band)
+    return Risk(rid, LABELS[rid], status, ratio,
+                f"P/E {small} {pes[small]:.1f} ÷ {large} {pes[large]:.1f} = {ratio:.2f}"
+                f"{_band_text(status, band, 'above', lambda v: f'{v:.2f}')}")
+
+
+def _extension(closes: pd.DataFrame, small: str, streak: Streak, runs: pd.DataFrame, percentile: float,
+               band: Band, period: int) -> Risk:
+    """Watch when the streak is long for its leader or the small index is overbought; alert when very overbought."""
+    rid = "extension"
+    rsi = None if _missing(closes, small) else wilder_rsi(_series(closes, small).dropna(), period)
+    parts = []
+    long_streak = False
+    if streak.leader != "none" and streak.length > 0 and not runs.empty:
+        lengths = runs["length"].to_numpy()[runs["leader"].to_numpy() == streak.leader][:-1]  # earlier runs only
+        if lengths.size:
+            cut = float(np.percentile(lengths, percentile))
+            long_streak = streak.length >= cut
+            parts.append(f"{streak.leader} streak {streak.length} {'≥' if long_streak else '<'} "
+                         f"{percentile:g}th pct ({cut:.1f}) of {lengths.size} past")
+    if rsi is None:
+        if long_streak:
+            return Risk(rid, LABELS[rid], "watch", None, "; ".join(parts + [f"RSI of {small} n/a"]))
+        return _unknown(rid, f"not enough data for the {period}-session RSI of {small}")
+    status: RiskStatus = "alert" if rsi > band.alert else "watch" if (rsi > band.watch or long_streak) else "ok"
+    if rsi > band.alert:
+        parts.append(f"RSI {rsi:.1f} > {band.alert:g}")
+    elif rsi > band.watch:
+        parts.append(f"RSI {rsi:.1f} > {band.watch:g}")
+    else:
+        parts.append(f"RSI {rsi:.1f} ≤ {band.watch:g}")
+    return Risk(rid, LABELS[rid], status, rsi, "; ".join(parts))
+
+
+def wilder_rsi(closes: pd.Series, period: int = 14) -> float | None:
+    """Wilder's RSI of the last close: averages seeded with the simple mean of the first ``period`` changes,
+    then smoothed with alpha = 1/period. None with fewer than ``period + 1`` closes."""
+    values = closes.to_numpy(dtype="float64")
+    values = values[np.isfinite(values)]
+    if len(values) <= period:
+        return None
+    delta = np.diff(values)
+    gain = np.clip(delta, 0.0, None)
+    loss = np.clip(-delta, 0.0, None)
+    # Seeding: replace the first `period` changes by their mean, then the recursive smoothing is an EWM.
+    avg_gain = _wilder_last(gain, period)
+    avg_loss = _wilder_last(loss, period)
+    if avg_loss == 0.0:
+        return 50.0 if avg_gain == 0.0 else 100.0
+    return float(100.0 - 100.0 / (1.0 + avg_gain / avg_loss))
+
+
+def _wilder_last(x: np.ndarray, period: int) -> float:
+    seeded = np.concatenate(([x[:period].mean()], x[period:]))
+    return float(pd.Series(seeded).ewm(alpha=1.0 / period, adjust=False).mean().iat[-1])
+
+
+# --- helpers --------------------------------------------------------------------------------------------------
+
+
+def _series(closes: pd.DataFrame, symbol: str) -> pd.Series:
+    return valid_prices(closes[symbol])
+
+
+def _missing(closes: pd.DataFrame, *symbols: str) -> str | None:
+    """The reason a measure cannot run for lack of data ("no data for HYG"), or None."""
+    for symbol in symbols:
+        if symbol not in closes.columns or valid_prices(closes[symbol]).isna().all():
+            return f"no data for {symbol}"
+    return None
+
+
+def _unknown(rid: str, reason: str) -> Risk:
+    return Risk(rid, LABELS[rid], "unknown", None, reason)
+
+
+def _below(value: float, band: Band) -> RiskStatus:
+    return "alert" if value < band.alert else "watch" if value < band.watch else "ok"
+
+
+def _above(value: float, band: Band) -> RiskStatus:
+    return "alert" if value > band.alert else "watch" if value > band.watch else "ok"
+
+
+def _band_text(status: RiskStatus, band: Band, side: str, fmt) -> str:
+    """The threshold that decided the status, e.g. " (watch below −2.0 %)"."""
+    if status == "alert":
+        return f" (alert {side} {fmt(band.alert)})"
+    if status == "watch":
+        return f" (watch {side} {fmt(band.watch)}, alert {fmt(band.alert)})"
+    return f" (watch {side} {fmt(band.watch)})"
+
+
+def _pct(x: float) -> str:
+    return f"{x * 100:+.1f} %".replace("-", "−")

@@ -1,0 +1,77 @@
+"""Pair sessions (SPEC §1): the dates on which both symbols have a close, with returns and the winner.
+
+Every other analytic starts from the frame built here, so the definitions of *session*, *return* and *tie* live
+in exactly one place.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+#: The difference of two returns is rounded to this many decimals before comparing (SPEC §1 tie rule).
+TIE_DECIMALS = 12
+
+COLUMNS = ("small_close", "large_close", "small_return", "large_return", "spread", "winner")
+
+
+def valid_prices(series: pd.Series) -> pd.Series:
+    """``series`` as floats with anything that cannot be a price (NaN, inf, zero, negative) set to NaN."""
+    values = pd.to_numeric(series, errors="coerce").astype("float64")
+    return values.where(np.isfinite(values) & (values > 0))
+
+
+def winner_of(small_return: np.ndarray | float, large_return: np.ndarray | float) -> np.ndarray:
+    """1 where small won, -1 where large won, 0 for a tie (difference is 0 after rounding to 12 decimals)."""
+    diff = np.round(np.asarray(small_return, dtype="float64") - np.asarray(large_return, dtype="float64"), TIE_DECIMALS)
+    return np.sign(np.nan_to_num(diff, nan=0.0)).astype("int8")  # NaN (no return) would be an invalid cast
+
+
+def pair_sessions(closes: pd.DataFrame, small: str, large: str) -> pd.DataFrame:
+    """The sessions of the pair ``small``/``large`` from a closes frame (see :class:`tui.data.base.MarketData`).
+
+    Rows are the dates on which both symbols have a finite positive close, ascending. Columns:
+
+    * ``small_close``, ``large_close`` — the closes;
+    * ``small_return``, ``large_return`` — close-to-close from the previous *pair session*, so a date on which
+      one symbol is missing is skipped and the next return spans the gap;
+    * ``spread`` — ``small_return - large_return``;
+    * ``winner`` — nullable ``Int8``: 1 small, -1 large, 0 tie.
+
+    The first row is the base close only: its returns are NaN and its winner is ``<NA>``. A symbol absent from
+    ``closes`` means no sessions (an empty frame with these columns), not an error: the caller reports it.
+    """
+    if small not in closes.columns or large not in closes.columns or closes.empty:
+        return _empty(closes.index[:0] if isinstance(closes.index, pd.DatetimeIndex) else None)
+    pair = pd.DataFrame({"small_close": valid_prices(closes[small]), "large_close": valid_prices(closes[large])})
+    pair = pair.dropna()
+    small_close = pair["small_close"].to_numpy()
+    large_close = pair["large_close"].to_numpy()
+    small_ret = np.full(len(pair), np.nan)
+    large_ret = np.full(len(pair), np.nan)
+    small_ret[1:] = small_close[1:] / small_close[:-1] - 1.0
+    large_ret[1:] = large_close[1:] / large_close[:-1] - 1.0
+    winner = pd.array(winner_of(small_ret, large_ret), dtype="Int8")
+    if len(winner):
+        winner[0] = pd.NA
+    pair["small_return"] = small_ret
+    pair["large_return"] = large_ret
+    pair["spread"] = small_ret - large_ret
+    pair["winner"] = winner
+    return pair
+
+
+def _empty(index: pd.DatetimeIndex | None) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {name: pd.Series(dtype="float64") for name in COLUMNS[:-1]},
+        index=index if index is not None else pd.DatetimeIndex([]),
+    )
+    frame["winner"] = pd.array([], dtype="Int8")
+    return frame
+
+
+def winners(sessions: pd.DataFrame) -> np.ndarray:
+    """The winner of every session that has one (all rows but the base row), as a plain int8 array."""
+    if len(sessions) < 2:
+        return np.empty(0, dtype="int8")
+    return sessions["winner"].iloc[1:].to_numpy(dtype="int8")

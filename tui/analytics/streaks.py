@@ -1,0 +1,135 @@
+"""Streaks (SPEC §1): runs of consecutive sessions won by the same side, and the current one.
+
+Runs are found without a loop over sessions: a run starts wherever the winner differs from the previous
+session's winner, so the start positions are one ``flatnonzero`` away and the ends follow from them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from tui.analytics.sessions import winners
+from tui.model import LongestSince, Side, Streak, StreakRun
+
+# Indexed by winner + 1 (winner is -1, 0 or 1).
+_LEADERS = np.array(["large", "none", "small"], dtype=object)
+
+RUN_COLUMNS = ("leader", "start", "end", "length", "small_return", "large_return", "start_pos", "end_pos")
+
+
+def streak_runs(sessions: pd.DataFrame) -> pd.DataFrame:
+    """Every run of consecutive same-winner sessions in ``sessions`` (from :func:`pair_sessions`), oldest first.
+
+    Columns: ``leader`` ("small", "large", or "none" for a run of ties), ``start``/``end`` (Timestamps of its
+    first and last session), ``length`` (sessions), ``small_return``/``large_return`` (each side's cumulative
+    return from the close of the session before ``start`` to the close of ``end``, taken from the closes), and
+    ``start_pos``/``end_pos`` (row positions of start and end in ``sessions``, for later look-ups).
+    """
+    n = len(sessions)
+    if n < 2:
+        return _empty_runs()
+    won = winners(sessions)  # session i + 1 has winner won[i]
+    change = np.ones(len(won), dtype=bool)
+    change[1:] = won[1:] != won[:-1]
+    starts = np.flatnonzero(change) + 1
+    ends = np.empty_like(starts)
+    ends[:-1] = starts[1:] - 1
+    ends[-1] = n - 1
+    small_close = sessions["small_close"].to_numpy(dtype="float64")
+    large_close = sessions["large_close"].to_numpy(dtype="float64")
+    index = sessions.index
+    return pd.DataFrame(
+        {
+            "leader": _LEADERS[won[starts - 1] + 1],
+            "start": index[starts],
+            "end": index[ends],
+            "length": ends - starts + 1,
+            "small_return": small_close[ends] / small_close[starts - 1] - 1.0,
+            "large_return": large_close[ends] / large_close[starts - 1] - 1.0,
+            "start_pos": starts,
+            "end_pos": ends,
+        }
+    )
+
+
+def _empty_runs() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "leader": pd.Series(dtype=object),
+            "start": pd.Series(dtype="datetime64[ns]"),
+            "end": pd.Series(dtype="datetime64[ns]"),
+            "length": pd.Series(dtype="int64"),
+            "small_return": pd.Series(dtype="float64"),
+            "large_return": pd.Series(dtype="float64"),
+            "start_pos": pd.Series(dtype="int64"),
+            "end_pos": pd.Series(dtype="int64"),
+        }
+    )
+
+
+NO_STREAK = Streak(
+    leader="none",
+    length=0,
+    start=None,
+    end=None,
+    small_return=None,
+    large_return=None,
+    longest_since=None,
+    record_length=None,
+    percentile=None,
+)
+
+
+def current_streak(sessions: pd.DataFrame, runs: pd.DataFrame) -> Streak:
+    """The streak ending at the latest session of ``sessions`` (``runs`` = ``streak_runs(sessions)``).
+
+    After a tie, or with fewer than two sessions, the streak is leader "none", length 0, no dates or returns.
+    ``longest_since`` is the most recent earlier run of the same leader at least as long (None when the current
+    streak is the longest on record); ``record_length`` the longest run of that leader, the current included;
+    ``percentile`` the share of that leader's earlier runs strictly shorter than the current one.
+    """
+    del sessions  # the runs carry everything; kept in the signature so callers pass the pair they computed
+    if runs.empty or runs["leader"].iat[-1] == "none":
+        return NO_STREAK
+    last = runs.iloc[-1]
+    leader: Side = last["leader"]
+    length = int(last["length"])
+    same = runs["leader"].to_numpy() == leader
+    lengths = runs["length"].to_numpy()
+    earlier = same.copy()
+    earlier[-1] = False
+    past = lengths[earlier]
+    at_least = np.flatnonzero(earlier & (lengths >= length))
+    longest_since = None
+    if at_least.size:
+        row = runs.iloc[at_least[-1]]
+        longest_since = LongestSince(end=row["end"].date(), length=int(row["length"]))
+    return Streak(
+        leader=leader,
+        length=length,
+        start=last["start"].date(),
+        end=last["end"].date(),
+        small_return=float(last["small_return"]),
+        large_return=float(last["large_return"]),
+        longest_since=longest_since,
+        record_length=int(lengths[same].max()),
+        percentile=float((past < length).mean()) if past.size else None,
+    )
+
+
+def runs_as_model(runs: pd.DataFrame) -> tuple[StreakRun, ...]:
+    """The runs frame as result dataclasses (dates as ``datetime.date``), oldest first."""
+    if runs.empty:
+        return ()
+    return tuple(
+        StreakRun(leader=leader, start=start, end=end, length=int(length), small_return=float(sr), large_return=float(lr))
+        for leader, start, end, length, sr, lr in zip(
+            runs["leader"].tolist(),
+            runs["start"].dt.date.tolist(),
+            runs["end"].dt.date.tolist(),
+            runs["length"].tolist(),
+            runs["small_return"].tolist(),
+            runs["large_return"].tolist(),
+        )
+    )
