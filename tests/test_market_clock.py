@@ -1,0 +1,195 @@
+"""The market clock at fixed instants: phases, half days, holidays, DST switches, completion and cadence."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import date, datetime, timedelta, timezone
+
+import pandas as pd
+import pytest
+
+from tui.config import Refresh
+from tui.data.market_clock import (
+    GRACE,
+    Phase,
+    is_session_complete,
+    last_completed_session,
+    market_status,
+    refresh_delay,
+    session_dates,
+)
+
+UTC = timezone.utc
+REFRESH = Refresh(open_seconds=60, closed_seconds=900)
+
+
+def utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+# Friday 2026-11-20, a normal day in EST (UTC-5): open 14:30 UTC, close 21:00 UTC.
+@pytest.mark.parametrize(
+    "instant, phase, last_completed",
+    [
+        ("2026-11-20T08:59", Phase.CLOSED, date(2026, 11, 19)),  # 03:59 ET, before pre-market
+        ("2026-11-20T09:00", Phase.PRE_MARKET, date(2026, 11, 19)),  # 04:00 ET
+        ("2026-11-20T14:29", Phase.PRE_MARKET, date(2026, 11, 19)),
+        ("2026-11-20T14:30", Phase.OPEN, date(2026, 11, 19)),  # the bell
+        ("2026-11-20T20:59", Phase.OPEN, date(2026, 11, 19)),
+        ("2026-11-20T21:00", Phase.AFTER_HOURS, date(2026, 11, 19)),  # closed, not yet final
+        ("2026-11-20T21:09:59", Phase.AFTER_HOURS, date(2026, 11, 19)),
+        ("2026-11-20T21:10", Phase.AFTER_HOURS, date(2026, 11, 20)),  # close + grace
+        ("2026-11-21T00:59", Phase.AFTER_HOURS, date(2026, 11, 20)),  # 19:59 ET, still Friday in New York
+        ("2026-11-21T01:00", Phase.CLOSED, date(2026, 11, 20)),  # 20:00 ET, late evening
+    ],
+)
+def test_normal_day_phases(instant, phase, last_completed):
+    status = market_status(utc(instant))
+    assert status.phase is phase
+    assert status.last_completed == last_completed
+    assert status.session == date(2026, 11, 20)
+    assert status.open == utc("2026-11-20T14:30")
+    assert status.close == utc("2026-11-20T21:00")
+    assert not status.half_day
+    assert status.holiday_name is None
+    assert status.now.tzinfo is not None
+
+
+def test_next_open_is_today_before_the_bell_and_next_session_after():
+    assert market_status(utc("2026-11-20T10:00")).next_open == utc("2026-11-20T14:30")
+    assert market_status(utc("2026-11-20T15:00")).next_open == utc("2026-11-23T14:30")  # Friday -> Monday
+    assert market_status(utc("2026-11-21T02:00")).next_open == utc("2026-11-23T14:30")
+
+
+def test_half_day_after_thanksgiving():
+    # 2025-11-28 closes at 13:00 ET (18:00 UTC); complete at 13:10 ET.
+    status = market_status(utc("2025-11-28T17:59"))
+    assert status.phase is Phase.OPEN and status.half_day
+    assert status.close == utc("2025-11-28T18:00")
+    assert status.last_completed == date(2025, 11, 26)  # Thanksgiving (27th) is a holiday
+    assert market_status(utc("2025-11-28T18:05")).phase is Phase.AFTER_HOURS
+    assert last_completed_session(utc("2025-11-28T18:09:59")) == date(2025, 11, 26)
+    assert last_completed_session(utc("2025-11-28T18:10")) == date(2025, 11, 28)
+    assert not is_session_complete(date(2025, 11, 28), utc("2025-11-28T18:09"))
+    assert is_session_complete(date(2025, 11, 28), utc("2025-11-28T18:10"))
+
+
+@pytest.mark.parametrize(
+    "instant, last_completed, next_open, name_part",
+    [
+        ("2025-12-25T16:00", date(2025, 12, 24), "2025-12-26T14:30", "Christmas"),
+        ("2026-01-19T16:00", date(2026, 1, 16), "2026-01-20T14:30", "King"),
+        ("2025-11-27T16:00", date(2025, 11, 26), "2025-11-28T14:30", "Thanksgiving"),
+    ],
+)
+def test_holidays(instant, last_completed, next_open, name_part):
+    status = market_status(utc(instant))
+    assert status.phase is Phase.HOLIDAY
+    assert status.session is None and status.open is None and status.close is None
+    assert status.last_completed == last_completed
+    assert status.next_open == utc(next_open)
+    assert name_part in (status.holiday_name or "")
+
+
+def test_christmas_eve_is_a_half_day():
+    status = market_status(utc("2025-12-24T15:00"))
+    assert status.half_day and status.close == utc("2025-12-24T18:00")
+
+
+def test_weekend():
+    status = market_status(utc("2026-11-22T15:00"))  # Sunday
+    assert status.phase is Phase.WEEKEND
+    assert status.session is None and not status.half_day and status.holiday_name is None
+    assert status.last_completed == date(2026, 11, 20)
+    assert status.next_open == utc("2026-11-23T14:30")
+
+
+def test_spring_forward():
+    # Friday before (EST): 14:30 UTC. Sunday 2026-03-08 clocks go forward. Monday (EDT): 13:30 UTC.
+    assert market_status(utc("2026-03-06T15:00")).open == utc("2026-03-06T14:30")
+    sunday = market_status(utc("2026-03-08T12:00"))
+    assert sunday.phase is Phase.WEEKEND and sunday.next_open == utc("2026-03-09T13:30")
+    monday = market_status(utc("2026-03-09T13:30"))
+    assert monday.phase is Phase.OPEN
+    assert monday.open == utc("2026-03-09T13:30") and monday.close == utc("2026-03-09T20:00")
+    assert market_status(utc("2026-03-09T13:29")).phase is Phase.PRE_MARKET
+    assert market_status(utc("2026-03-09T08:00")).phase is Phase.PRE_MARKET  # 04:00 EDT
+
+
+def test_fall_back():
+    # Friday before (EDT): 13:30 UTC. Sunday 2026-11-01 clocks go back. Monday (EST): 14:30 UTC.
+    friday = market_status(utc("2026-10-30T20:05"))
+    assert friday.open == utc("2026-10-30T13:30") and friday.close == utc("2026-10-30T20:00")
+    assert friday.phase is Phase.AFTER_HOURS
+    assert friday.last_completed == date(2026, 10, 29)
+    assert last_completed_session(utc("2026-10-30T20:10")) == date(2026, 10, 30)
+    sunday = market_status(utc("2026-11-01T12:00"))
+    assert sunday.phase is Phase.WEEKEND and sunday.next_open == utc("2026-11-02T14:30")
+    monday = market_status(utc("2026-11-02T14:30"))
+    assert monday.phase is Phase.OPEN and monday.open == utc("2026-11-02T14:30")
+    assert market_status(utc("2026-11-02T13:30")).phase is Phase.PRE_MARKET
+
+
+def test_is_session_complete():
+    now = utc("2026-11-20T18:00")
+    assert is_session_complete(date(2026, 11, 19), now)
+    assert not is_session_complete(date(2026, 11, 20), now)
+    assert not is_session_complete(date(2026, 11, 23), now)
+    assert is_session_complete(pd.Timestamp("2026-11-20"), utc("2026-11-20T21:10"))
+    # Today in New York, not in UTC: 01:00 UTC Saturday is still Friday evening there.
+    assert is_session_complete(date(2026, 11, 20), utc("2026-11-21T01:00"))
+
+
+def test_naive_instant_is_taken_as_utc():
+    assert market_status(datetime(2026, 11, 20, 15, 0)).phase is Phase.OPEN
+
+
+def test_refresh_delay_open():
+    assert refresh_delay(market_status(utc("2026-11-20T15:00")), REFRESH) == 60
+
+
+def test_refresh_delay_grace_window_wakes_once_when_the_session_completes():
+    status = market_status(utc("2026-11-20T21:03"))
+    assert refresh_delay(status, REFRESH) == pytest.approx(7 * 60 + 1)
+    half = market_status(utc("2025-11-28T18:00"))
+    assert refresh_delay(half, REFRESH) == pytest.approx(GRACE.total_seconds() + 1)
+    # The refresh it schedules lands after completion.
+    woke = half.now + timedelta(seconds=refresh_delay(half, REFRESH))
+    assert last_completed_session(woke) == date(2025, 11, 28)
+
+
+def test_refresh_delay_closed_is_slow_but_never_past_the_bell():
+    assert refresh_delay(market_status(utc("2026-11-20T22:00")), REFRESH) == 900  # after-hours
+    assert refresh_delay(market_status(utc("2026-11-21T03:00")), REFRESH) == 900  # closed
+    assert refresh_delay(market_status(utc("2026-11-22T15:00")), REFRESH) == 900  # weekend
+    assert refresh_delay(market_status(utc("2025-12-25T15:00")), REFRESH) == 900  # holiday
+    assert refresh_delay(market_status(utc("2026-11-20T14:25")), REFRESH) == 300  # pre-market, 5 min to open
+    assert refresh_delay(market_status(utc("2026-11-23T14:29:30")), REFRESH) == 30
+    # Ten minutes before the first EDT open: no overshoot.
+    assert refresh_delay(market_status(utc("2026-03-09T13:20")), REFRESH) == 600
+
+
+def test_session_dates():
+    days = session_dates(date(2025, 12, 22), date(2026, 1, 5))
+    assert days.tz is None
+    assert [d.date().isoformat() for d in days] == [
+        "2025-12-22", "2025-12-23", "2025-12-24", "2025-12-26", "2025-12-29",
+        "2025-12-30", "2025-12-31", "2026-01-02", "2026-01-05",
+    ]  # fmt: skip
+    assert len(session_dates(date(2026, 1, 5), date(2026, 1, 1))) == 0
+
+
+def test_range_covers_1990_to_2027():
+    early = session_dates(date(1990, 1, 1), date(1990, 1, 5))
+    assert early[0] == pd.Timestamp("1990-01-02")
+    assert market_status(utc("1990-01-02T15:00")).phase is Phase.OPEN
+    assert market_status(utc("2027-12-31T15:00")).session == date(2027, 12, 31)
+    # Beyond the built range the calendar is widened instead of failing.
+    assert market_status(utc("2032-06-01T15:00")).phase is Phase.OPEN
+
+
+def test_import_does_not_load_exchange_calendars():
+    code = "import sys, tui.data.market_clock; print('exchange_calendars' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

@@ -1,0 +1,198 @@
+"""The market clock: where the NYSE session stands at an instant, from the XNYS exchange calendar.
+
+Everything here is a pure function of ``now`` (a timezone-aware instant), so tests and replays can freeze time.
+The calendar is built once, lazily, because importing ``exchange_calendars`` and building XNYS costs ~0.5 s that
+the first paint must not pay.
+"""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+if TYPE_CHECKING:  # pragma: no cover
+    from tui.config import Refresh
+
+ET = ZoneInfo("America/New_York")
+UTC = timezone.utc
+
+#: Final prints may still arrive after the closing bell; a session counts as completed only after this (SPEC §1).
+GRACE = timedelta(minutes=10)
+
+PRE_MARKET_START = time(4, 0)  # ET
+AFTER_HOURS_END = time(20, 0)  # ET
+REGULAR_CLOSE = time(16, 0)  # ET; anything earlier is a half day
+
+# The calendar must cover 1990 (long replay histories) to at least the end of 2027; exchange_calendars' default
+# ends one year after *today*, which would make results depend on the wall clock, so the bounds are fixed and
+# widened on demand only if a date outside them is asked about.
+_FIRST = date(1990, 1, 1)
+_LAST = date(2030, 12, 31)
+
+
+class Phase(str, Enum):
+    PRE_MARKET = "pre-market"
+    OPEN = "open"
+    AFTER_HOURS = "after-hours"
+    CLOSED = "closed"
+    WEEKEND = "weekend"
+    HOLIDAY = "holiday"
+
+
+@dataclass(frozen=True)
+class MarketStatus:
+    now: datetime  # UTC
+    phase: Phase
+    session: date | None  # today's session date (America/New_York) if today is a trading day, else None
+    open: datetime | None  # today's open (UTC) if there is a session today
+    close: datetime | None  # today's close (UTC) if there is a session today
+    half_day: bool  # today closes early
+    last_completed: date  # latest completed session (close + GRACE passed), SPEC §1
+    next_open: datetime  # next regular open (UTC) strictly after ``now`` unless the market is opening right now
+    holiday_name: str | None  # the holiday's name on a weekday without a session, when the calendar knows it
+
+
+_lock = threading.Lock()
+_cal: Any = None
+_bounds: tuple[date, date] = (_FIRST, _LAST)
+
+
+def _calendar(*dates: date) -> Any:
+    """The cached XNYS calendar, rebuilt wider if any of ``dates`` (with a year's margin) falls outside it."""
+    global _cal, _bounds
+    lo, hi = _bounds
+    need_lo = min([lo, *(d - timedelta(days=366) for d in dates)])
+    need_hi = max([hi, *(d + timedelta(days=366) for d in dates)])
+    if _cal is not None and need_lo >= lo and need_hi <= hi:
+        return _cal
+    with _lock:
+        if _cal is None or need_lo < _bounds[0] or need_hi > _bounds[1]:
+            lo, hi = (_FIRST, _LAST) if _cal is None else _bounds
+            lo, hi = min(lo, need_lo), max(hi, need_hi)
+            # exchange_calendars trips pandas deprecation warnings while it builds; nothing may reach the terminal
+            # under the TUI, and they are not ours to fix.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                import exchange_calendars as xcals  # lazy: costly import, not on the first-paint path
+
+                _cal = xcals.get_calendar("XNYS", start=lo.isoformat(), end=hi.isoformat())
+            _bounds = (lo, hi)
+        return _cal
+
+
+def _utc(now: datetime) -> datetime:
+    # The Clock contract is tz-aware UTC; a naive instant is taken as UTC rather than as local time.
+    if now.tzinfo is None:
+        return now.replace(tzinfo=UTC)
+    return now.astimezone(UTC)
+
+
+def _ts(day: date) -> pd.Timestamp:
+    return pd.Timestamp(day.year, day.month, day.day)
+
+
+def _py(ts: pd.Timestamp) -> datetime:
+    return ts.tz_convert(UTC).to_pydatetime()
+
+
+def _open_close(cal: Any, day: date) -> tuple[datetime, datetime]:
+    o, c = cal.session_open_close(_ts(day))
+    return _py(o), _py(c)
+
+
+def _holiday_name(cal: Any, day: date) -> str | None:
+    ts = _ts(day)
+    try:
+        names = cal.regular_holidays.holidays(ts, ts, return_name=True)
+    except Exception:  # a name is a nicety; never let it break the clock
+        names = None
+    if names is not None and len(names):
+        return str(names.iloc[0])
+    if ts in set(cal.adhoc_holidays):
+        return "special closure"
+    return None
+
+
+def market_status(now: datetime) -> MarketStatus:
+    """Where the NYSE stands at ``now``: phase, today's session times and the latest completed session."""
+    now = _utc(now)
+    local = now.astimezone(ET)
+    today = local.date()
+    cal = _calendar(today)
+    ts = _ts(today)
+
+    if cal.is_session(ts):
+        open_, close = _open_close(cal, today)
+        half_day = close.astimezone(ET).time() < REGULAR_CLOSE
+        pre_start = datetime.combine(today, PRE_MARKET_START, tzinfo=ET)
+        post_end = datetime.combine(today, AFTER_HOURS_END, tzinfo=ET)
+        if now < pre_start:
+            phase = Phase.CLOSED
+        elif now < open_:
+            phase = Phase.PRE_MARKET
+        elif now < close:
+            phase = Phase.OPEN
+        elif now < post_end:
+            phase = Phase.AFTER_HOURS
+        else:
+            phase = Phase.CLOSED
+        last_completed = today if now >= close + GRACE else cal.previous_session(ts).date()
+        next_open = open_ if now < open_ else _open_close(cal, cal.next_session(ts).date())[0]
+        return MarketStatus(now, phase, today, open_, close, half_day, last_completed, next_open, None)
+
+    phase = Phase.WEEKEND if today.weekday() >= 5 else Phase.HOLIDAY
+    last_completed = cal.date_to_session(ts, "previous").date()
+    next_open = _open_close(cal, cal.date_to_session(ts, "next").date())[0]
+    name = _holiday_name(cal, today) if phase is Phase.HOLIDAY else None
+    return MarketStatus(now, phase, None, None, None, False, last_completed, next_open, name)
+
+
+def is_session_complete(session: date, now: datetime) -> bool:
+    """SPEC §1: any date before today (ET) is complete; today only once its close + GRACE has passed."""
+    if isinstance(session, datetime):
+        session = session.date()
+    today = _utc(now).astimezone(ET).date()
+    if session < today:
+        return True
+    if session > today:
+        return False
+    status = market_status(now)
+    return status.session == session and status.last_completed == session
+
+
+def last_completed_session(now: datetime) -> date:
+    return market_status(now).last_completed
+
+
+def refresh_delay(status: MarketStatus, refresh: "Refresh") -> float:
+    """Seconds until the next refresh (SPEC §3).
+
+    Open: the fast cadence. Just after the close: wake exactly when the session completes (+1 s) so a single
+    end-of-day refresh picks up the final bar. Otherwise the slow cadence, cut short so polling resumes at the bell.
+    """
+    if status.phase is Phase.OPEN:
+        return float(refresh.open_seconds)
+    if status.close is not None and status.close <= status.now < status.close + GRACE:
+        return (status.close + GRACE - status.now).total_seconds() + 1.0
+    until_open = (status.next_open - status.now).total_seconds()
+    return float(min(refresh.closed_seconds, max(until_open, 0.0)))
+
+
+def session_dates(start: date, end: date) -> pd.DatetimeIndex:
+    """XNYS sessions from ``start`` to ``end`` inclusive, as tz-naive midnights (empty if ``end < start``)."""
+    if isinstance(start, datetime):
+        start = start.date()
+    if isinstance(end, datetime):
+        end = end.date()
+    if end < start:
+        return pd.DatetimeIndex([])
+    cal = _calendar(start, end)
+    index = cal.sessions_in_range(_ts(start), _ts(end))
+    return pd.DatetimeIndex(index.tz_localize(None) if index.tz is not None else index, freq=None)
