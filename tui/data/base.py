@@ -63,3 +63,15 @@ class DataSource(Protocol):
     def fetch(self, symbols: Sequence[str]) -> MarketData: ...
 
     def close(self) -> None: ...
+
+
+def utc_now() -> datetime:
+    """The real clock."""
+    from datetime import timezone
+
+    return datetime.now(timezone.utc)
+
+
+def frozen_clock(instant: datetime) -> Clock:
+    """A clock stuck at ``instant`` (replays, tests, reproducible snapshots)."""
+    return lambda: instant

@@ -1,0 +1,71 @@
+"""Turns the command line's ``--source`` into a data source (SPEC §2)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from tui.data.base import Clock, DataSource, frozen_clock, utc_now
+from tui.errors import UsageError
+
+SOURCE_KINDS = ("auto", "yahoo", "demo", "replay:DIR")
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    kind: str  # auto | yahoo | demo | replay
+    directory: Path | None = None
+
+
+def parse_source(text: str) -> SourceSpec:
+    kind, sep, rest = text.partition(":")
+    kind = kind.strip().lower()
+    if kind == "replay":
+        if not sep or not rest.strip():
+            raise UsageError("--source replay needs a folder: --source replay:DIR")
+        return SourceSpec("replay", Path(rest.strip()).expanduser())
+    if kind in ("auto", "yahoo", "demo") and not sep:
+        return SourceSpec(kind)
+    raise UsageError(f"unknown --source {text!r}; choose one of: {', '.join(SOURCE_KINDS)}")
+
+
+def after_close(day: date) -> datetime:
+    """An instant just after ``day``'s close and grace period, when its bar is final."""
+    return datetime.combine(day, time(16, 15), NEW_YORK)
+
+
+def open_source(
+    spec: SourceSpec,
+    *,
+    cache_path: Path | None = None,
+    as_of: date | None = None,
+    clock: Clock | None = None,
+) -> tuple[DataSource, Clock]:
+    """Build the source and the clock that goes with it (a replayed or pinned day has a frozen clock)."""
+    if as_of is not None and spec.kind in ("auto", "yahoo"):
+        raise UsageError("--as-of works with --source replay:DIR and --source demo, not with live data")
+    if spec.kind == "replay":
+        from tui.data.replay import ReplaySource
+
+        source = ReplaySource(spec.directory, as_of=as_of)
+        return source, clock or (frozen_clock(after_close(as_of)) if as_of else utc_now)
+    if spec.kind == "demo":
+        from tui.data.demo import DemoSource
+
+        clock = clock or (frozen_clock(after_close(as_of)) if as_of else utc_now)
+        return DemoSource(clock), clock
+
+    from tui.data.cache import BarCache, default_cache_path
+
+    clock = clock or utc_now
+    cache = BarCache(cache_path or default_cache_path())
+    if spec.kind == "yahoo":
+        from tui.data.yahoo import YahooSource
+
+        return YahooSource(cache, clock), clock
+    from tui.data.auto import AutoSource
+
+    return AutoSource(cache, clock), clock

@@ -1,0 +1,82 @@
+"""Number and date formatting shared by the screen and the ``--once`` report. Pure; no Rich, no Textual."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, timedelta
+
+from tui.model import Side
+
+DASH = "—"  # a value that cannot be computed is shown as a dash, never made up
+
+
+def pct(value: float | None, *, digits: int = 2, signed: bool = True) -> str:
+    """0.0776 -> '+7.76%'."""
+    if value is None or not math.isfinite(value):
+        return DASH
+    return f"{value * 100:{'+' if signed else ''}.{digits}f}%"
+
+
+def number(value: float | None, *, digits: int = 2) -> str:
+    if value is None or not math.isfinite(value):
+        return DASH
+    return f"{value:,.{digits}f}"
+
+
+def day(value: date | None) -> str:
+    """'2026-01-02' -> 'Fri 2 Jan 2026'."""
+    if value is None:
+        return DASH
+    return f"{value:%a} {value.day} {value:%b %Y}"
+
+
+def age(seconds: float | None) -> str:
+    """How old something is, coarse enough to read at a glance: '45 s', '12 min', '3 h 5 min', '2 d'."""
+    if seconds is None or not math.isfinite(seconds):
+        return DASH
+    seconds = max(0.0, seconds)
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    if seconds < 3600:
+        return f"{seconds // 60:.0f} min"
+    if seconds < 86400:
+        hours, rest = divmod(seconds, 3600)
+        return f"{hours:.0f} h {rest // 60:.0f} min"
+    return f"{seconds // 86400:.0f} d"
+
+
+def age_between(then: datetime | None, now: datetime) -> str:
+    return age(None if then is None else (now - then).total_seconds())
+
+
+def duration(delta: timedelta | float | None) -> str:
+    if isinstance(delta, timedelta):
+        delta = delta.total_seconds()
+    return age(delta)
+
+
+def side_name(side: Side, small: str, large: str) -> str:
+    """The symbol of a side, or 'tie'."""
+    return {"small": small, "large": large}.get(side, "tie")
+
+
+def sessions(count: int) -> str:
+    return f"{count} session" + ("" if count == 1 else "s")
+
+
+# Friendly names for the symbols of the default pair and the usual alternatives; others show as their symbol.
+KNOWN_NAMES = {
+    "^RUT": "Russell 2000",
+    "^GSPC": "S&P 500",
+    "^SPX": "S&P 500",
+    "IWM": "Russell 2000 ETF",
+    "SPY": "S&P 500 ETF",
+    "IJR": "S&P 600 ETF",
+    "^NDX": "Nasdaq 100",
+    "QQQ": "Nasdaq 100 ETF",
+    "^DJI": "Dow Jones",
+}
+
+
+def display_name(symbol: str) -> str:
+    return KNOWN_NAMES.get(symbol, symbol)

@@ -1,0 +1,126 @@
+"""The readable ``--once`` snapshot: the four panes as Rich tables on stdout.
+
+Everything from outside (symbols, sector names, error texts) goes into ``Text`` objects, never markup strings,
+so it is shown literally.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from tui import fmt
+from tui.model import Snapshot
+from tui.textsafe import plain
+
+RISK_STYLE = {"ok": ("●", "green"), "watch": ("▲", "yellow"), "alert": ("✖", "bold red"), "unknown": ("?", "dim")}
+LABEL_STYLE = {"LIVE": "bold green", "DELAYED": "yellow", "OFFLINE": "bold yellow", "REPLAY": "bold cyan",
+               "SIMULATED": "bold black on yellow"}
+
+
+def signed_style(value: float | None) -> str:
+    if value is None:
+        return "dim"
+    return "green" if value > 0 else "red" if value < 0 else ""
+
+
+def print_report(snapshot: Snapshot, console: Console | None = None) -> None:
+    console = console or Console(highlight=False)
+    console.print(Group(_header(snapshot), _streak(snapshot), _spread(snapshot), _sectors(snapshot), _risks(snapshot)))
+
+
+def _header(s: Snapshot) -> Text:
+    text = Text()
+    text.append(f" {s.data.label} ", style=LABEL_STYLE.get(s.data.label, "bold"))
+    text.append(f"  {plain(fmt.display_name(s.small))} vs {plain(fmt.display_name(s.large))}", style="bold")
+    text.append(f"  as of {fmt.day(s.as_of)}  ({s.sessions:,} sessions loaded)")
+    if s.data.stale:
+        text.append("  STALE", style="bold yellow")
+    if s.data.banner:
+        text.append(f"\n{plain(s.data.banner)}", style="yellow")
+    for error in s.data.errors:
+        text.append(f"\n! {plain(error)}", style="red")
+    return text
+
+
+def _streak(s: Snapshot) -> Panel:
+    st = s.streak
+    body = Text()
+    if st.leader == "none" or st.length == 0:
+        body.append("No streak: the last session was a tie.", style="bold")
+    else:
+        leader = plain(fmt.display_name(s.small if st.leader == "small" else s.large))
+        body.append(f"{st.length}", style="bold green" if st.leader == "small" else "bold blue")
+        body.append(f" {'session' if st.length == 1 else 'sessions'} in a row: {leader} ahead since {fmt.day(st.start)}\n")
+        body.append(f"{plain(s.small)} ")
+        body.append(fmt.pct(st.small_return), style=signed_style(st.small_return))
+        body.append(f"   {plain(s.large)} ")
+        body.append(fmt.pct(st.large_return), style=signed_style(st.large_return))
+        body.append("\n")
+        if st.longest_since is not None:
+            body.append(f"Longest since the {st.longest_since.length}-session streak ending {fmt.day(st.longest_since.end)}")
+        else:
+            body.append("Longest on record in the loaded history", style="bold")
+        body.append(f"   record {st.record_length}")
+        if st.percentile is not None:
+            body.append(f"   longer than {st.percentile * 100:.1f}% of past {st.leader}-cap streaks")
+    p = s.provisional
+    if p is not None:
+        body.append(f"\nToday (provisional, {fmt.day(p.session)}): ")
+        body.append(f"{plain(s.small)} {fmt.pct(p.small_change)}  {plain(s.large)} {fmt.pct(p.large_change)}")
+        body.append(f"  — if it closed now: {fmt.side_name(p.streak_leader, s.small, s.large)} {p.streak_length}")
+    return Panel(body, title="Streak", title_align="left")
+
+
+def _spread(s: Snapshot) -> Panel:
+    sp = s.spread
+    body = Text()
+    if not sp.dates:
+        body.append("Not enough sessions for a spread.", style="dim")
+    else:
+        body.append(f"Relative performance over {len(sp.dates)} sessions: ")
+        body.append(fmt.pct(sp.relative[-1]), style=signed_style(sp.relative[-1]))
+        body.append("   last session's spread: ")
+        body.append(fmt.pct(sp.daily[-1]), style=signed_style(sp.daily[-1]))
+        body.append("   5-session RS ratio: ")
+        body.append(fmt.number(sp.rs_5d, digits=3), style=signed_style(None if sp.rs_5d is None else sp.rs_5d - 1))
+        body.append("\n")
+        body.append(_sparkline(sp.daily[-60:]))
+    return Panel(body, title="Spread (small − large)", title_align="left")
+
+
+def _sparkline(values) -> Text:
+    text = Text()
+    top = max((abs(v) for v in values), default=0) or 1.0
+    for v in values:
+        blocks = " ▁▂▃▄▅▆▇█"
+        text.append(blocks[min(8, int(abs(v) / top * 8))] or " ", style="green" if v > 0 else "red")
+    return text
+
+
+def _sectors(s: Snapshot) -> Table:
+    table = Table(title="Sector winners (small caps)", title_justify="left", expand=False)
+    table.add_column("Symbol")
+    table.add_column("Sector")
+    for head in ("1D", "5D", "Streak", "1M", "YTD", f"vs {plain(s.small)}"):
+        table.add_column(head, justify="right")
+    rows = sorted(s.sectors, key=lambda r: -1e9 if r.return_streak is None else r.return_streak, reverse=True)
+    for r in rows:
+        cells = [r.return_1d, r.return_5d, r.return_streak, r.return_1m, r.return_ytd, r.vs_small_streak]
+        table.add_row(Text(plain(r.symbol)), Text(plain(r.name), overflow="ellipsis", no_wrap=True),
+                      *(Text(fmt.pct(v, digits=1), style=signed_style(v)) for v in cells))
+    return table
+
+
+def _risks(s: Snapshot) -> Table:
+    table = Table(title="Risk checklist", title_justify="left")
+    table.add_column("")
+    table.add_column("Risk")
+    table.add_column("Status")
+    table.add_column("Why")
+    for r in s.risks:
+        symbol, style = RISK_STYLE[r.status]
+        table.add_row(Text(symbol, style=style), Text(plain(r.label)), Text(r.status, style=style), Text(plain(r.detail)))
+    return table

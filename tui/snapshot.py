@@ -1,0 +1,68 @@
+"""One refresh's worth of results: MarketData in, Snapshot out. Pure; runs in the worker thread, never the UI's."""
+
+from __future__ import annotations
+
+from tui.analytics import (
+    current_streak,
+    pair_sessions,
+    provisional_race,
+    risk_checklist,
+    runs_as_model,
+    sector_table,
+    spread_view,
+    streak_history,
+    streak_runs,
+)
+from tui.config import Config
+from tui.data.base import MarketData
+from tui.errors import NoDataError, UsageError
+from tui.model import DataStatus, Snapshot
+
+
+def build_snapshot(data: MarketData, config: Config) -> Snapshot:
+    """Compute every pane's content from one fetch.
+
+    Raises NoDataError when the pair symbols have no prices at all, and UsageError when they have prices but
+    never on the same date (a pair that cannot be compared).
+    """
+    small, large = config.small, config.large
+    closes = data.closes
+    for symbol in (small, large):
+        if symbol not in closes.columns or not closes[symbol].notna().any():
+            raise NoDataError(f"no prices for {symbol} from the {data.source} source")
+
+    sessions = pair_sessions(closes, small, large)
+    if len(sessions) < 2:
+        raise UsageError(f"{small} and {large} have fewer than two sessions in common: nothing to compare")
+
+    runs = streak_runs(sessions)
+    streak = current_streak(sessions, runs)
+    as_of = sessions.index[-1]
+    provisional = provisional_race(sessions, runs, data.quotes.get(small), data.quotes.get(large))
+    # Sectors and risks see the same completed sessions as the pair: nothing after the pair's last session.
+    closes_to_date = closes.loc[:as_of]
+
+    return Snapshot(
+        source=data.source,
+        as_of=as_of.date(),
+        small=small,
+        large=large,
+        streak=streak,
+        provisional=provisional,
+        spread=spread_view(sessions, config.display.spread_window, streak),
+        sectors=sector_table(closes_to_date, config.sectors, small, streak, as_of),
+        risks=risk_checklist(closes_to_date, data.fundamentals, streak, runs, config),
+        data=DataStatus(
+            source=data.source,
+            label=data.label,
+            stale=data.stale,
+            errors=tuple(data.errors),
+            fetched_at=data.fetched_at,
+            banner=data.banner,
+            retry_in=data.retry_in,
+        ),
+        runs=runs_as_model(runs),
+        history=streak_history(sessions, runs, streak, config.history.min_length, config.history.horizons),
+        sessions=len(sessions),
+    )
+
