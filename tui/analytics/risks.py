@@ -49,8 +49,9 @@ def risk_checklist(
         _volatility(closes, sym.volatility, rules.volatility),
         _ratio_change("breadth", closes, sym.equal_weight, sym.cap_weight, rules.lookback, rules.breadth),
         _valuation(fundamentals, sym.broad_small, sym.cap_weight, rules.valuation),
-        _extension(closes, config.small, streak, runs, rules.extension_percentile, rules.extension_rsi,
-                   rules.rsi_period),
+        _extension(
+            closes, config.small, streak, runs, rules.extension_percentile, rules.extension_rsi, rules.rsi_period
+        ),
     )
 
 
@@ -143,7 +144,8 @@ def _extension(closes: pd.DataFrame, small: str, streak: Streak, runs: pd.DataFr
                band: Band, period: int) -> Risk:
     """Watch when the streak is long for its leader or the small index is overbought; alert when very overbought."""
     rid = "extension"
-    rsi = None if _missing(closes, small) else wilder_rsi(_series(closes, small).dropna(), period)
+    missing = _missing(closes, small)
+    rsi = None if missing else wilder_rsi(_series(closes, small).dropna(), period)
     parts = []
     long_streak = False
     if streak.leader != "none" and streak.length > 0 and not runs.empty:
@@ -156,7 +158,7 @@ def _extension(closes: pd.DataFrame, small: str, streak: Streak, runs: pd.DataFr
     if rsi is None:
         if long_streak:
             return Risk(rid, LABELS[rid], "watch", None, "; ".join(parts + [f"RSI of {small} n/a"]))
-        return _unknown(rid, f"not enough data for the {period}-session RSI of {small}")
+        return _unknown(rid, missing or f"not enough data for the {period}-session RSI of {small}")
     status: RiskStatus = "alert" if rsi > band.alert else "watch" if (rsi > band.watch or long_streak) else "ok"
     if rsi > band.alert:
         parts.append(f"RSI {rsi:.1f} > {band.alert:g}")

@@ -1,0 +1,121 @@
+"""Sector table windows, including thin ETFs with gaps, late starters and missing symbols."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tui.analytics import sector_table
+from tui.config import Sector
+from tui.model import Streak
+
+SMALL = "^RUT"
+DATES = pd.bdate_range("2023-11-20", "2024-01-12")  # spans a year end; no holidays removed (irrelevant here)
+N = len(DATES)
+FULL, THIN, LATE, ABSENT = (Sector("FULL", "Full"), Sector("THIN", "Thin"), Sector("LATE", "Late"),
+                            Sector("GONE", "Absent"))
+
+
+def streak_from(start: str) -> Streak:
+    return Streak("small", 3, date.fromisoformat(start), DATES[-1].date(), 0.0, 0.0, None, 3)
+
+
+def make_closes() -> pd.DataFrame:
+    t = np.arange(N, dtype="float64")
+    thin = 200 + 3 * t
+    thin[[N - 1, N - 2, N - 6, N - 10]] = np.nan  # no trade on the last day, the 1D and the 5D anchors
+    late = np.where(t >= N - 4, 10 + t, np.nan)  # listed four sessions ago
+    return pd.DataFrame({SMALL: 100 + t, "FULL": 50 + 2 * t, "THIN": thin, "LATE": late}, index=DATES)
+
+
+def val(column: str, day: str) -> float:
+    """The column's last valid close on or before ``day``, read straight from the frame."""
+    return make_closes()[column].loc[:day].dropna().iat[-1]
+
+
+def ret(column: str, anchor: str, end: str | None = None) -> float:
+    return val(column, end or str(DATES[-1].date())) / val(column, anchor) - 1
+
+
+def rows(**kw):
+    table = sector_table(make_closes(), [FULL, THIN, LATE, ABSENT], SMALL, streak_from("2024-01-08"), **kw)
+    return {row.symbol: row for row in table}
+
+
+def test_full_series_windows():
+    row = rows()["FULL"]
+    assert row.return_1d == pytest.approx(ret("FULL", str(DATES[-2].date())))
+    assert row.return_5d == pytest.approx(ret("FULL", str(DATES[-6].date())))
+    assert row.return_streak == pytest.approx(ret("FULL", "2024-01-05"))  # close before the streak start
+    assert row.return_1m == pytest.approx(ret("FULL", "2023-12-12"))  # 2024-01-12 minus one month
+    assert row.return_ytd == pytest.approx(ret("FULL", "2023-12-29"))  # last close of the previous year
+    small_ytd = ret(SMALL, "2023-12-29")
+    assert row.vs_small_ytd == pytest.approx((1 + row.return_ytd) / (1 + small_ytd) - 1)
+    assert row.vs_small_1d == pytest.approx((1 + row.return_1d) / (1 + ret(SMALL, str(DATES[-2].date()))) - 1)
+    assert row.last_date == DATES[-1].date()
+
+
+def test_thin_etf_uses_its_own_last_valid_values():
+    row = rows()["THIN"]
+    # Last valid THIN close is DATES[-3]; the 1D anchor DATES[-2] has none, so its value there is DATES[-3]'s:
+    # nothing was observed inside the 1D window.
+    assert row.return_1d is None and row.vs_small_1d is None
+    assert row.last_date == DATES[-3].date()
+    # 5D anchor DATES[-6] is a gap: the close of DATES[-7] stands in for it.
+    assert row.return_5d == pytest.approx(val("THIN", str(DATES[-3].date())) / val("THIN", str(DATES[-7].date())) - 1)
+    assert row.return_ytd == pytest.approx(ret("THIN", "2023-12-29"))
+    assert row.vs_small_5d == pytest.approx((1 + row.return_5d) / (1 + ret(SMALL, str(DATES[-6].date()))) - 1)
+
+
+def test_window_reaching_before_the_series_begins_is_none():
+    row = rows()["LATE"]
+    assert row.return_1d == pytest.approx(ret("LATE", str(DATES[-2].date())))
+    assert row.return_5d is None and row.return_1m is None and row.return_ytd is None
+    assert row.vs_small_5d is None
+    assert row.return_streak is None  # listed on 2024-01-09, after the close before the streak start
+
+
+def test_sector_without_data_is_a_row_of_none():
+    row = rows()["GONE"]
+    assert row.name == "Absent"
+    assert all(getattr(row, f) is None for f in row.__dataclass_fields__ if f not in ("symbol", "name"))
+
+
+def test_order_is_the_configured_order():
+    assert list(rows()) == ["FULL", "THIN", "LATE", "GONE"]
+
+
+def test_as_of_truncates_and_moves_the_windows():
+    row = rows(as_of=date(2024, 1, 3))["FULL"]
+    assert row.last_date == date(2024, 1, 3)
+    assert row.return_1d == pytest.approx(ret("FULL", "2024-01-02", "2024-01-03"))
+    assert row.return_ytd == pytest.approx(ret("FULL", "2023-12-29", "2024-01-03"))
+    assert row.return_1m == pytest.approx(ret("FULL", "2023-12-01", "2024-01-03"))
+    assert row.return_streak is None  # the streak (2024-01-08) lies after as_of: its anchor is not the start
+
+
+def test_no_streak_and_year_not_covered():
+    closes = make_closes().loc["2024-01-02":]
+    table = sector_table(closes, [FULL], SMALL, None)
+    row = table[0]
+    assert row.return_streak is None
+    assert row.return_ytd is None  # no close of the previous year in the loaded history
+    assert row.return_1m is None
+
+
+def test_empty_closes_and_missing_small_index():
+    assert sector_table(pd.DataFrame(), [FULL], SMALL, None)[0].return_1d is None
+    table = sector_table(make_closes().drop(columns=[SMALL]), [FULL], SMALL, None)
+    assert table[0].return_1d is None and table[0].vs_small_1d is None
+
+
+def test_nonpositive_prices_are_ignored():
+    closes = make_closes()
+    closes.loc[DATES[-1], "FULL"] = 0.0
+    row = sector_table(closes, [FULL], SMALL, None)[0]
+    assert row.last_date == DATES[-2].date()
+    assert row.return_1d is None  # its last real close is the 1D anchor itself
+    assert row.return_5d == pytest.approx(val("FULL", str(DATES[-2].date())) / val("FULL", str(DATES[-6].date())) - 1)
