@@ -1,0 +1,329 @@
+"""A fake Yahoo Finance server on 127.0.0.1 for tests, with request counters and switchable faults.
+
+It answers what ``STREAKWATCH_YAHOO_URL`` makes the app (and yfinance) send: ``/<host>/<path>?<query>``.
+
+* ``fc.yahoo.com/`` cookie, ``/v1/test/getcrumb`` crumb,
+* ``/v8/finance/chart/<SYM>`` daily bars (``range=Nd|max`` or ``period1``/``period2``) from :attr:`bars`,
+  plus an optional session in progress (:meth:`set_intraday`),
+* ``/v10/finance/quoteSummary/<SYM>``, ``/v7/finance/quote``, ``/ws/fundamentals-timeseries/…`` for ``info``.
+
+Faults (:meth:`fault`) apply per endpoint and per symbol (``"*"`` = any): ``status`` (HTTP code), ``delay``
+(seconds before answering), ``close`` (drop the connection), ``malformed`` (not JSON), ``empty`` (no result),
+``bad_symbol`` (404 + chart.error), ``null_last`` (last bar all null), ``dupes`` (duplicate and out-of-order
+timestamps, where the *latest* bar of each day is the true one). :meth:`stop` makes the port refuse connections;
+:meth:`start` brings it back on the same port.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections import Counter
+from datetime import date, datetime, time as dtime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+import pytest
+
+NY = ZoneInfo("America/New_York")
+BAD_SYMBOL = {"code": "Not Found", "description": "No data found, symbol may be delisted"}
+
+
+def make_bars(end: date, n: int = 260, start_price: float = 100.0, seed: int = 0) -> pd.DataFrame:
+    """``n`` weekday sessions ending at ``end``: a reproducible random walk with consistent OHLC."""
+    days = pd.bdate_range(end=pd.Timestamp(end), periods=n, name="Date")
+    rng = np.random.default_rng(seed)
+    close = start_price * np.cumprod(1 + rng.normal(0.0003, 0.01, n))
+    open_ = np.concatenate([[start_price], close[:-1]])
+    return pd.DataFrame(
+        {
+            "open": open_,
+            "high": np.maximum(open_, close) * 1.004,
+            "low": np.minimum(open_, close) * 0.996,
+            "close": close.round(4),
+            "adj_close": (close * 0.98).round(4),
+            "volume": rng.integers(1_000_000, 5_000_000, n).astype(float),
+        },
+        index=days,
+    )
+
+
+def load_replay(path: Path) -> pd.DataFrame:
+    """A replay CSV (Date, Close at least) as server bars."""
+    df = pd.read_csv(path)
+    df.columns = [c.strip().lower().replace(" ", "_") for c in df.columns]
+    df["date"] = pd.to_datetime(df["date"])
+    return df.set_index("date").rename_axis("Date")
+
+
+def _epoch(day: date, at: dtime) -> int:
+    return int(datetime.combine(day, at, NY).timestamp())
+
+
+class FakeYahoo:
+    def __init__(self) -> None:
+        self.bars: dict[str, pd.DataFrame] = {}
+        self.info: dict[str, dict[str, Any]] = {}
+        self.intraday: dict[str, tuple[float, datetime]] = {}
+        self.counts: Counter[tuple[str, str]] = Counter()
+        self.log: list[tuple[str, str, str]] = []  # (endpoint, symbol, query) in arrival order
+        self._faults: dict[tuple[str, str], tuple[str, Any]] = {}
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self.port = 0
+
+    # -- control ----------------------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> FakeYahoo:
+        handler = type("Handler", (_Handler,), {"fake": self})
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), handler)
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop listening: connections to the port are refused until :meth:`start`."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._thread.join(timeout=5)
+            self._server = self._thread = None
+
+    def fault(self, kind: str, value: Any = None, *, endpoint: str = "chart", symbol: str = "*") -> None:
+        with self._lock:
+            self._faults[(endpoint, symbol)] = (kind, value)
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def set_intraday(self, symbol: str, price: float, when: datetime) -> None:
+        """A session in progress: a partial daily bar for ``when``'s date, and the quote in the chart meta."""
+        self.intraday[symbol] = (price, when)
+
+    def count(self, endpoint: str, symbol: str | None = None) -> int:
+        return sum(n for (e, s), n in self.counts.items() if e == endpoint and (symbol is None or s == symbol))
+
+    def reset_counts(self) -> None:
+        with self._lock:
+            self.counts.clear()
+            self.log.clear()
+
+    # -- answers ------------------------------------------------------------------------------------------
+
+    def _fault_for(self, endpoint: str, symbol: str) -> tuple[str, Any] | None:
+        with self._lock:
+            for key in ((endpoint, symbol), (endpoint, "*"), ("*", symbol), ("*", "*")):
+                if key in self._faults:
+                    return self._faults[key]
+        return None
+
+    def _rows(self, symbol: str) -> list[dict[str, Any]]:
+        """Every bar as chart rows (timestamp at the 9:30 open, like Yahoo), the session in progress last."""
+        df = self.bars[symbol]
+        rows = [
+            {"ts": _epoch(d.date(), dtime(9, 30)), **{k: (None if pd.isna(v) else float(v)) for k, v in r.items()}}
+            for d, r in zip(df.index, df.to_dict("records"))
+        ]
+        if symbol in self.intraday:
+            price, when = self.intraday[symbol]
+            day = when.astimezone(NY).date()
+            rows = [r for r in rows if r["ts"] < _epoch(day, dtime(0, 0))]
+            prev = rows[-1]["close"] if rows else price
+            rows.append({"ts": _epoch(day, dtime(9, 30)), "open": prev, "high": max(prev, price),
+                         "low": min(prev, price), "close": price, "adj_close": price, "volume": 1000.0})
+        return rows
+
+    def chart(self, symbol: str, query: dict[str, str], fault: tuple[str, Any] | None) -> tuple[int, Any]:
+        if symbol not in self.bars:
+            return 404, {"chart": {"result": None, "error": BAD_SYMBOL}}
+        rows = self._rows(symbol)
+        if "period1" in query or "period2" in query:
+            p1, p2 = int(query.get("period1", 0)), int(query.get("period2", 2**40))
+            window = [r for r in rows if p1 <= r["ts"] < p2]
+            rng = None
+        else:
+            rng = query.get("range", "1mo")
+            m = re.fullmatch(r"(\d+)(d|wk|mo|y)", rng)
+            n = len(rows) if rng in ("max", "ytd") or not m else int(m[1]) * {"d": 1, "wk": 5, "mo": 21, "y": 252}[m[2]]
+            window = rows[-n:]
+        prev_close = rows[len(rows) - len(window) - 1]["close"] if len(window) < len(rows) else None
+        if symbol in self.intraday:
+            price, when = self.intraday[symbol]
+            market_time = int(when.timestamp())
+        else:
+            price, market_time = rows[-1]["close"], _epoch(datetime.fromtimestamp(rows[-1]["ts"], NY).date(),
+                                                           dtime(16, 0))
+        kind = fault[0] if fault else None
+        if kind == "null_last" and window:
+            window[-1] = {"ts": window[-1]["ts"], **{k: None for k in window[-1] if k != "ts"}}
+        if kind == "dupes" and len(window) >= 4:
+            last = window[-1]
+            stale_copy = {**last, "ts": last["ts"] - 3600, "close": last["close"] * 1.1}  # same day, earlier
+            window = window[:-3] + [window[-2], window[-3], window[-2], stale_copy, last]
+        if kind == "empty":
+            return 200, {"chart": {"result": [], "error": None}}
+        today = datetime.fromtimestamp(market_time, NY).date()
+        meta = {
+            "currency": "USD", "symbol": symbol, "exchangeName": "SNP" if symbol.startswith("^") else "PCX",
+            "instrumentType": "INDEX" if symbol.startswith("^") else "ETF",
+            "exchangeTimezoneName": "America/New_York", "timezone": "EST", "gmtoffset": -18000,
+            "regularMarketPrice": price, "regularMarketTime": market_time, "chartPreviousClose": prev_close,
+            "firstTradeDate": rows[0]["ts"], "dataGranularity": "1d", "range": rng or "",
+            "validRanges": ["1d", "5d", "1mo", "3mo", "6mo", "1y", "2y", "5y", "10y", "ytd", "max"],
+            "currentTradingPeriod": {
+                name: {"timezone": "EST", "gmtoffset": -18000, "start": _epoch(today, a), "end": _epoch(today, b)}
+                for name, a, b in (("pre", dtime(4), dtime(9, 30)), ("regular", dtime(9, 30), dtime(16)),
+                                   ("post", dtime(16), dtime(20)))
+            },
+        }
+        col = lambda k: [r.get(k) for r in window]  # noqa: E731
+        result = {
+            "meta": meta,
+            "timestamp": col("ts"),
+            "indicators": {
+                "quote": [{k: col(k) for k in ("open", "high", "low", "close", "volume")}],
+                "adjclose": [{"adjclose": col("adj_close") if "adj_close" in self.bars[symbol] else col("close")}],
+            },
+        }
+        return 200, {"chart": {"result": [result], "error": None}}
+
+    def _info(self, symbol: str) -> dict[str, Any] | None:
+        if symbol not in self.bars and symbol not in self.info:
+            return None
+        return {"symbol": symbol, "quoteType": "ETF", **self.info.get(symbol, {})}
+
+    def answer(self, endpoint: str, symbol: str, query: dict[str, str], fault) -> tuple[int, Any]:
+        if endpoint == "cookie":
+            return 200, "ok"
+        if endpoint == "crumb":
+            return 200, "fake-crumb"
+        if endpoint == "chart":
+            return self.chart(symbol, query, fault)
+        info = self._info(symbol)
+        if endpoint == "quoteSummary":
+            if info is None:
+                return 404, {"quoteSummary": {"result": None, "error": BAD_SYMBOL}}
+            return 200, {"quoteSummary": {"result": [{"summaryDetail": info, "quoteType": {"symbol": symbol}}],
+                                          "error": None}}
+        if endpoint == "quote":
+            return 200, {"quoteResponse": {"result": [info] if info else [], "error": None}}
+        if endpoint == "timeseries":
+            return 200, {"timeseries": {"result": [], "error": None}}
+        return 404, "<html>not here</html>"
+
+
+def classify(host: str, path: str, query: dict[str, str]) -> tuple[str, str]:
+    """(endpoint, symbol) for a rewritten request."""
+    if host.startswith("fc."):
+        return "cookie", ""
+    if path.endswith("/v1/test/getcrumb"):
+        return "crumb", ""
+    for endpoint, pattern in (("chart", "/v8/finance/chart/"), ("quoteSummary", "/v10/finance/quoteSummary/")):
+        if pattern in path:
+            return endpoint, unquote(path.split(pattern, 1)[1]).strip("/")
+    if "/v7/finance/quote" in path:
+        return "quote", query.get("symbols", "")
+    if "/fundamentals-timeseries/" in path:
+        return "timeseries", query.get("symbol", unquote(path.rstrip("/").rsplit("/", 1)[-1]))
+    return "other", ""
+
+
+class _Handler(BaseHTTPRequestHandler):
+    fake: FakeYahoo
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args) -> None:  # keep test output clean
+        pass
+
+    def do_POST(self) -> None:
+        self.do_GET()
+
+    def do_GET(self) -> None:
+        fake = self.fake
+        parts = urlsplit(self.path)
+        host, _, path = parts.path.lstrip("/").partition("/")
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        endpoint, symbol = classify(host, "/" + path, query)
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+        with fake._lock:
+            fake.counts[(endpoint, symbol)] += 1
+            fake.log.append((endpoint, symbol, parts.query))
+        fault = fake._fault_for(endpoint, symbol)
+        kind, value = fault if fault else (None, None)
+        if kind == "delay":
+            time.sleep(value)
+        if kind == "close":
+            self.close_connection = True
+            return
+        if kind == "status":
+            return self._send(value, "<html>Too Many Requests</html>" if value == 429 else "<html>error</html>")
+        if kind == "malformed":
+            return self._send(200, '{"chart": {"result": [{"meta": ', ctype="application/json")
+        if kind == "bad_symbol":
+            return self._send(404, {"chart": {"result": None, "error": BAD_SYMBOL}})
+        status, body = fake.answer(endpoint, symbol, query, fault)
+        self._send(status, body)
+
+    def _send(self, status: int, body: Any, ctype: str | None = None) -> None:
+        if isinstance(body, (dict, list)):
+            data, ctype = json.dumps(body).encode(), "application/json"
+        else:
+            data = str(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", ctype or "text/plain")
+        self.send_header("Content-Length", str(len(data)))
+        if status == 200 and self.path.lstrip("/").startswith("fc."):
+            self.send_header("Set-Cookie", "A3=fake; Path=/")
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def reset_yfinance() -> None:
+    """Forget yfinance's process-wide state (session singleton, response LRU, tz/cookie DBs) between tests."""
+    import yfinance.base
+    import yfinance.cache as yc
+    import yfinance.data as yd
+
+    import tui.data.yahoo_session as ys
+
+    yd.SingletonMeta._instances.clear()
+    yd.YfData.cache_get.cache_clear()
+    yc._TzDBManager.close_db()
+    yc._TzDBManager._db = None
+    yc._TzCacheManager._tz_cache = None
+    yc._CookieDBManager.close_db()
+    yc._CookieDBManager._db = None
+    yc._CookieCacheManager._Cookie_cache = None
+    yfinance.base._tz_info_fetch_ctr = 0
+    ys._tz_dir = None  # quiet_yfinance() re-points the caches at this test's user cache dir
+    ys._shared = None
+
+
+@pytest.fixture
+def fake_yahoo(monkeypatch):
+    server = FakeYahoo().start()
+    monkeypatch.setenv("STREAKWATCH_YAHOO_URL", server.url)
+    reset_yfinance()
+    try:
+        yield server
+    finally:
+        server.stop()
+        reset_yfinance()

@@ -1,0 +1,74 @@
+"""``--source auto`` (SPEC §2): Yahoo; else the cached history, labelled OFFLINE; else SIMULATED demo data.
+
+Every fetch goes to the Yahoo source first, which respects its own backoff (no request while it waits), so the
+monitor switches back to LIVE by itself as soon as Yahoo answers again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Sequence
+
+from tui.data.backoff import Backoff
+from tui.data.base import LABEL_OFFLINE, MarketData
+from tui.data.yahoo import YahooSource, _fmt_delay
+from tui.errors import SourceError
+
+
+def _age(fetched_at: datetime | None, now: datetime) -> str:
+    if fetched_at is None:
+        return "of unknown age"
+    minutes = max(0, int((now - fetched_at).total_seconds() // 60))
+    if minutes < 60:
+        return f"{minutes} min old"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h old"
+    return f"{minutes // (24 * 60)} days old"
+
+
+class AutoSource:
+    name = "auto"
+
+    def __init__(self, cache, clock, session=None, *, backoff: Backoff | None = None, yahoo=None, demo=None) -> None:
+        self.cache = cache
+        self.clock = clock
+        self.yahoo = yahoo or YahooSource(cache, clock, session=session, backoff=backoff)
+        self._demo = demo
+
+    @property
+    def demo(self):
+        if self._demo is None:  # only built when needed: most runs never fall back that far
+            from tui.data.demo import DemoSource
+
+            self._demo = DemoSource(self.clock)
+        return self._demo
+
+    def fetch(self, symbols: Sequence[str]) -> MarketData:
+        try:
+            data = self.yahoo.fetch(symbols)
+        except SourceError as exc:
+            return self._simulated(symbols, str(exc), exc.retry_after)
+        reason = self.yahoo.offline_reason
+        if reason is None:  # Yahoo answered (perhaps partly): its own label and errors say the rest
+            return data
+        retry = f"; retrying in {_fmt_delay(data.retry_in)}" if data.retry_in else ""
+        data.source = "cache"
+        data.label = LABEL_OFFLINE
+        data.stale = True
+        data.banner = f"Yahoo unreachable ({reason}) — showing cached data, {_age(data.fetched_at, data.now)}{retry}"
+        return data
+
+    def _simulated(self, symbols: Sequence[str], reason: str, retry_after: float | None) -> MarketData:
+        data = self.demo.fetch(symbols)
+        retry = f"; retrying in {_fmt_delay(retry_after)}" if retry_after else "; retrying"
+        data.banner = f"Yahoo unreachable ({reason}) and no cached data — showing SIMULATED data{retry}"
+        data.errors = [*data.errors, reason]
+        data.stale = False  # simulated data is not old Yahoo data; the SIMULATED label says what it is
+        data.retry_in = retry_after
+        return data
+
+    def close(self) -> None:
+        self.yahoo.close()
+        close_demo = getattr(self._demo, "close", None)
+        if close_demo is not None:
+            close_demo()

@@ -1,0 +1,425 @@
+"""Live data from Yahoo (SPEC §2): full daily history once, then one small chart request per symbol per refresh.
+
+Request budget, per symbol:
+
+* first sight (nothing cached): one ``range=5d`` chart request of our own (validates the symbol, gives the
+  quote and the exchange timezone) and one full-history fetch through yfinance (``period="max"``; yfinance's
+  own timezone request is saved by seeding its tz cache from the first answer);
+* every refresh after that: ONE chart request (``range=5d``, or ``period1`` from the last cached date when
+  the monitor was off for longer) that serves both the latest daily bars and the intraday quote;
+* ``info`` (trailing P/E for the valuation rule): at most once a day per fund, remembered in the cache.
+
+Failures never lose data: the last good bars stay in the cache and come back marked stale, with the reason in
+plain words and the backoff delay. Only when there is nothing at all to show does ``fetch`` raise.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Sequence
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from tui.data.backoff import Backoff
+from tui.data.base import LABEL_DELAYED, LABEL_LIVE, MarketData, Quote
+from tui.errors import SourceError
+
+NY = ZoneInfo("America/New_York")
+CHART_URL = "https://query2.finance.yahoo.com/v8/finance/chart/{symbol}"
+BAR_COLUMNS = ["open", "high", "low", "close", "adj_close", "volume"]
+DELAYED_AFTER = timedelta(minutes=20)  # a quote older than this while the market is open is not live
+INFO_EVERY_FAILED = timedelta(hours=1)  # after a failed info fetch, wait this long before trying again
+DROP_FOR = timedelta(days=7)  # an unknown symbol is retried after a week, in case Yahoo only hiccuped
+META_DROPPED = "yahoo.dropped"
+META_INFO = "yahoo.info.{symbol}"
+
+
+class YahooDown(Exception):
+    """Yahoo as a whole cannot serve us now (network, rate limit, server error): stop and back off."""
+
+
+class SymbolProblem(Exception):
+    """This one symbol's answer is unusable; the others may still be fine."""
+
+
+class UnknownSymbol(Exception):
+    """Yahoo says the symbol does not exist."""
+
+
+def _fmt_delay(seconds: float) -> str:
+    if seconds < 90:
+        return f"{max(1, round(seconds))} s"
+    return f"{round(seconds / 60)} min"
+
+
+def _ny_date(epoch: float) -> date:
+    return datetime.fromtimestamp(epoch, tz=timezone.utc).astimezone(NY).date()
+
+
+def _transport_reason(exc: Exception, timeout: float | None) -> str:
+    """Plain words for a curl_cffi transport error (never yfinance's 'possibly delisted')."""
+    from curl_cffi.requests import exceptions as cx
+
+    if isinstance(exc, cx.Timeout):
+        return f"Yahoo did not answer within {timeout:g} s (timeout)" if timeout else "Yahoo timed out"
+    if isinstance(exc, cx.DNSError):
+        return "cannot reach Yahoo (DNS lookup failed)"
+    code = int(getattr(exc, "code", 0) or 0)
+    if code == 7:  # CURLE_COULDNT_CONNECT
+        return "cannot reach Yahoo (connection refused)"
+    if code in (52, 56):  # CURLE_GOT_NOTHING, CURLE_RECV_ERROR
+        return "cannot reach Yahoo (connection closed)"
+    if isinstance(exc, cx.SSLError):
+        return "cannot reach Yahoo (TLS error)"
+    return f"cannot reach Yahoo ({type(exc).__name__})"
+
+
+def _http_reason(status: int) -> str:
+    if status == 429:
+        return "Yahoo rate limit (HTTP 429)"
+    if status >= 500:
+        return f"Yahoo server error (HTTP {status})"
+    return f"Yahoo refused the request (HTTP {status})"
+
+
+def parse_chart(payload: Any, symbol: str) -> tuple[pd.DataFrame, dict, list[str]]:
+    """A chart answer -> (clean daily bars indexed by NY exchange date, meta, notes about repairs made).
+
+    Yahoo sometimes sends all-null bars, the same day twice, or days out of order. Bars are sorted by time and
+    the latest one per day is kept; bars without a close are dropped (``notes`` say which days), so a bad bar
+    can leave a day missing but never gives it a wrong close.
+    """
+    if not isinstance(payload, dict) or not isinstance(payload.get("chart"), dict):
+        raise SymbolProblem(f"Yahoo sent a malformed answer for {symbol}")
+    chart = payload["chart"]
+    error = chart.get("error")
+    if error:
+        desc = str(error.get("description") or error.get("code") or error) if isinstance(error, dict) else str(error)
+        code = str(error.get("code", "")) if isinstance(error, dict) else ""
+        if code.lower() == "not found" or "no data found" in desc.lower() or "delisted" in desc.lower():
+            raise UnknownSymbol(symbol)
+        raise SymbolProblem(f"Yahoo reported an error for {symbol}: {desc}")
+    result = chart.get("result")
+    if not result:
+        raise SymbolProblem(f"Yahoo returned no data for {symbol}")
+    try:
+        res = result[0]
+        meta = res.get("meta") or {}
+        stamps = res.get("timestamp") or []
+        quote = (res.get("indicators", {}).get("quote") or [{}])[0] or {}
+        adj = ((res.get("indicators", {}).get("adjclose") or [{}])[0] or {}).get("adjclose")
+        cols = {"open": quote.get("open"), "high": quote.get("high"), "low": quote.get("low"),
+                "close": quote.get("close"), "volume": quote.get("volume"), "adj_close": adj}
+        frame = pd.DataFrame(
+            {k: pd.to_numeric(pd.Series(v, dtype="object"), errors="coerce").astype(float)
+             for k, v in cols.items() if v is not None},
+        )
+        if len(stamps) and len(frame) != len(stamps):
+            raise ValueError("bar arrays and timestamps differ in length")
+    except (AttributeError, IndexError, KeyError, TypeError, ValueError) as exc:
+        raise SymbolProblem(f"Yahoo sent a malformed answer for {symbol} ({exc})") from None
+    notes: list[str] = []
+    if not len(stamps):
+        return pd.DataFrame(columns=["close"], index=pd.DatetimeIndex([], name="Date")), meta, notes
+    if "close" not in frame:
+        raise SymbolProblem(f"Yahoo sent bars without closes for {symbol}")
+    frame["ts"] = pd.to_numeric(pd.Series(stamps), errors="coerce")
+    frame = frame.dropna(subset=["ts"])
+    frame["Date"] = [pd.Timestamp(_ny_date(t)) for t in frame["ts"]]
+    disordered = not frame["ts"].is_monotonic_increasing
+    frame = frame.sort_values("ts", kind="stable")
+    duplicated = frame["Date"].duplicated(keep="last")
+    if disordered or duplicated.any():
+        notes.append(f"Yahoo sent duplicate or out-of-order bars for {symbol} (kept the latest bar per day)")
+    frame = frame[~duplicated]
+    empty = frame["close"].isna() | ~frame["close"].map(lambda x: math.isfinite(x) if x == x else False)
+    null_days = [d.date() for d in frame.loc[empty, "Date"]]
+    frame = frame[~empty].set_index("Date").drop(columns="ts")
+    frame.attrs["null_days"] = null_days
+    return frame, meta, notes
+
+
+def history_to_bars(df: pd.DataFrame) -> pd.DataFrame:
+    """yfinance ``history`` frame (tz-aware index, 'Adj Close') -> cache bars (NY dates, snake-case columns)."""
+    if df is None or df.empty:
+        return pd.DataFrame(columns=["close"], index=pd.DatetimeIndex([], name="Date"))
+    out = df.rename(columns=lambda c: str(c).strip().lower().replace(" ", "_"))
+    out = out[[c for c in BAR_COLUMNS if c in out.columns]].astype(float)
+    idx = out.index
+    if getattr(idx, "tz", None) is not None:
+        idx = idx.tz_convert(NY).tz_localize(None)
+    out.index = pd.DatetimeIndex(idx.normalize(), name="Date")
+    out = out[~out.index.duplicated(keep="last")].sort_index()
+    return out[out["close"].notna()]
+
+
+class YahooSource:
+    """See the module docstring. ``fetch`` runs in a worker thread; nothing here prints or logs."""
+
+    name = "yahoo"
+
+    def __init__(
+        self,
+        cache,
+        clock,
+        session=None,
+        *,
+        backoff: Backoff | None = None,
+        fundamentals_symbols: Sequence[str] = ("IWM", "SPY"),
+    ) -> None:
+        self.cache = cache
+        self.clock = clock
+        self._session = session
+        self.backoff = backoff or Backoff()
+        self.fundamentals_symbols = tuple(fundamentals_symbols)
+        self._quotes: dict[str, Quote] = {}
+        self._info_failed_at: datetime | None = None
+        self._last_reason: str | None = None  # why the last failed attempt failed (for the backoff message)
+        #: Why the latest attempt got no fresh data at all (Yahoo unreachable or unusable); None as soon as one
+        #: symbol refreshes. AutoSource reads it to switch to OFFLINE.
+        self.offline_reason: str | None = None
+
+    # -- plumbing -------------------------------------------------------------------------------------------
+
+    @property
+    def session(self):
+        if self._session is None:
+            from tui.data.yahoo_session import make_session
+
+            self._session = make_session()
+        return self._session
+
+    @property
+    def timeout(self) -> float | None:
+        return getattr(self.session, "max_timeout", None)
+
+    def close(self) -> None:
+        """The session is shared and stays open; the cache was handed to us (see ``factory.open_source``)."""
+        self.cache.close()
+
+    def _dropped(self, now: datetime) -> dict[str, str]:
+        meta = self.cache.get_meta(META_DROPPED)
+        try:
+            dropped = json.loads(meta[0]) if meta else {}
+        except ValueError:
+            return {}
+        cutoff = (now - DROP_FOR).isoformat()
+        return {s: when for s, when in dropped.items() if when >= cutoff}
+
+    def _drop(self, symbol: str, now: datetime) -> None:
+        dropped = self._dropped(now)
+        dropped[symbol] = now.isoformat()
+        self.cache.set_meta(META_DROPPED, json.dumps(dropped, sort_keys=True), now)
+
+    # -- requests -------------------------------------------------------------------------------------------
+
+    def _chart(self, symbol: str, params: dict[str, str]) -> Any:
+        from curl_cffi.requests import exceptions as cx
+
+        try:
+            resp = self.session.get(CHART_URL.format(symbol=symbol), params=params)
+        except cx.RequestException as exc:
+            raise YahooDown(_transport_reason(exc, self.timeout)) from None
+        status = resp.status_code
+        try:
+            payload = json.loads(resp.content)
+        except ValueError:
+            payload = None
+        if status == 404 and isinstance(payload, dict):
+            return payload  # chart.error says whether the symbol is unknown
+        if status >= 400:
+            raise YahooDown(_http_reason(status))
+        if payload is None:
+            raise SymbolProblem(f"Yahoo sent a malformed answer for {symbol} (not JSON)")
+        return payload
+
+    def _full_history(self, symbol: str, tz: str | None) -> pd.DataFrame:
+        """All daily bars through yfinance, once per symbol; failures explained from the session's view."""
+        from curl_cffi.requests import exceptions as cx
+
+        from tui.data.yahoo_session import quiet_yfinance
+
+        yf = quiet_yfinance()
+        if tz:
+            try:  # yfinance would otherwise spend a chart request on learning the timezone
+                yf.cache.get_tz_cache().store(symbol, tz)
+            except Exception:  # an optimisation only; yfinance fetches it itself if this fails
+                pass
+        try:
+            df = yf.Ticker(symbol, session=self.session).history(
+                period="max", interval="1d", auto_adjust=False, actions=False, timeout=self.timeout
+            )
+        except cx.RequestException as exc:
+            raise YahooDown(_transport_reason(exc, self.timeout)) from None
+        except Exception as exc:
+            status = getattr(self.session, "last_status", None)
+            if type(exc).__name__ == "YFRateLimitError" or (status is not None and status >= 400 and status != 404):
+                raise YahooDown(_http_reason(status if status and status >= 400 else 429)) from None
+            raise SymbolProblem(f"Yahoo's full history for {symbol} was unusable") from None
+        bars = history_to_bars(df)
+        if bars.empty:
+            raise SymbolProblem(f"Yahoo returned no history for {symbol}")
+        return bars
+
+    # -- one symbol -----------------------------------------------------------------------------------------
+
+    def _refresh(self, symbol: str, now: datetime, notes: list[str]) -> None:
+        """Fetch and store one symbol; raises when it could not be brought up to date."""
+        from tui.data.market_clock import is_session_complete
+
+        last = self.cache.last_date(symbol)
+        today = now.astimezone(NY).date()
+        if last is None or (today - last).days <= 4:
+            params = {"range": "5d", "interval": "1d"}
+        else:  # the monitor was off for a while: one request still covers the gap
+            start = datetime.combine(last - timedelta(days=3), datetime.min.time(), NY)
+            params = {"period1": str(int(start.timestamp())), "period2": str(int(now.timestamp())), "interval": "1d"}
+        params.update(includePrePost="false", events="div,splits")
+        bars, meta, repaired = parse_chart(self._chart(symbol, params), symbol)
+        notes.extend(repaired)
+        if last is None:
+            full = self._full_history(symbol, meta.get("exchangeTimezoneName"))
+            bars = pd.concat([full[~full.index.isin(bars.index)], bars]).sort_index()
+
+        done = [d for d in bars.index if is_session_complete(d.date(), now)]
+        complete = bars.loc[done]
+        if not complete.empty:
+            self.cache.upsert(symbol, complete, source="yahoo", fetched_at=now)
+        stored = self.cache.last_date(symbol)
+        missing = [d.isoformat() for d in bars.attrs.get("null_days", [])
+                   if is_session_complete(d, now) and (stored is None or d > stored)]
+
+        price, stamp = meta.get("regularMarketPrice"), meta.get("regularMarketTime")
+        if isinstance(price, (int, float)) and math.isfinite(price) and isinstance(stamp, (int, float)):
+            session = _ny_date(stamp)
+            if is_session_complete(session, now):
+                self._quotes.pop(symbol, None)  # that session's close is a bar now
+            else:
+                when = datetime.fromtimestamp(stamp, timezone.utc)
+                self._quotes[symbol] = Quote(symbol, float(price), when, pd.Timestamp(session))
+        if missing:  # its good bars are stored, but the latest session is still owed
+            raise SymbolProblem(f"Yahoo sent an empty bar for {symbol} on {', '.join(missing)} (ignored)")
+        if bars.empty and not bars.attrs.get("null_days"):
+            raise SymbolProblem(f"Yahoo returned no data for {symbol}")
+
+    # -- fundamentals ---------------------------------------------------------------------------------------
+
+    def _stored_info(self, symbol: str) -> tuple[dict[str, float], datetime] | None:
+        meta = self.cache.get_meta(META_INFO.format(symbol=symbol))
+        if not meta:
+            return None
+        try:
+            return json.loads(meta[0]), meta[1]
+        except ValueError:
+            return None
+
+    def fundamentals(self, now: datetime, *, network: bool = True) -> dict[str, dict[str, float]]:
+        """Trailing P/E per fund, from yfinance ``info`` at most once per NY day; failures leave it absent."""
+        out: dict[str, dict[str, float]] = {}
+        today = now.astimezone(NY).date()
+        for symbol in self.fundamentals_symbols:
+            stored = self._stored_info(symbol)
+            due = stored is None or stored[1].astimezone(NY).date() != today
+            cooling = self._info_failed_at is not None and now - self._info_failed_at < INFO_EVERY_FAILED
+            if due and network and not cooling:
+                try:
+                    from tui.data.yahoo_session import quiet_yfinance
+
+                    info = quiet_yfinance().Ticker(symbol, session=self.session).info or {}
+                    pe = info.get("trailingPE")
+                    value = {"trailing_pe": float(pe)} if isinstance(pe, (int, float)) and math.isfinite(pe) else {}
+                    self.cache.set_meta(META_INFO.format(symbol=symbol), json.dumps(value), now)
+                    stored = (value, now)
+                except Exception:  # non-fatal by design: the valuation rule shows 'unknown'
+                    self._info_failed_at = now
+            if stored and stored[0]:
+                out[symbol] = stored[0]
+        return out
+
+    # -- the DataSource API ---------------------------------------------------------------------------------
+
+    def cached(self, symbols: Sequence[str], now: datetime, fundamentals: dict | None = None) -> MarketData:
+        """What the cache holds for ``symbols`` (completed sessions only), labelled live; callers relabel."""
+        from tui.data.market_clock import is_session_complete
+
+        stored = set(self.cache.symbols())
+        known = [s for s in symbols if s in stored]
+        closes = self.cache.closes(known) if known else pd.DataFrame()
+        closes = closes.reindex(columns=list(symbols)).astype(float)
+        if len(closes.index):
+            closes = closes.loc[[is_session_complete(d.date(), now) for d in closes.index]]
+        quotes = {s: q for s, q in self._quotes.items()
+                  if s in symbols and not is_session_complete(q.session.date(), now)}
+        return MarketData(
+            source="yahoo",
+            label=self._label(quotes, now),
+            closes=closes,
+            quotes=quotes,
+            fundamentals=self.fundamentals(now, network=False) if fundamentals is None else fundamentals,
+            fetched_at=self.cache.fetched_at(known) if known else None,
+            now=now,
+        )
+
+    def _label(self, quotes: dict[str, Quote], now: datetime) -> str:
+        """DELAYED when even the freshest quote is old while the market is open (thin ETFs lag on their own)."""
+        from tui.data.market_clock import Phase, market_status
+
+        if quotes and market_status(now).phase == Phase.OPEN:
+            if max(q.time for q in quotes.values()) < now - DELAYED_AFTER:
+                return LABEL_DELAYED
+        return LABEL_LIVE
+
+    def fetch(self, symbols: Sequence[str]) -> MarketData:
+        now = self.clock()
+        symbols = list(dict.fromkeys(symbols))
+        if not self.backoff.ready(now):  # no request while backing off: show what we have
+            wait = self.backoff.remaining(now)
+            return self._stale(symbols, now, [f"{self._last_reason} — retrying in {_fmt_delay(wait)}"], wait)
+
+        notes: list[str] = []  # repairs and drops: worth saying, but the data is good
+        problems: list[str] = []  # symbols that could not be refreshed
+        dropped = self._dropped(now)
+        refreshed = 0
+        down: str | None = None
+        for symbol in symbols:
+            if symbol in dropped:
+                continue
+            try:
+                self._refresh(symbol, now, notes)
+                refreshed += 1
+            except UnknownSymbol:
+                self._drop(symbol, now)
+                notes.append(f"Yahoo does not know symbol {symbol}; dropped from polling")
+            except SymbolProblem as exc:
+                problems.append(str(exc))
+            except YahooDown as exc:
+                down = str(exc)  # the other symbols would fail the same way: do not hammer Yahoo
+                problems.append(down)
+                break
+
+        if not problems:
+            self.backoff.success()
+            self._last_reason = self.offline_reason = None
+            data = self.cached(symbols, now, self.fundamentals(now))
+            data.errors = notes
+            if not data.closes.notna().any().any() and not data.quotes:
+                raise SourceError(notes[-1] if notes else "Yahoo returned no data")
+            return data
+
+        delay = self.backoff.failure(now)
+        self._last_reason = problems[-1]
+        self.offline_reason = None if refreshed else problems[-1]  # nothing fresh at all: Yahoo is unusable
+        problems[-1] += f" — retrying in {_fmt_delay(delay)}"
+        return self._stale(symbols, now, notes + problems, delay)
+
+    def _stale(self, symbols: list[str], now: datetime, errors: list[str], retry_in: float) -> MarketData:
+        data = self.cached(symbols, now)
+        if not data.closes.notna().any().any() and not data.quotes:
+            raise SourceError(errors[-1], retry_after=retry_in)
+        data.stale = True
+        data.errors = errors
+        data.retry_in = retry_in
+        return data
