@@ -63,6 +63,7 @@ def test_all_ok_with_values_and_details():
     assert "HYG/IEF −1.0 % over 20 sessions" in risks["economic"].detail
     assert risks["rates"].value == pytest.approx(10.0)
     assert risks["quality"].value == pytest.approx(0.01)
+    assert risks["quality"].detail.startswith("IWM ahead of IJR by 1.0 % over the streak")
     assert risks["volatility"].value == 15.9 and risks["volatility"].detail == "VIX 15.9 < 20"
     assert risks["valuation"].value == pytest.approx(17 / 25)
     assert risks["extension"].value == pytest.approx(50.0, abs=5)
@@ -180,7 +181,7 @@ def test_extension_watch_from_a_long_streak_alone():
     config = replace(CONFIG, risks=replace(RiskRules(), extension_rsi=Band(99.0, 99.5)))  # RSI cannot trigger
     risk = risk_checklist(closes, PE, streak, runs, config)[-1]
     assert risk.status == "watch", risk
-    assert "streak 6" in risk.detail
+    assert "small streak 6 ≥ 90th pct" in risk.detail and "earlier streaks" in risk.detail
     # Without enough closes for the RSI, the long streak alone still says watch.
     risk = risk_checklist(closes.iloc[-10:], PE, streak, runs, config)[-1]
     assert risk.status == "watch" and risk.value is None and "RSI of ^RUT n/a" in risk.detail

@@ -106,7 +106,8 @@ def _quality(closes: pd.DataFrame, quality: str, broad: str, streak: Streak, ban
         returns[symbol] = series.iat[-1] / before.iat[-1]
     ahead = float(returns[broad] / returns[quality] - 1.0)
     status = _above(ahead, band)
-    lead = f"{broad} ahead of {quality} by {_pct(ahead)}" if ahead >= 0 else f"{quality} ahead of {broad} by {_pct(-ahead)}"
+    by = f"{abs(ahead) * 100:.1f} %"
+    lead = f"{broad} ahead of {quality} by {by}" if ahead >= 0 else f"{quality} ahead of {broad} by {by}"
     return Risk(rid, LABELS[rid], status, ahead,
                 f"{lead} over the streak{_band_text(status, band, 'above', _pct)}")
 
@@ -154,7 +155,7 @@ def _extension(closes: pd.DataFrame, small: str, streak: Streak, runs: pd.DataFr
             cut = float(np.percentile(lengths, percentile))
             long_streak = streak.length >= cut
             parts.append(f"{streak.leader} streak {streak.length} {'≥' if long_streak else '<'} "
-                         f"{percentile:g}th pct ({cut:.1f}) of {lengths.size} past")
+                         f"{percentile:g}th pct ({cut:.1f}) of {lengths.size} earlier streaks")
     if rsi is None:
         if long_streak:
             return Risk(rid, LABELS[rid], "watch", None, "; ".join(parts + [f"RSI of {small} n/a"]))
