@@ -66,7 +66,7 @@ class Spread:
     window: int
     dates: tuple[date, ...]
     daily: tuple[float, ...]  # small return - large return, per session
-    relative: tuple[float, ...]  # (1+R_small)/(1+R_large) - 1, cumulative from the window's first session
+    relative: tuple[float, ...]  # (1+R_small)/(1+R_large) - 1, cumulative from the close before the window
     rs_5d: float | None
     streak_start: date | None = None  # first session of the current streak, for highlighting
 
