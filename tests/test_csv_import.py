@@ -141,6 +141,13 @@ def test_the_first_problem_in_the_file_is_reported(tmp_path):
         read_price_csv(write(tmp_path, text))
 
 
+def test_only_csv_line_breaks_count_as_lines(tmp_path):
+    # \x1c and \u2028 are line breaks to str.splitlines, but not to a CSV reader or a text editor.
+    text = "Date,Close\n2026-01-02,1\x1c\n2026-01-05,2\u2028\r2026-01-06,abc\r\n"
+    with pytest.raises(DataFormatError, match=r"line 4: price 'abc'"):
+        read_price_csv(write(tmp_path, text))
+
+
 def test_quoted_newline_keeps_line_numbers_physical(tmp_path):
     text = 'Date,Close,Note\n2026-01-02,1,"two\nlines"\n2026-01-05,bad,x\n'
     with pytest.raises(DataFormatError, match=r"line 4: price 'bad'"):
@@ -200,7 +207,7 @@ def check_contract(path: Path) -> None:
         assert message.startswith(path.name)
         line = re.match(rf"{re.escape(path.name)} line (\d+): ", message)
         if line:  # a line that exists in the file
-            assert 1 <= int(line.group(1)) <= path.read_bytes().count(b"\n") + 1, message
+            assert 1 <= int(line.group(1)) <= len(re.findall(rb"\r\n|\r|\n", path.read_bytes())) + 1, message
         return
     assert isinstance(frame.index, pd.DatetimeIndex)
     assert frame.index.is_monotonic_increasing and frame.index.is_unique

@@ -13,6 +13,7 @@ offending line is looked up only once a check has failed.
 from __future__ import annotations
 
 import csv
+import io
 import re
 from pathlib import Path
 
@@ -45,6 +46,9 @@ _MISSING = {"", "nan", "null", "n/a", "na", "none"}
 _DATE_RE = re.compile(
     r"^(\d{4}-\d{2}-\d{2})(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$"
 )
+
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+_NEWLINE_BYTES = re.compile(rb"\r\n|\r|\n")
 
 _MAX_SHOWN = 40  # longest cell text quoted in a message; a garbage cell can be megabytes
 
@@ -126,16 +130,17 @@ def _tokenise(path: Path, name: str) -> tuple[list[list[str]], list[int]]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
+        line = len(_NEWLINE_BYTES.findall(raw, 0, exc.start)) + 1
         raise DataFormatError(f"{name} line {line}: not UTF-8 text (byte 0x{raw[exc.start]:02x})") from None
     if "\x00" in text:
-        line = text[: text.index("\x00")].count("\n") + 1
+        line = len(_NEWLINE.findall(text, 0, text.index("\x00"))) + 1
         raise DataFormatError(f"{name} line {line}: contains a NUL byte (binary file?)")
 
     rows: list[list[str]] = []
     lines: list[int] = []
-    # newline="" semantics: feed the text with its line endings so quoted newlines stay inside their cell.
-    reader = csv.reader(text.splitlines(keepends=True), strict=True)
+    # newline="": lines end at \n, \r\n or \r only (not at the other Unicode breaks str.splitlines knows),
+    # and the endings stay in the text so that quoted newlines remain inside their cell.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     start = 1
     try:
         for row in reader:
