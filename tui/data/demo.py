@@ -270,7 +270,8 @@ class DemoSource:
         world = _world(self.seed, _horizon(status.last_completed))
         closes = self._closes(world, wanted, status.last_completed)
         quotes: dict[str, Quote] = {}
-        if status.session is not None and status.open <= status.now < status.close + GRACE:
+        in_session = status.session is not None and status.open <= status.now < status.close + GRACE
+        if in_session and world.position(status.session) > 0:  # a session needs a previous close to start from
             quotes = self._quotes(world, wanted, status)
         return MarketData(
             source="demo",
