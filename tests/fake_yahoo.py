@@ -7,7 +7,7 @@ It answers what ``STREAKWATCH_YAHOO_URL`` makes the app (and yfinance) send: ``/
   plus an optional session in progress (:meth:`set_intraday`),
 * ``/v10/finance/quoteSummary/<SYM>``, ``/v7/finance/quote``, ``/ws/fundamentals-timeseries/…`` for ``info``.
 
-Faults (:meth:`fault`) apply per endpoint and per symbol (``"*"`` = any): ``status`` (HTTP code), ``delay``
+Faults (:meth:`fault`) apply per endpoint and per symbol (``"*"`` = any; ``after=N`` spares the next N requests): ``status`` (HTTP code), ``delay``
 (seconds before answering), ``close`` (drop the connection), ``malformed`` (not JSON), ``empty`` (no result),
 ``bad_symbol`` (404 + chart.error), ``null_last`` (last bar all null), ``dupes`` (duplicate and out-of-order
 timestamps, where the *latest* bar of each day is the true one). :meth:`stop` makes the port refuse connections;
@@ -21,7 +21,7 @@ import re
 import threading
 import time
 from collections import Counter
-from datetime import date, datetime, time as dtime, timezone
+from datetime import date, datetime, time as dtime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -104,9 +104,11 @@ class FakeYahoo:
             self._thread.join(timeout=5)
             self._server = self._thread = None
 
-    def fault(self, kind: str, value: Any = None, *, endpoint: str = "chart", symbol: str = "*") -> None:
+    def fault(self, kind: str, value: Any = None, *, endpoint: str = "chart", symbol: str = "*", after: int = 0) -> None:
+        """Switch a fault on; ``after`` lets that many matching requests through first (e.g. hit only the
+        full-history request that follows the app's own 5-day request)."""
         with self._lock:
-            self._faults[(endpoint, symbol)] = (kind, value)
+            self._faults[(endpoint, symbol)] = (kind, value, after)
 
     def clear_faults(self) -> None:
         with self._lock:
@@ -130,7 +132,11 @@ class FakeYahoo:
         with self._lock:
             for key in ((endpoint, symbol), (endpoint, "*"), ("*", symbol), ("*", "*")):
                 if key in self._faults:
-                    return self._faults[key]
+                    kind, value, after = self._faults[key]
+                    if after > 0:
+                        self._faults[key] = (kind, value, after - 1)
+                        return None
+                    return kind, value
         return None
 
     def _rows(self, symbol: str) -> list[dict[str, Any]]:
@@ -294,6 +300,33 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Set-Cookie", "A3=fake; Path=/")
         self.end_headers()
         self.wfile.write(data)
+
+
+# A fixed market for the tests: bars end on Thursday 2026-01-15 (before the real date, so yfinance's own
+# "period2 = now" never cuts them), and the clock stands after that day's close unless a test moves it.
+END = date(2026, 1, 15)
+AFTER_CLOSE = datetime(2026, 1, 15, 22, 0, tzinfo=timezone.utc)  # 17:00 ET
+PAIR = ("^RUT", "^GSPC")
+TRAILING_PE = {"IWM": 17.5, "SPY": 26.25}
+
+
+class MutableClock:
+    def __init__(self, now: datetime = AFTER_CLOSE) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+def seed_market(server: FakeYahoo, end: date = END, n: int = 260) -> FakeYahoo:
+    for i, (symbol, price) in enumerate({"^RUT": 2000.0, "^GSPC": 6000.0, "IWM": 200.0, "SPY": 600.0}.items()):
+        server.bars[symbol] = make_bars(end, n=n, start_price=price, seed=i + 1)
+    for symbol, pe in TRAILING_PE.items():
+        server.info[symbol] = {"trailingPE": pe}
+    return server
 
 
 def reset_yfinance() -> None:

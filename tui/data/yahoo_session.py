@@ -97,10 +97,12 @@ def quiet_yfinance() -> ModuleType:
             log = logging.getLogger("yfinance")
             log.addHandler(logging.NullHandler())
             log.propagate = False
-            warnings.filterwarnings("ignore", module=r"yfinance(\.|$)")
             yf.config.debug.hide_exceptions = False
             yf.config.network.retries = 0  # we back off ourselves; its retries sleep in our worker
             _yf = yf
+        # Re-added on every call (idempotent): anything that restores the filter list (warnings.catch_warnings,
+        # test runners) would otherwise let yfinance's pandas deprecation warnings through again.
+        warnings.filterwarnings("ignore", module=r"yfinance(\.|$)")
         folder = yfinance_cache_dir()
         if folder != _tz_dir:  # tests change the user cache dir between runs
             folder.mkdir(parents=True, exist_ok=True)
