@@ -10,7 +10,7 @@ class Backoff:
     """Delay after consecutive failures: ``base * factor**(n-1)``, capped, then spread by ``±jitter``.
 
     Jitter keeps many monitors started together (or one monitor and its ``--once`` twin) from retrying in
-    lockstep. The cap is applied after jitter so the delay never exceeds it.
+    lockstep. The delay never exceeds the cap.
     """
 
     def __init__(
@@ -36,8 +36,9 @@ class Backoff:
         """Record one more failure and return the delay (seconds) before the next attempt."""
         self.failures += 1
         raw = self.base * self.factor ** (self.failures - 1)
-        spread = 1 + self._rng.uniform(-self.jitter, self.jitter)
-        self.delay = min(self.cap, min(raw, self.cap) * spread)
+        self.delay = min(raw, self.cap) * (1 + self._rng.uniform(-self.jitter, self.jitter))
+        if self.delay > self.cap:  # jitter downwards at the cap, so capped retries still spread out
+            self.delay = self.cap * (1 - self._rng.uniform(0, self.jitter))
         if now is not None:
             self.until = now + timedelta(seconds=self.delay)
         return self.delay
