@@ -50,7 +50,7 @@ class UnknownSymbol(Exception):
 
 
 def _fmt_delay(seconds: float) -> str:
-    if seconds < 90:
+    if seconds < 60:
         return f"{max(1, round(seconds))} s"
     return f"{round(seconds / 60)} min"
 
@@ -418,7 +418,7 @@ class YahooSource:
     def _stale(self, symbols: list[str], now: datetime, errors: list[str], retry_in: float) -> MarketData:
         data = self.cached(symbols, now)
         if not data.closes.notna().any().any() and not data.quotes:
-            raise SourceError(errors[-1], retry_after=retry_in)
+            raise SourceError(self._last_reason or "Yahoo failed", retry_after=retry_in)
         data.stale = True
         data.errors = errors
         data.retry_in = retry_in
