@@ -139,6 +139,9 @@ def test_the_first_problem_in_the_file_is_reported(tmp_path):
     text = "Date,Close\n2026-01-02,1\n2026-01-05,x\nnope,2\n"
     with pytest.raises(DataFormatError, match=r"line 3: price 'x'"):
         read_price_csv(write(tmp_path, text))
+    text = "Date,Close\n2026-01-02,1\n2026-01-02,1\n2026-01-05,2\n2026-01-06,-1\n"
+    with pytest.raises(DataFormatError, match=r"line 3: duplicate date 2026-01-02 \(also on line 2\)"):
+        read_price_csv(write(tmp_path, text))
 
 
 def test_only_csv_line_breaks_count_as_lines(tmp_path):

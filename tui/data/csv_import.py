@@ -94,28 +94,19 @@ def read_price_csv(path: str | Path) -> pd.DataFrame:
             values[col] = series
             if problem:
                 problems.append(problem)
+    problems += _duplicates(dates, line_no)
     if problems:
-        _raise_first(name, problems)
+        line, message = min(problems, key=lambda p: p[0])  # the first problem in the file, whatever kind
+        raise DataFormatError(f"{name} line {line}: {message}")
 
     frame = pd.DataFrame({col: values[col].to_numpy(dtype=float) for col in values})
     frame.index = pd.DatetimeIndex(dates, name="Date")
-    frame["_line"] = line_no
-
-    # Duplicates are judged on every dated row, including ones dropped below for a blank close: two rows for
-    # one day mean the file is not what the user thinks it is.
-    dup = frame.index.duplicated(keep="first")
-    if dup.any():
-        at = int(np.argmax(dup))
-        day = frame.index[at]
-        first = int(frame["_line"].to_numpy()[np.flatnonzero(frame.index == day)[0]])
-        raise DataFormatError(f"{name} line {int(line_no[at])}: duplicate date {day.date()} (also on line {first})")
-
     if "close" not in frame:
         frame["close"] = frame["adj_close"]
     frame = frame[frame["close"].notna()]
     if frame.empty:
         raise DataFormatError(f"{name}: no row has a close price")
-    frame = frame.drop(columns="_line").sort_index(kind="stable")
+    frame = frame.sort_index(kind="stable")
     return frame[[c for c in COLUMNS if c in frame.columns]]
 
 
@@ -189,9 +180,19 @@ def _parse_dates(cells: pd.Series, line_no: np.ndarray) -> tuple[np.ndarray, lis
     if outside.any():
         at = int(np.argmax(outside))
         problems.append((int(line_no[at]), f"date {_shown(cells.iloc[at])} is out of range"))
-    if problems:
-        return np.array([], dtype="datetime64[ns]"), problems
-    return parsed.to_numpy(dtype="datetime64[ns]"), []
+    return parsed.where(~pd.Series(outside)).to_numpy(dtype="datetime64[ns]"), problems
+
+
+def _duplicates(dates: np.ndarray, line_no: np.ndarray) -> list[tuple[int, str]]:
+    """The first repeated date. Judged on every dated row, including ones later dropped for a blank close:
+    two rows for one day mean the file is not what the user thinks it is."""
+    index = pd.DatetimeIndex(dates)
+    dup = index.duplicated(keep="first") & ~index.isna()
+    if not dup.any():
+        return []
+    at = int(np.argmax(dup))
+    first = int(line_no[np.flatnonzero(index == index[at])[0]])
+    return [(int(line_no[at]), f"duplicate date {index[at].date()} (also on line {first})")]
 
 
 _EARLIEST = pd.Timestamp("1678-01-01")
@@ -211,10 +212,10 @@ def _to_numbers(cells: pd.Series, line_no: np.ndarray, col: str) -> tuple[pd.Ser
     checks = [
         (~missing & np.isnan(values), lambda s, v: f"{label} {_shown(s)} is not a number"),
         (np.isinf(values), lambda s, v: f"{label} {_shown(s)} is not a finite number"),
-        (values < 0, lambda s, v: f"negative {label} {s}"),
+        (values < 0, lambda s, v: f"negative {label} {_shown(s)[1:-1]}"),
     ]
     if col != "volume":
-        checks.append((values == 0, lambda s, v: f"price {s} is not positive"))
+        checks.append((values == 0, lambda s, v: f"price {_shown(s)[1:-1]} is not positive"))
     found = []
     for mask, message in checks:
         if mask.any():
@@ -240,11 +241,6 @@ def _safe_float(value: object) -> float:
         return float("inf")  # a huge integer: reported as not finite, which is true
     except (TypeError, ValueError):
         return float("nan")
-
-
-def _raise_first(name: str, problems: list[tuple[int, str]]) -> None:
-    line, message = min(problems, key=lambda p: p[0])
-    raise DataFormatError(f"{name} line {line}: {message}")
 
 
 def _non_blank(row: list[str]) -> bool:
