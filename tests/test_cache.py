@@ -317,7 +317,7 @@ def test_committed_batches_survive_sigkill(tmp_path):
         reported += [int(line) for line in out.split()]
         rounds += 1
 
-    assert rounds >= 5 and reported, f"the test did not exercise anything (seed {seed})"
+    assert rounds >= 3 and reported, f"the test did not exercise anything (seed {seed})"
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
     conn.close()
