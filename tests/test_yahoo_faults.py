@@ -263,3 +263,13 @@ def test_nothing_printed_under_faults(market, make_source, clock, capfd):
         make_source().fetch(["NEW"])  # nothing cached for it, Yahoo down
     out, err = capfd.readouterr()
     assert out == "" and err == ""
+
+
+def test_null_last_bar_on_first_sight_is_missing_not_wrong(market, make_source):
+    market.fault("null_last", symbol="^RUT")  # hits our 5-day request and yfinance's full history alike
+    data = make_source().fetch(PAIR)
+    assert data.stale and data.errors[0].startswith("Yahoo sent an empty bar for ^RUT on 2026-01-15")
+    assert pd.isna(data.closes.loc["2026-01-15", "^RUT"])
+    want = market.bars["^RUT"]["close"].iloc[:-1]
+    assert data.closes["^RUT"].dropna().tolist() == pytest.approx(want.tolist(), rel=1e-12)
+    assert data.closes.loc["2026-01-15", "^GSPC"] == market.bars["^GSPC"]["close"].iloc[-1]

@@ -18,9 +18,10 @@ from __future__ import annotations
 import json
 import math
 from datetime import date, datetime, timedelta, timezone
-from typing import Any, Sequence
+from typing import Any, NamedTuple, Sequence
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 
 from tui.data.backoff import Backoff
@@ -85,11 +86,18 @@ def _http_reason(status: int) -> str:
     return f"Yahoo refused the request (HTTP {status})"
 
 
-def parse_chart(payload: Any, symbol: str) -> tuple[pd.DataFrame, dict, list[str]]:
-    """A chart answer -> (clean daily bars indexed by NY exchange date, meta, notes about repairs made).
+class Chart(NamedTuple):
+    bars: pd.DataFrame  # clean daily bars indexed by NY exchange date (tz-naive midnight)
+    meta: dict
+    notes: list[str]  # repairs made, in plain words
+    null_days: list[date]  # days whose bar had no close and was dropped
+
+
+def parse_chart(payload: Any, symbol: str) -> Chart:
+    """A chart answer, cleaned.
 
     Yahoo sometimes sends all-null bars, the same day twice, or days out of order. Bars are sorted by time and
-    the latest one per day is kept; bars without a close are dropped (``notes`` say which days), so a bad bar
+    the latest one per day is kept; bars without a close are dropped (``null_days`` says which), so a bad bar
     can leave a day missing but never gives it a wrong close.
     """
     if not isinstance(payload, dict) or not isinstance(payload.get("chart"), dict):
@@ -123,7 +131,7 @@ def parse_chart(payload: Any, symbol: str) -> tuple[pd.DataFrame, dict, list[str
         raise SymbolProblem(f"Yahoo sent a malformed answer for {symbol} ({exc})") from None
     notes: list[str] = []
     if not len(stamps):
-        return pd.DataFrame(columns=["close"], index=pd.DatetimeIndex([], name="Date")), meta, notes
+        return Chart(pd.DataFrame(columns=["close"], index=pd.DatetimeIndex([], name="Date")), meta, notes, [])
     if "close" not in frame:
         raise SymbolProblem(f"Yahoo sent bars without closes for {symbol}")
     frame["ts"] = pd.to_numeric(pd.Series(stamps), errors="coerce")
@@ -135,11 +143,9 @@ def parse_chart(payload: Any, symbol: str) -> tuple[pd.DataFrame, dict, list[str
     if disordered or duplicated.any():
         notes.append(f"Yahoo sent duplicate or out-of-order bars for {symbol} (kept the latest bar per day)")
     frame = frame[~duplicated]
-    empty = frame["close"].isna() | ~frame["close"].map(lambda x: math.isfinite(x) if x == x else False)
+    empty = ~np.isfinite(frame["close"].to_numpy())
     null_days = [d.date() for d in frame.loc[empty, "Date"]]
-    frame = frame[~empty].set_index("Date").drop(columns="ts")
-    frame.attrs["null_days"] = null_days
-    return frame, meta, notes
+    return Chart(frame[~empty].set_index("Date").drop(columns="ts"), meta, notes, null_days)
 
 
 def history_to_bars(df: pd.DataFrame) -> pd.DataFrame:
@@ -278,8 +284,9 @@ class YahooSource:
             start = datetime.combine(last - timedelta(days=3), datetime.min.time(), NY)
             params = {"period1": str(int(start.timestamp())), "period2": str(int(now.timestamp())), "interval": "1d"}
         params.update(includePrePost="false", events="div,splits")
-        bars, meta, repaired = parse_chart(self._chart(symbol, params), symbol)
-        notes.extend(repaired)
+        chart = parse_chart(self._chart(symbol, params), symbol)
+        bars, meta = chart.bars, chart.meta
+        notes.extend(chart.notes)
         if last is None:
             full = self._full_history(symbol, meta.get("exchangeTimezoneName"))
             bars = pd.concat([full[~full.index.isin(bars.index)], bars]).sort_index()
@@ -289,7 +296,7 @@ class YahooSource:
         if not complete.empty:
             self.cache.upsert(symbol, complete, source="yahoo", fetched_at=now)
         stored = self.cache.last_date(symbol)
-        missing = [d.isoformat() for d in bars.attrs.get("null_days", [])
+        missing = [d.isoformat() for d in chart.null_days
                    if is_session_complete(d, now) and (stored is None or d > stored)]
 
         price, stamp = meta.get("regularMarketPrice"), meta.get("regularMarketTime")
@@ -302,7 +309,7 @@ class YahooSource:
                 self._quotes[symbol] = Quote(symbol, float(price), when, pd.Timestamp(session))
         if missing:  # its good bars are stored, but the latest session is still owed
             raise SymbolProblem(f"Yahoo sent an empty bar for {symbol} on {', '.join(missing)} (ignored)")
-        if bars.empty and not bars.attrs.get("null_days"):
+        if bars.empty and not chart.null_days:
             raise SymbolProblem(f"Yahoo returned no data for {symbol}")
 
     # -- fundamentals ---------------------------------------------------------------------------------------
