@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 
-import pytest
-
 from tui.alerts import LOG_SIZE, AlertTracker
 from tui.config import Alerts, Config
 from tui.data.replay import ReplaySource

@@ -27,6 +27,7 @@ SEEN_SIZE = 5000
 #: A "longest since" closer than this to the streak's start is routine (nearly every extension moves it a
 #: little), so it is not alerted; "longest since 2008" is.
 MILESTONE_MIN_DAYS = 365
+_RISK_SEVERITY: dict[str, Severity] = {"alert": "error", "watch": "warning"}
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,8 @@ class AlertTracker:
         if breaker == "none":
             how = f"{day(broke_on)} was a tie" if broke_on else "a tie session ended it"
         else:
-            how = f"{name.get(breaker, breaker)} won on {day(broke_on)}" if broke_on else f"{name.get(breaker, breaker)} won"
+            winner = name.get(breaker, breaker)
+            how = f"{winner} won on {day(broke_on)}" if broke_on else f"{winner} won"
         return AlertEvent(
             "streak_broke", ("streak_broke", old.leader, old.start), "Streak broke",
             f"{who}'s streak ended after {sessions(length)} ({day(old.start)} – {day(end)}): {how}",
@@ -164,7 +166,7 @@ class AlertTracker:
             self._risk_status[risk.id] = risk.status
             if baseline or before is None or before == risk.status:
                 continue
-            severity: Severity = {"alert": "error", "watch": "warning"}.get(risk.status, "information")  # type: ignore[assignment]
+            severity = _RISK_SEVERITY.get(risk.status, "information")
             label = plain(risk.label)
             events.append(AlertEvent(
                 "risk_changed", ("risk_changed", risk.id, snapshot.as_of, before, risk.status),
