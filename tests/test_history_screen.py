@@ -110,7 +110,7 @@ def test_sort_cycles_and_reverses_and_headers_sort():
         await pilot.press("s")  # end -> length, longest first
         assert screen.sort_key == "length" and screen.sort_descending
         assert [cell_text(table, r, 3) for r in range(4)] == ["16", "14", "13", "13"]
-        await pilot.press("r")
+        await pilot.press("S")
         assert cell_text(table, 0, 3) == "13" and cell_text(table, 3, 3) == "16"
         for _ in range(len(screen.sort_columns) - 1):
             await pilot.press("s")
@@ -118,7 +118,7 @@ def test_sort_cycles_and_reverses_and_headers_sort():
         await pilot.press("s", "s", "s", "s")  # -> the first forward column
         assert screen.sort_key == "fwd20"
         assert cell_text(table, 3, 6) == "—"  # the current streak has no outcome yet: last either way
-        await pilot.press("r")
+        await pilot.press("S")
         assert cell_text(table, 3, 6) == "—"
         await pilot.click("#history-table", offset=(3, 1))  # the "Leader" header
         assert screen.sort_key == "leader"

@@ -96,7 +96,7 @@ class HistoryScreen(Screen[None]):
     BINDINGS = [
         Binding("escape,q,h", "close", "Close", key_display="esc"),
         Binding("s", "cycle_sort", "Sort"),
-        Binding("r", "reverse_sort", "Reverse"),
+        Binding("S", "reverse_sort", "Reverse", key_display="S"),  # not r: that stays the app's refresh
     ]
 
     def __init__(self, snapshot: Snapshot) -> None:
@@ -164,7 +164,7 @@ class HistoryScreen(Screen[None]):
             table.add_row(*_cells(entry, self.snapshot, colours, current), key=f"{entry.leader}:{entry.start}")
         table.border_title = (
             f"Streaks of {history.min_length}+ sessions: {len(entries)} — sorted by {column.label}"
-            f" {'↓' if self.sort_descending else '↑'} (s: next column, r: reverse, or click a header)"
+            f" {'↓' if self.sort_descending else '↑'} (s: next column, S: reverse, or click a header)"
         )
         table.border_subtitle = "Rel. +N: (1+R small)/(1+R large) − 1 over the N sessions after the end"
 
