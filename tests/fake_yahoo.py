@@ -17,6 +17,7 @@ timestamps, where the *latest* bar of each day is the true one). :meth:`stop` ma
 from __future__ import annotations
 
 import json
+import random
 import re
 import socket
 import threading
@@ -384,3 +385,36 @@ def fake_yahoo(monkeypatch):
     finally:
         server.stop()
         reset_yfinance()
+
+
+@pytest.fixture
+def market(fake_yahoo):
+    """The fake server with the standard four symbols and their P/E."""
+    return seed_market(fake_yahoo)
+
+
+@pytest.fixture
+def clock():
+    return MutableClock()
+
+
+@pytest.fixture
+def make_source(tmp_path, clock):
+    """Build YahooSources on a cache file in tmp_path, with a short timeout and a 1-second backoff base."""
+    from tui.data.backoff import Backoff
+    from tui.data.cache import BarCache
+    from tui.data.yahoo import YahooSource
+    from tui.data.yahoo_session import YahooSession
+
+    made = []
+
+    def make(cache_path=None, timeout=1.0, **kwargs):
+        kwargs.setdefault("backoff", Backoff(base=1, cap=8, rng=random.Random(0)))
+        cache = BarCache(cache_path or tmp_path / "bars.db")
+        source = YahooSource(cache, clock, session=YahooSession(timeout=timeout), **kwargs)
+        made.append(source)
+        return source
+
+    yield make
+    for source in made:
+        source.close()

@@ -6,22 +6,13 @@ import random
 
 import pytest
 
-from tests.fake_yahoo import PAIR, MutableClock, fake_yahoo, seed_market  # noqa: F401
+from tests.fake_yahoo import PAIR
+from tests.fake_yahoo import clock, fake_yahoo, market  # noqa: F401  (fixtures)
 from tui.data.auto import AutoSource
 from tui.data.backoff import Backoff
 from tui.data.base import LABEL_LIVE, LABEL_OFFLINE, LABEL_SIMULATED
 from tui.data.cache import BarCache
 from tui.data.yahoo_session import YahooSession
-
-
-@pytest.fixture
-def market(fake_yahoo):
-    return seed_market(fake_yahoo)
-
-
-@pytest.fixture
-def clock():
-    return MutableClock()
 
 
 @pytest.fixture

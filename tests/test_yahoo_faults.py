@@ -8,14 +8,12 @@ from datetime import datetime, timedelta, timezone
 import pandas as pd
 import pytest
 
-from tests.fake_yahoo import END, PAIR, MutableClock, fake_yahoo, make_bars, seed_market  # noqa: F401
+from tests.fake_yahoo import END, PAIR, make_bars, seed_market
+from tests.fake_yahoo import clock, fake_yahoo, make_source, market  # noqa: F401  (fixtures)
 from tui.data.backoff import Backoff
-from tui.data.cache import BarCache
-from tui.data.yahoo import YahooSource
-from tui.data.yahoo_session import YahooSession
 from tui.errors import SourceError
 
-TIMEOUT = 1.0
+TIMEOUT = 1.0  # the make_source fixture's session timeout
 
 # (fault kind, value, words the user must see)
 TRANSPORT_FAULTS = [
@@ -26,31 +24,6 @@ TRANSPORT_FAULTS = [
     ("close", None, "cannot reach Yahoo (connection closed)"),
     ("refuse", None, "cannot reach Yahoo (connection refused)"),
 ]
-
-
-@pytest.fixture
-def market(fake_yahoo):
-    return seed_market(fake_yahoo)
-
-
-@pytest.fixture
-def clock():
-    return MutableClock()
-
-
-@pytest.fixture
-def make_source(tmp_path, clock):
-    made = []
-
-    def make(**kwargs):
-        kwargs.setdefault("backoff", Backoff(base=1, cap=8, rng=random.Random(0)))
-        source = YahooSource(BarCache(tmp_path / "bars.db"), clock, session=YahooSession(timeout=TIMEOUT), **kwargs)
-        made.append(source)
-        return source
-
-    yield make
-    for source in made:
-        source.close()
 
 
 def switch_on(server, kind, value, **where):
@@ -143,7 +116,7 @@ def test_bad_answer_for_one_symbol_keeps_the_others_fresh(market, make_source, c
     assert not data.stale and data.closes.loc["2026-01-16", "^GSPC"] == market.bars["^GSPC"]["close"].iloc[-1]
 
 
-def test_bad_symbol_reported_once_and_dropped(market, make_source, clock, tmp_path):
+def test_bad_symbol_reported_once_and_dropped(market, make_source, clock):
     source = make_source()
     data = source.fetch(["^RUT", "NOPE"])
     assert data.errors == ["Yahoo does not know symbol NOPE; dropped from polling"]
@@ -156,9 +129,8 @@ def test_bad_symbol_reported_once_and_dropped(market, make_source, clock, tmp_pa
     assert data.errors == [] and market.count("chart", "NOPE") == 1
 
     # Remembered in the cache: a new run does not ask again either.
-    again = YahooSource(BarCache(tmp_path / "bars.db"), clock, session=YahooSession(timeout=TIMEOUT))
+    again = make_source()  # same cache file
     assert again.fetch(["^RUT", "NOPE"]).errors == [] and market.count("chart", "NOPE") == 1
-    again.close()
 
     # Unless a week has passed: then it gets one more chance.
     clock.advance(days=8)

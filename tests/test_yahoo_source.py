@@ -3,44 +3,15 @@
 from __future__ import annotations
 
 import logging
-import random
 from datetime import datetime, timedelta, timezone
 
 import pandas as pd
 import pytest
 
-from tests.fake_yahoo import AFTER_CLOSE, END, PAIR, TRAILING_PE, MutableClock, fake_yahoo, seed_market  # noqa: F401
-from tui.data.backoff import Backoff
+from tests.fake_yahoo import AFTER_CLOSE, END, PAIR, TRAILING_PE, seed_market
+from tests.fake_yahoo import clock, fake_yahoo, make_source, market  # noqa: F401  (fixtures)
 from tui.data.base import LABEL_DELAYED, LABEL_LIVE
-from tui.data.cache import BarCache
-from tui.data.yahoo import YahooSource
-from tui.data.yahoo_session import YahooSession, make_session, quiet_yfinance, rewrite_url
-
-
-@pytest.fixture
-def market(fake_yahoo):
-    return seed_market(fake_yahoo)
-
-
-@pytest.fixture
-def clock():
-    return MutableClock()
-
-
-@pytest.fixture
-def make_source(tmp_path, clock):
-    made = []
-
-    def make(cache_path=None, **kwargs):
-        cache = BarCache(cache_path or tmp_path / "bars.db")
-        kwargs.setdefault("backoff", Backoff(base=1, cap=8, rng=random.Random(0)))
-        source = YahooSource(cache, clock, session=YahooSession(timeout=2.0), **kwargs)
-        made.append(source)
-        return source
-
-    yield make
-    for source in made:
-        source.close()
+from tui.data.yahoo_session import make_session, quiet_yfinance, rewrite_url
 
 
 def assert_same_closes(got: pd.Series, want: pd.Series) -> None:

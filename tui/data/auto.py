@@ -11,7 +11,7 @@ from typing import Sequence
 
 from tui.data.backoff import Backoff
 from tui.data.base import LABEL_OFFLINE, MarketData
-from tui.data.yahoo import YahooSource, _fmt_delay
+from tui.data.yahoo import YahooSource, format_delay
 from tui.errors import SourceError
 
 
@@ -51,7 +51,7 @@ class AutoSource:
         reason = self.yahoo.offline_reason
         if reason is None:  # Yahoo answered (perhaps partly): its own label and errors say the rest
             return data
-        retry = f"; retrying in {_fmt_delay(data.retry_in)}" if data.retry_in else ""
+        retry = f"; retrying in {format_delay(data.retry_in)}" if data.retry_in else ""
         data.source = "cache"
         data.label = LABEL_OFFLINE
         data.stale = True
@@ -60,7 +60,7 @@ class AutoSource:
 
     def _simulated(self, symbols: Sequence[str], reason: str, retry_after: float | None) -> MarketData:
         data = self.demo.fetch(symbols)
-        retry = f"; retrying in {_fmt_delay(retry_after)}" if retry_after else "; retrying"
+        retry = f"; retrying in {format_delay(retry_after)}" if retry_after else "; retrying"
         data.banner = f"Yahoo unreachable ({reason}) and no cached data — showing SIMULATED data{retry}"
         data.errors = [*data.errors, reason]
         data.stale = False  # simulated data is not old Yahoo data; the SIMULATED label says what it is

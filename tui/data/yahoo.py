@@ -50,7 +50,7 @@ class UnknownSymbol(Exception):
     """Yahoo says the symbol does not exist."""
 
 
-def _fmt_delay(seconds: float) -> str:
+def format_delay(seconds: float) -> str:
     if seconds < 60:
         return f"{max(1, round(seconds))} s"
     return f"{round(seconds / 60)} min"
@@ -384,7 +384,7 @@ class YahooSource:
         symbols = list(dict.fromkeys(symbols))
         if not self.backoff.ready(now):  # no request while backing off: show what we have
             wait = self.backoff.remaining(now)
-            return self._stale(symbols, now, [f"{self._last_reason} — retrying in {_fmt_delay(wait)}"], wait)
+            return self._stale(symbols, now, [f"{self._last_reason} — retrying in {format_delay(wait)}"], wait)
 
         notes: list[str] = []  # repairs and drops: worth saying, but the data is good
         problems: list[str] = []  # symbols that could not be refreshed
@@ -419,7 +419,7 @@ class YahooSource:
         delay = self.backoff.failure(now)
         self._last_reason = problems[-1]
         self.offline_reason = None if refreshed else problems[-1]  # nothing fresh at all: Yahoo is unusable
-        problems[-1] += f" — retrying in {_fmt_delay(delay)}"
+        problems[-1] += f" — retrying in {format_delay(delay)}"
         return self._stale(symbols, now, notes + problems, delay)
 
     def _stale(self, symbols: list[str], now: datetime, errors: list[str], retry_in: float) -> MarketData:
