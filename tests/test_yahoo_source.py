@@ -127,3 +127,13 @@ def test_gap_after_days_off_is_covered_by_one_request(market, make_source, clock
     new = market.bars["^RUT"].loc[pd.Timestamp(END) + timedelta(days=1):, "close"]
     assert len(new) == 10
     assert_same_closes(data.closes.loc[new.index, "^RUT"], new)
+
+
+def test_a_rebuilt_corrupt_cache_is_reported_once(market, make_source, tmp_path):
+    path = tmp_path / "corrupt.db"
+    path.write_bytes(b"this is not a database" * 100)
+    source = make_source(cache_path=path)
+    first = source.fetch(PAIR)
+    assert any("corrupt" in e.lower() or "moved aside" in e.lower() for e in first.errors), first.errors
+    assert_same_closes(first.closes["^RUT"], market.bars["^RUT"]["close"])  # rebuilt and refilled
+    assert not any("moved aside" in e.lower() for e in source.fetch(PAIR).errors)

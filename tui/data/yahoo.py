@@ -187,6 +187,7 @@ class YahooSource:
         #: Why the latest attempt got no fresh data at all (Yahoo unreachable or unusable); None as soon as one
         #: symbol refreshes. AutoSource reads it to switch to OFFLINE.
         self.offline_reason: str | None = None
+        self._recovery_told = False
 
     # -- plumbing -------------------------------------------------------------------------------------------
 
@@ -380,6 +381,14 @@ class YahooSource:
         return LABEL_LIVE
 
     def fetch(self, symbols: Sequence[str]) -> MarketData:
+        data = self._fetch_round(symbols)
+        if self.cache.recovered and not self._recovery_told:
+            # A corrupt cache was moved aside and rebuilt: say so once, where the user looks for problems.
+            data.errors.insert(0, self.cache.recovered)
+            self._recovery_told = True
+        return data
+
+    def _fetch_round(self, symbols: Sequence[str]) -> MarketData:
         now = self.clock()
         symbols = list(dict.fromkeys(symbols))
         if not self.backoff.ready(now):  # no request while backing off: show what we have
