@@ -1,0 +1,99 @@
+"""Analytics at scale: the streak history (streak_runs + current_streak + streak_history) on the full real history
+and on generated histories of 10–100 years (252 sessions a year), with how the time grows with length.
+
+Timed in-process with ``time.perf_counter`` (wall; the work is single-threaded CPU), median of repeats after a
+warm-up. ``pair_sessions`` (closes → sessions frame) is timed separately and reported alongside. Growth: the
+slope of log(time) against log(sessions) over the generated lengths (1 = linear), and time per session.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import pandas as pd
+
+from bench.common import REPLAY_DIR, Opts, Row, log, median
+
+NAME = "analytics"
+TARGET_MS = 10.0
+YEARS = (10, 25, 50, 100)
+
+
+def generated_closes(years: int, seed: int = 0) -> pd.DataFrame:
+    n = years * 252
+    days = pd.bdate_range(end="2026-01-15", periods=n, name="Date")
+    rng = np.random.default_rng(seed)
+    market = rng.normal(0.0003, 0.01, n)
+    small = 1.2 * market + rng.normal(0.0, 0.006, n)
+    return pd.DataFrame({"^RUT": 100 * np.cumprod(1 + small), "^GSPC": 100 * np.cumprod(1 + market)}, index=days)
+
+
+def real_closes() -> pd.DataFrame:
+    from tui.data.replay import ReplaySource
+
+    return ReplaySource(REPLAY_DIR).fetch(["^RUT", "^GSPC"]).closes
+
+
+def time_history(closes: pd.DataFrame, repeats: int) -> dict[str, float]:
+    from tui.analytics import current_streak, pair_sessions, streak_history, streak_runs
+    from tui.config import HistorySettings
+
+    settings = HistorySettings()
+    sessions = pair_sessions(closes, "^RUT", "^GSPC")
+
+    def core() -> None:
+        runs = streak_runs(sessions)
+        streak = current_streak(sessions, runs)
+        streak_history(sessions, runs, streak, settings.min_length, settings.horizons)
+
+    core()  # warm-up
+    pair_sessions(closes, "^RUT", "^GSPC")
+    core_t, pair_t = [], []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        core()
+        core_t.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        pair_sessions(closes, "^RUT", "^GSPC")
+        pair_t.append(time.perf_counter() - t0)
+    return {"sessions": len(sessions), "core_ms": median(core_t) * 1000, "pair_ms": median(pair_t) * 1000}
+
+
+def loglog_slope(points: list[tuple[float, float]]) -> float:
+    xs = [math.log(n) for n, _ in points]
+    ys = [math.log(t) for _, t in points]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+
+
+def run(opts: Opts) -> list[Row]:
+    repeats = opts.repeats(41, 11)
+    real = time_history(real_closes(), repeats)
+    gen = {y: time_history(generated_closes(y), repeats) for y in YEARS}
+    for label, r in [("real", real), *((f"{y} y", gen[y]) for y in YEARS)]:
+        log(opts, f"analytics {label}: {r['sessions']} sessions, history {r['core_ms']:.2f} ms, "
+                  f"pair_sessions {r['pair_ms']:.2f} ms")
+    points = [(gen[y]["sessions"], gen[y]["core_ms"]) for y in YEARS]
+    slope = loglog_slope(points)
+    lo, hi = gen[YEARS[0]], gen[YEARS[-1]]
+    len_ratio = hi["sessions"] / lo["sessions"]
+    time_ratio = hi["core_ms"] / lo["core_ms"]
+    # Marginal cost: the fixed per-call overhead (pandas constructors, dataclasses) dominates at these sizes.
+    per_1k = (hi["core_ms"] - lo["core_ms"]) / (hi["sessions"] - lo["sessions"]) * 1000
+    linear = slope <= 1.15
+    rows = [
+        Row(NAME, f"streak history, real ({real['sessions']} sessions)", f"{real['core_ms']:.2f} ms",
+            f"< {TARGET_MS:g} ms", real["core_ms"] < TARGET_MS, real["core_ms"], "ms", TARGET_MS, real),
+    ]
+    for y in YEARS:
+        rows.append(Row(NAME, f"  generated {y} years ({gen[y]['sessions']} sessions)", f"{gen[y]['core_ms']:.2f} ms",
+                        value=gen[y]["core_ms"], unit="ms", detail=gen[y]))
+    rows.append(Row(NAME, "  growth: log-log slope (1 = linear)",
+                    f"{slope:.2f}; ×{len_ratio:.0f} length → ×{time_ratio:.2f} time; +{per_1k:.3f} ms/1k sessions",
+                    "linear (slope ≤ 1.15)", linear, slope, "", 1.0,
+                    {"points": points, "len_ratio": len_ratio, "time_ratio": time_ratio, "marginal_ms_per_1k": per_1k}))
+    rows.append(Row(NAME, "  pair_sessions (closes → sessions), real", f"{real['pair_ms']:.2f} ms",
+                    value=real["pair_ms"], unit="ms"))
+    return rows

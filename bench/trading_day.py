@@ -1,0 +1,131 @@
+"""A trading day in minutes: the demo source under an accelerated clock runs a whole regular session (09:30 →
+16:00 ET, then the close's grace period so the day's bar completes) through the headless monitor, refreshing at
+the fastest cadence the app allows (1 s of wall time, ``Refresh(open_seconds=1)``), while RSS is sampled from
+/proc/self/status. Runs in its own process (``python -m bench`` runs every benchmark in a child), so RSS is the
+monitor's own.
+
+Reported: RSS at first paint, peak (max sample and VmHWM), at the close, growth first paint → close, and the
+slope over the second half of the day (a leak shows as a steady climb once caches are warm).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import gc
+import time
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bench.common import Opts, Row, log, proc_status_kb, rss_mb
+
+NAME = "trading_day"
+TARGET_MB = 10.0
+ET = ZoneInfo("America/New_York")
+DAY = datetime(2026, 3, 10, tzinfo=ET)  # a regular Tuesday
+START = DAY.replace(hour=9, minute=30, second=5)
+CLOSE = DAY.replace(hour=16)
+END = DAY.replace(hour=16, minute=12)  # past the 10-minute grace: the day's bar is final
+
+
+class FastClock:
+    """Simulated time running ``speed`` times faster than the wall clock from ``start``."""
+
+    def __init__(self, start: datetime, speed: float) -> None:
+        self.start, self.speed = start, speed
+        self.w0 = time.perf_counter()
+
+    def __call__(self) -> datetime:
+        return (self.start + timedelta(seconds=(time.perf_counter() - self.w0) * self.speed)).astimezone(ET)
+
+
+async def day(wall_seconds: float) -> dict:
+    from bench.headless import SIZE, make_app, wait_for_snapshot
+    from tui.config import Config, Refresh
+    from tui.data.demo import DemoSource
+
+    config = dataclasses.replace(Config(), refresh=Refresh(open_seconds=1.0, closed_seconds=900.0))
+    speed = (END - START).total_seconds() / wall_seconds
+    clock = FastClock(START, speed)
+    app = make_app(DemoSource(clock, seed=7), config, clock)
+    samples: list[tuple[float, float]] = []  # (simulated minutes since the open, RSS MB)
+    snapshots = 0
+    async with app.run_test(size=SIZE) as pilot:
+        snap = await wait_for_snapshot(app, pilot, None, timeout=60)
+        if snap is None:
+            raise RuntimeError("no first paint within 60 s")
+        clock.w0 = time.perf_counter() - (clock() - START).total_seconds() / speed  # keep time running
+        first_paint = rss_mb()
+        first_at = clock()
+        last_snap = snap
+        provisional_seen = 0
+        closing_refresh = False
+        while True:
+            now = clock()
+            if app.snapshot is not last_snap:
+                last_snap = app.snapshot
+                snapshots += 1
+                provisional_seen += last_snap.provisional is not None
+            samples.append(((now - START).total_seconds() / 60, rss_mb()))
+            if now >= END:
+                if not closing_refresh:
+                    # After the bell the app's own next refresh is at close+grace in *simulated* seconds, i.e.
+                    # minutes of wall time here: ask for the end-of-day refresh now.
+                    closing_refresh = True
+                    before = app.snapshot
+                    if not app.start_refresh():
+                        await wait_for_snapshot(app, pilot, None, timeout=30)
+                        app.start_refresh()
+                    got = await wait_for_snapshot(app, pilot, before, timeout=60)
+                    if got is not None:
+                        snapshots += 1
+                        last_snap = got
+                    break
+            await asyncio.sleep(0.25)
+        await pilot.pause()
+        close_rss = rss_mb()
+        gc.collect()
+        close_after_gc = rss_mb()
+        final = app.snapshot
+        await pilot.press("q")
+    half = [s for s in samples if s[0] >= samples[-1][0] / 2]
+    slope = _slope(half) * 60 if len(half) > 2 else float("nan")  # MB per simulated hour
+    return {
+        "wall_s": wall_seconds, "speed": speed, "refreshes": snapshots, "provisional_snapshots": provisional_seen,
+        "first_paint_sim": first_at.isoformat(), "first_paint_mb": first_paint, "close_mb": close_rss,
+        "close_after_gc_mb": close_after_gc, "peak_sample_mb": max(m for _, m in samples),
+        "vmhwm_mb": proc_status_kb("VmHWM") / 1024, "growth_mb": close_rss - first_paint,
+        "second_half_slope_mb_per_sim_hour": slope,
+        "final_as_of": str(final.as_of) if final else None,
+        "final_provisional": final.provisional is not None if final else None,
+        "samples": samples[:: max(1, len(samples) // 200)],
+    }
+
+
+def _slope(points: list[tuple[float, float]]) -> float:
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    den = sum((x - mx) ** 2 for x in xs)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / den if den else 0.0
+
+
+def run(opts: Opts) -> list[Row]:
+    wall = 40.0 if opts.quick else 100.0
+    try:
+        r = asyncio.run(day(wall))
+    except Exception as exc:
+        log(opts, f"trading_day failed: {type(exc).__name__}: {exc}")
+        return [Row(NAME, "RSS growth first paint → close", f"FAILED: {type(exc).__name__}: {exc}",
+                    f"< {TARGET_MB:g} MB", False)]
+    log(opts, f"trading_day: {r['refreshes']} refreshes at ×{r['speed']:.0f}; RSS first paint "
+              f"{r['first_paint_mb']:.1f} MB, close {r['close_mb']:.1f} MB, peak {r['peak_sample_mb']:.1f} MB, "
+              f"VmHWM {r['vmhwm_mb']:.1f} MB; final as_of {r['final_as_of']} provisional={r['final_provisional']}")
+    growth = r["growth_mb"]
+    return [
+        Row(NAME, f"RSS growth first paint → close ({r['refreshes']} refreshes, 6.5 h in {wall:.0f} s)",
+            f"{growth:+.1f} MB", f"< {TARGET_MB:g} MB", growth < TARGET_MB, growth, "MB", TARGET_MB, r),
+        Row(NAME, "  RSS first paint / close / peak", f"{r['first_paint_mb']:.0f} / {r['close_mb']:.0f} / "
+            f"{r['peak_sample_mb']:.0f} MB (VmHWM {r['vmhwm_mb']:.0f})", value=r["peak_sample_mb"], unit="MB"),
+        Row(NAME, "  second-half slope (leak check)", f"{r['second_half_slope_mb_per_sim_hour']:+.2f} MB per "
+            "simulated hour", value=r["second_half_slope_mb_per_sim_hour"], unit="MB/h"),
+    ]
