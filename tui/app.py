@@ -1,0 +1,468 @@
+"""The monitor: four panes, a status line, and one background worker that fetches and computes.
+
+Threading: the UI thread never touches the network. One thread worker per refresh runs source.fetch and
+build_snapshot and posts a typed message back; a generation counter drops results that were superseded. The next
+refresh is scheduled only after one finishes, so a slow source can never pile up requests. Between refreshes the
+only timer is a slow (10 s) tick that ages the "updated … ago" text.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import partial
+from typing import Any, Callable, Iterable
+
+from rich.text import Text
+from textual import events, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.containers import Grid
+from textual.screen import ModalScreen, Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Static
+from textual.worker import Worker, WorkerState
+
+from tui.bindings import app_bindings, palette_entries
+from tui.config import Config
+from tui.data.base import Clock, DataSource, MarketData
+from tui.errors import SourceError, StreakwatchError
+from tui.messages import RefreshFailed, SnapshotReady
+from tui.model import Snapshot
+from tui.screens.help import HelpScreen
+from tui.widgets import fmt
+from tui.widgets.pane import Pane
+from tui.widgets.risks import RisksPane
+from tui.widgets.safe import plain
+from tui.widgets.sectors import SectorsPane
+from tui.widgets.spread import SpreadPane
+from tui.widgets.status import StatusInfo, StatusLine
+from tui.widgets.streak import StreakPane
+
+Builder = Callable[[MarketData, Config], Snapshot]
+PANES = ("streak", "spread", "sectors", "risks")
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class _Inflight:
+    generation: int
+    started: float  # monotonic
+    done: threading.Event  # set when the fetch thread finishes, or when the app closes
+    worker: Worker | None = None
+
+
+class StreakwatchApp(App[None]):
+    CSS_PATH = str(Path(__file__).with_name("app.tcss"))
+    TITLE = "streakwatch"
+    BINDINGS = app_bindings()
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (90, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
+
+    TICK_SECONDS = 10.0  # how often the age / countdown text is refreshed: coarse on purpose (idle CPU ~ 0)
+    STUCK_SECONDS = 60.0  # a fetch running longer than this may be abandoned by `r`
+    BACKOFF_FIRST, BACKOFF_MAX = 15.0, 900.0
+
+    def __init__(
+        self,
+        source: DataSource,
+        config: Config | None = None,
+        clock: Clock = utc_now,
+        *,
+        build: Builder | None = None,
+    ) -> None:
+        super().__init__()
+        self.source = source
+        self.config = config or Config()
+        self.clock = clock
+        self._build = build  # tests inject a builder; by default tui.snapshot.build_snapshot
+        self._generation = 0
+        self._inflight: _Inflight | None = None
+        self._timer: Timer | None = None
+        self._next_at: float | None = None  # monotonic time of the scheduled refresh
+        self._paused = False
+        self._quitting = threading.Event()
+        self._snapshot: Snapshot | None = None
+        self._market: Any = None
+        self._received_at: datetime | None = None
+        self._error: str | None = None
+        self._failures = 0  # consecutive failed refreshes (backoff, stale marker)
+        self._notified: set[str] = set()
+        self._tick: Timer | None = None
+        self._theme_problem: str | None = None
+        try:
+            self.theme = self.config.display.theme
+        except Exception:  # unknown theme name: keep the default, say so once mounted
+            self._theme_problem = f"Unknown theme {plain(self.config.display.theme, 40)!r}; using the default"
+
+    # -- layout ----------------------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield StatusLine(id="status")
+        yield Static(id="banner")
+        with Grid(id="panes"):
+            yield StreakPane(id="streak")
+            yield SpreadPane(id="spread")
+            yield SectorsPane(id="sectors")
+            yield RisksPane(id="risks")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#banner").display = False
+        self._tick = self.set_interval(self.TICK_SECONDS, self._on_tick, name="age-tick")
+        if self._theme_problem:
+            self.notify(self._theme_problem, severity="warning", markup=False)
+        self.pane("streak").focus_target().focus()
+        self.start_refresh()
+
+    def on_app_blur(self, _event: events.AppBlur) -> None:
+        if self._tick is not None:
+            self._tick.pause()  # nobody is looking: not even the slow tick
+
+    def on_app_focus(self, _event: events.AppFocus) -> None:
+        if self._tick is not None:
+            self._tick.resume()
+        self._update_chrome()
+
+    def pane(self, name: str) -> Pane:
+        return self.query_one(f"#{name}", Pane)
+
+    def panes(self) -> list[Pane]:
+        return [self.pane(name) for name in PANES]
+
+    @property
+    def source_name(self) -> str:
+        return plain(getattr(self.source, "name", "") or type(self.source).__name__, 40)
+
+    # -- refreshing ------------------------------------------------------------------------------------------
+    @property
+    def fetching(self) -> bool:
+        return self._inflight is not None
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    @property
+    def snapshot(self) -> Snapshot | None:
+        return self._snapshot
+
+    def start_refresh(self, manual: bool = False) -> bool:
+        """Start a refresh now, unless one is already running. Returns whether one was started."""
+        if self._quitting.is_set():
+            return False
+        if self._inflight is not None:
+            running = time.monotonic() - self._inflight.started
+            if running < self.STUCK_SECONDS:
+                if manual:
+                    self.notify("A refresh is already running", timeout=3)
+                return False
+            # The old fetch looks stuck: abandon it (its result, if any, is dropped by generation).
+            self._inflight.done.set()
+        self._cancel_timer()
+        self._generation += 1
+        inflight = _Inflight(self._generation, time.monotonic(), threading.Event())
+        self._inflight = inflight
+        for pane in self.panes():
+            pane.show_loading(self.source_name)
+        inflight.worker = self._refresh_worker(inflight.generation, inflight.done)
+        self._update_chrome()
+        return True
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="refresh", description="fetch and compute")
+    def _refresh_worker(self, generation: int, done: threading.Event) -> None:
+        """Fetch and compute off the UI thread and post the outcome.
+
+        The blocking part runs in a daemon thread that this worker waits for: if the network hangs, quitting
+        sets ``done`` and this worker returns at once, so exit never joins a thread stuck in a socket.
+        """
+        box: dict[str, Any] = {}
+
+        def job() -> None:
+            try:
+                box["result"] = self._fetch_and_build()
+            except BaseException as exc:  # noqa: BLE001 - handed back to the worker below
+                box["error"] = exc
+            finally:
+                done.set()
+
+        threading.Thread(target=job, name=f"streakwatch-fetch-{generation}", daemon=True).start()
+        done.wait()
+        if self._quitting.is_set() or not box:
+            return  # closing, or abandoned as stuck
+        error = box.get("error")
+        if isinstance(error, StreakwatchError):
+            retry = error.retry_after if isinstance(error, SourceError) else None
+            self.post_message(RefreshFailed(plain(str(error)) or type(error).__name__, generation, retry))
+            return
+        if error is not None:
+            raise error  # a bug: becomes a worker ERROR, reported by on_worker_state_changed
+        snapshot, market, now = box["result"]
+        self.post_message(SnapshotReady(snapshot, market, generation, now))
+
+    def _fetch_and_build(self) -> tuple[Snapshot, Any, datetime]:
+        """Runs in the fetch thread: everything slow (network, pandas, the exchange calendar) happens here."""
+        build = self._build
+        if build is None:
+            from tui.snapshot import build_snapshot as build
+        data = self.source.fetch(self.config.symbols())
+        snapshot = build(data, self.config)
+        now = data.now or self.clock()
+        return snapshot, market_status_at(now), now
+
+    def on_snapshot_ready(self, message: SnapshotReady) -> None:
+        if message.generation != self._generation:
+            return  # superseded by a newer refresh
+        self._inflight = None
+        self._failures = 0
+        self._snapshot = snapshot = message.snapshot
+        self._market = message.market
+        self._received_at = self.clock()
+        errors = [plain(e) for e in snapshot.data.errors if plain(e)]
+        self._error = errors[-1] if errors else None
+        for error in errors:
+            if error not in self._notified:
+                self._notified.add(error)
+                self.notify(error, title="Data problem", severity="warning", markup=False)
+        for pane in self.panes():
+            pane.show_snapshot(snapshot)
+        self._show_banner(snapshot.data.banner)
+        delay = next_delay(message.market, self.config)
+        if snapshot.data.retry_in:
+            delay = min(delay, max(float(snapshot.data.retry_in), 1.0))
+        self._schedule(delay)
+        self._update_chrome()
+
+    def on_refresh_failed(self, message: RefreshFailed) -> None:
+        if message.generation == self._generation:
+            self._handle_failure(message.reason, message.retry_after)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state != WorkerState.ERROR:
+            return
+        inflight = self._inflight
+        if inflight is None or event.worker is not inflight.worker:
+            return
+        error = event.worker.error
+        self._handle_failure(f"unexpected error: {type(error).__name__}: {plain(error)}", None)
+
+    def _handle_failure(self, reason: str, retry_after: float | None) -> None:
+        """The one place a failed refresh becomes visible: status line, pane states, a notification."""
+        self._inflight = None
+        self._failures += 1
+        reason = plain(reason, 300) or "unknown error"
+        self._error = reason
+        delay = retry_after if retry_after and retry_after > 0 else self._backoff()
+        self.notify(f"{reason}\nRetrying in {fmt.countdown(delay).lstrip('~')}.", title="Refresh failed",
+                    severity="error", timeout=8, markup=False)
+        for pane in self.panes():
+            pane.show_error(reason, f"Retrying in {fmt.countdown(delay).lstrip('~')}")
+        self._schedule(delay)
+        self._update_chrome()
+
+    def _backoff(self) -> float:
+        return min(self.BACKOFF_FIRST * 2 ** max(self._failures - 1, 0), self.BACKOFF_MAX)
+
+    def _schedule(self, delay: float) -> None:
+        self._cancel_timer()
+        if self._paused or self._quitting.is_set():
+            return
+        self._next_at = time.monotonic() + delay
+        self._timer = self.set_timer(delay, self._on_timer, name="next-refresh")
+
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = None
+        self._next_at = None
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        self.start_refresh()
+
+    # -- what the user sees besides the panes ----------------------------------------------------------------
+    def _on_tick(self) -> None:
+        self._update_chrome()
+
+    def _show_banner(self, banner: str | None) -> None:
+        widget = self.query_one("#banner", Static)
+        text = plain(banner, 400) if banner else ""
+        widget.display = bool(text)
+        if text:
+            widget.update(Text.assemble(("⚠ ", "bold"), text))
+
+    def data_age(self) -> float | None:
+        """Seconds since the data on screen was fetched (by the injected clock)."""
+        if self._snapshot is None:
+            return None
+        fetched = self._snapshot.data.fetched_at or self._received_at
+        if fetched is None:
+            return None
+        return (self.clock() - fetched).total_seconds()
+
+    def is_stale(self) -> bool:
+        return self._snapshot is not None and (self._snapshot.data.stale or self._failures > 0)
+
+    def _update_chrome(self) -> None:
+        """Status line and pane markers: cheap, called on refresh events and on the slow tick only."""
+        snapshot = self._snapshot
+        age = self.data_age()
+        stale = self.is_stale()
+        info = StatusInfo(
+            label=snapshot.data.label if snapshot else None,
+            source=self.source_name,
+            market=market_text(self._market),
+            market_open=getattr(getattr(self._market, "phase", None), "value", None) == "open",
+            as_of=snapshot.as_of if snapshot else None,
+            updated=(snapshot.data.fetched_at or self._received_at) if snapshot else None,
+            age=fmt.age(age) if age is not None else None,
+            stale=stale,
+            fetching=self.fetching,
+            paused=self._paused,
+            next_in=(self._next_at - time.monotonic()) if self._next_at is not None else None,
+            error=self._error,
+        )
+        self.query_one(StatusLine).show(info)
+        marker = None
+        if stale and age is not None:
+            marker = Text(f" STALE · {fmt.age(age)} old ", style="bold reverse")
+        elif self._paused:
+            marker = Text(" PAUSED ", style="bold")
+        for pane in self.panes():
+            pane.set_marker(marker)
+
+    # -- actions (keys come from tui/bindings.py) ------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Pane keys mean nothing over the help screen or the command palette.
+        if action in ("focus_pane", "toggle_maximize", "cycle_sort") and isinstance(self.screen, ModalScreen):
+            return False
+        return True
+
+    def action_focus_pane(self, name: str) -> None:
+        pane = self.pane(name)
+        if self.screen.maximized is not None and self.screen.maximized is not pane:
+            self.screen.maximize(pane, container=False)  # stay zoomed, on the pane asked for
+        pane.focus_target().focus()
+
+    def focused_pane(self) -> Pane | None:
+        focused = self.screen.focused
+        if focused is None:
+            return None
+        if isinstance(focused, Pane):
+            return focused
+        for ancestor in focused.ancestors:
+            if isinstance(ancestor, Pane):
+                return ancestor
+        return None
+
+    def action_toggle_maximize(self) -> None:
+        screen = self.screen
+        if screen.maximized is not None:
+            screen.minimize()
+            return
+        pane = self.focused_pane() or self.pane("streak")
+        screen.maximize(pane, container=False)
+        pane.focus_target().focus()
+
+    def action_refresh(self) -> None:
+        if self.start_refresh(manual=True):
+            self.notify("Refreshing…", timeout=2)
+
+    def action_toggle_pause(self) -> None:
+        self._paused = not self._paused
+        if self._paused:
+            self._cancel_timer()
+            self.notify("Refreshing paused (p to resume)", timeout=3)
+        else:
+            self.notify("Refreshing resumed", timeout=2)
+            if not self.start_refresh():
+                self._update_chrome()
+                return
+        self._update_chrome()
+
+    def action_cycle_sort(self) -> None:
+        sectors = self.query_one(SectorsPane)
+        label = sectors.cycle_sort()
+        self.notify(f"Sectors sorted by {label}", timeout=2)
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    async def action_quit(self) -> None:
+        self._release_worker()
+        self.exit()
+
+    def on_unmount(self) -> None:
+        self._release_worker()
+
+    def _release_worker(self) -> None:
+        """Let a worker waiting on a hung fetch return now, so exit never waits for the network."""
+        self._quitting.set()
+        self._cancel_timer()
+        if self._inflight is not None:
+            self._inflight.done.set()
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for title, help_text, action in palette_entries():
+            yield SystemCommand(title, help_text, partial(self.run_action, action))
+
+
+def market_status_at(now: datetime) -> Any:
+    """The market status at ``now``, or None while tui.data.market_clock is unavailable or fails."""
+    try:
+        from tui.data.market_clock import market_status
+    except ImportError:
+        return None
+    try:
+        return market_status(now)
+    except Exception:  # the status line degrades to no market state rather than failing the refresh
+        return None
+
+
+def next_delay(market: Any, config: Config) -> float:
+    if market is not None:
+        try:
+            from tui.data.market_clock import refresh_delay
+
+            return max(float(refresh_delay(market, config.refresh)), 1.0)
+        except Exception:  # fall back to the configured cadence below
+            pass
+    return config.refresh.open_seconds
+
+
+def market_text(market: Any) -> str | None:
+    """"OPEN · until 16:00 ET", "CLOSED · opens Mon 09:30 ET", "HOLIDAY · Good Friday"."""
+    if market is None:
+        return None
+    phase = getattr(getattr(market, "phase", None), "value", None) or str(getattr(market, "phase", ""))
+    if not phase:
+        return None
+    text = phase.upper()
+    if phase == "holiday" and getattr(market, "holiday_name", None):
+        return f"{text} · {plain(market.holiday_name, 30)}"
+    if phase == "open":
+        close = getattr(market, "close", None)
+        half = " (half day)" if getattr(market, "half_day", False) else ""
+        return f"{text} · until {fmt.clock_time(close)}{half}" if isinstance(close, datetime) else text + half
+    next_open = getattr(market, "next_open", None)
+    if isinstance(next_open, datetime):
+        local = next_open.astimezone(fmt.EXCHANGE_TZ)
+        return f"{text} · opens {local:%a} {fmt.clock_time(next_open)}"
+    return text
+
+
+def focus_chain_names(app: StreakwatchApp) -> list[str]:
+    """Pane ids in focus order (for tests and debugging)."""
+    names = []
+    for widget in app.screen.focus_chain:
+        pane = next((a for a in widget.ancestors_with_self if isinstance(a, Pane)), None)
+        if pane is not None and pane.id not in names:
+            names.append(pane.id)
+    return names
+

@@ -1,0 +1,113 @@
+"""The one registry of keys. The footer, the help screen and the command palette are all generated from it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+
+@dataclass(frozen=True)
+class Key:
+    keys: str  # Textual key names, comma-separated
+    action: str  # an action on the app ("refresh") or a generic move ("move_down") mapped per widget
+    description: str
+    show: bool = True  # in the footer
+    key_display: str | None = None  # how the footer and help write the key(s)
+    palette: str | None = None  # command palette title; None keeps it out of the palette
+    group: str = "Monitor"
+
+
+APP_KEYS: tuple[Key, ...] = (
+    Key("1", "focus_pane('streak')", "Pane", key_display="1-4", palette="Focus the Streak pane", group="Panes"),
+    Key("2", "focus_pane('spread')", "Spread pane", show=False, palette="Focus the Spread pane", group="Panes"),
+    Key("3", "focus_pane('sectors')", "Sectors pane", show=False, palette="Focus the Sector winners pane",
+        group="Panes"),
+    Key("4", "focus_pane('risks')", "Risk pane", show=False, palette="Focus the Risk checklist pane", group="Panes"),
+    Key("m", "toggle_maximize", "Maximize", palette="Maximize / restore the focused pane", group="Panes"),
+    Key("r", "refresh", "Refresh", palette="Refresh now"),
+    Key("p", "toggle_pause", "Pause", palette="Pause / resume refreshing"),
+    Key("s", "cycle_sort", "Sort", palette="Change the sector sort column"),
+    Key("question_mark", "help", "Help", key_display="?", palette="Show the keys"),
+    Key("q", "quit", "Quit", palette="Quit streakwatch"),
+)
+
+# Keys that Textual (or a pane widget) already handles; listed so the help screen is complete.
+BUILTIN_KEYS: tuple[Key, ...] = (
+    Key("enter", "toggle_maximize", "Maximize / restore the focused pane", show=False, key_display="enter",
+        group="Panes"),
+    Key("escape", "minimize", "Restore a maximized pane; close this help", show=False, key_display="esc",
+        group="Panes"),
+    Key("tab", "app.focus_next", "Next pane", show=False, key_display="tab", group="Panes"),
+    Key("shift+tab", "app.focus_previous", "Previous pane", show=False, key_display="shift+tab", group="Panes"),
+    Key("ctrl+p", "command_palette", "Command palette (also: change theme)", show=False, key_display="ctrl+p"),
+)
+
+# Moving inside a pane. The generic action is mapped to each widget's own (scroll for text, cursor for the table).
+MOVE_KEYS: tuple[Key, ...] = (
+    Key("down,j", "move_down", "Move down / scroll", show=False, key_display="↓ j", group="Inside a pane"),
+    Key("up,k", "move_up", "Move up / scroll", show=False, key_display="↑ k", group="Inside a pane"),
+    Key("left,h", "move_left", "Move left (chart: earlier session)", show=False, key_display="← h", group="Inside a pane"),
+    Key("right,l", "move_right", "Move right (chart: later session)", show=False, key_display="→ l", group="Inside a pane"),
+    Key("home,g", "move_home", "Top (chart: first session)", show=False, key_display="home g", group="Inside a pane"),
+    Key("end,G", "move_end", "Bottom (chart: latest session)", show=False, key_display="end G", group="Inside a pane"),
+)
+
+SCROLL_ACTIONS = {
+    "move_down": "scroll_down",
+    "move_up": "scroll_up",
+    "move_left": "scroll_left",
+    "move_right": "scroll_right",
+    "move_home": "scroll_home",
+    "move_end": "scroll_end",
+}
+CHART_ACTIONS = {
+    "move_down": "cursor_end",
+    "move_up": "cursor_home",
+    "move_left": "cursor_left",
+    "move_right": "cursor_right",
+    "move_home": "cursor_home",
+    "move_end": "cursor_end",
+}
+TABLE_ACTIONS = {
+    "move_down": "cursor_down",
+    "move_up": "cursor_up",
+    "move_left": "scroll_left",
+    "move_right": "scroll_right",
+    "move_home": "scroll_top",
+    "move_end": "scroll_bottom",
+}
+
+
+def app_bindings() -> list[Binding]:
+    return [
+        Binding(k.keys, k.action, k.description, show=k.show, key_display=k.key_display) for k in APP_KEYS
+    ]
+
+
+def move_bindings(actions: dict[str, str]) -> list[Binding]:
+    """Arrows and hjkl mapped to a widget's own actions."""
+    return [Binding(k.keys, actions[k.action], k.description, show=False) for k in MOVE_KEYS]
+
+
+def key_label(key: Key) -> str:
+    return key.key_display or key.keys.replace(",", " / ")
+
+
+def help_rows() -> list[tuple[str, str, str]]:
+    """(group, keys, description) for every key, in the order the help screen shows them."""
+    rows: list[tuple[str, str, str]] = []
+    panes = [k for k in APP_KEYS if k.group == "Panes"]
+    rows += [("Panes", key_label(k) if k.key_display != "1-4" else k.keys, k.palette or k.description)
+             for k in panes]
+    rows += [("Panes", key_label(k), k.description) for k in BUILTIN_KEYS if k.group == "Panes"]
+    rows += [(k.group, key_label(k), k.description) for k in MOVE_KEYS]
+    rows += [(k.group, key_label(k), k.palette or k.description) for k in APP_KEYS if k.group == "Monitor"]
+    rows += [(k.group, key_label(k), k.description) for k in BUILTIN_KEYS if k.group == "Monitor"]
+    return rows
+
+
+def palette_entries() -> list[tuple[str, str, str]]:
+    """(title, help, action) for the command palette."""
+    return [(k.palette, f"key: {key_label(k) if k.key_display != '1-4' else k.keys}", k.action)
+            for k in APP_KEYS if k.palette]

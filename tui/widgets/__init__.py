@@ -1,0 +1,1 @@
+"""The monitor's panes and status line; each module has one job."""

@@ -1,0 +1,66 @@
+"""Screen formatting on top of :mod:`tui.fmt` (shared with the --once report): short names, exchange clock
+times, coarse countdowns. Missing values are shown as "—", never made up."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from tui import fmt as shared
+from tui.widgets.safe import plain
+
+MISSING = shared.DASH
+EXCHANGE_TZ = ZoneInfo("America/New_York")
+_SHORT = {"^GSPC": "SPX", "^SPX": "SPX"}
+
+day = shared.day
+sessions = shared.sessions
+
+
+def name_of(symbol: str) -> str:
+    """"Russell 2000" for ^RUT; unknown symbols as themselves (cleaned)."""
+    return plain(shared.display_name(symbol), 28)
+
+
+def short_of(symbol: str) -> str:
+    """A compact label for tight lines: "RUT", "SPX", "IWM"."""
+    return _SHORT.get(symbol, plain(symbol, 12).lstrip("^"))
+
+
+def finite(value: float | None) -> bool:
+    return isinstance(value, (int, float)) and math.isfinite(value)
+
+
+def pct(value: float | None, digits: int = 1, signed: bool = True) -> str:
+    """A fraction as a percentage: 0.0776 -> "+7.8%"."""
+    return shared.pct(value if finite(value) else None, digits=digits, signed=signed)
+
+
+def short_day(value: date | None) -> str:
+    """"6 Jun 2008"."""
+    return MISSING if value is None else f"{value.day} {value:%b %Y}"
+
+
+def clock_time(value: datetime | None) -> str:
+    """Exchange time, "14:32 ET", so every user (and every test machine) sees the same thing."""
+    if value is None:
+        return MISSING
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo("UTC"))
+    return f"{value.astimezone(EXCHANGE_TZ):%H:%M} ET"
+
+
+def age(delta: timedelta | float | None) -> str:
+    """A coarse age: "12 s", "4 min", "2 h 5 min", "3 d"."""
+    return shared.duration(delta)
+
+
+def countdown(seconds: float | None) -> str:
+    """A coarse countdown that doesn't change every second: "~40 s", "~3 min"."""
+    if seconds is None:
+        return MISSING
+    seconds = max(seconds, 0.0)
+    if seconds < 60:
+        return f"~{max(10, math.ceil(seconds / 10) * 10)} s"
+    return f"~{math.ceil(seconds / 60)} min"

@@ -1,0 +1,140 @@
+"""The frame every pane shares: a numbered, focusable, maximizable box with designed non-data states.
+
+A pane shows either its body (the data) or a message (loading / no data / error). Exactly one of the two is
+displayed and focusable at a time, so `tab` moves pane by pane and `1`-`4` always land somewhere visible.
+A pane redraws its body only when its own part of the snapshot changed (frozen dataclasses compare by value).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widget import Widget
+from textual.widgets import Static
+
+from tui.model import Snapshot
+
+PaneState = Literal["loading", "data", "empty", "error"]
+
+
+class PaneMessage(Static, can_focus=True):
+    """What a pane says when it has nothing to draw; focusable so the pane stays reachable by keyboard."""
+
+
+class Pane(Vertical):
+    """Base class: subclasses set TITLE and NUMBER and implement compose_body, part, part_is_empty and draw."""
+
+    ALLOW_MAXIMIZE = True
+    TITLE: ClassVar[str] = ""
+    NUMBER: ClassVar[int] = 0
+    EMPTY_TEXT: ClassVar[str] = "No data"
+
+    def __init__(self, *, id: str) -> None:
+        super().__init__(id=id, classes="pane -loading")
+        self.state: PaneState = "loading"
+        self._part: Any = None
+        self._has_part = False
+        self._title_extra: Text | None = None
+        self._marker: Text | None = None
+        self._set_title()
+
+    # -- subclass hooks --------------------------------------------------------------------------------------
+    def compose_body(self) -> ComposeResult:
+        raise NotImplementedError
+
+    def part(self, snapshot: Snapshot) -> Any:
+        """This pane's slice of the snapshot; the pane redraws only when it changes."""
+        raise NotImplementedError
+
+    def part_is_empty(self, part: Any) -> bool:
+        return not part
+
+    def draw(self, part: Any) -> None:
+        raise NotImplementedError
+
+    def body(self) -> Widget:
+        """The focusable widget that shows the data."""
+        raise NotImplementedError
+
+    # -- shared behaviour ------------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield PaneMessage(self._loading_text("…"), classes="pane-message")
+        yield from self.compose_body()
+
+    @property
+    def message(self) -> PaneMessage:
+        return self.query_one(PaneMessage)
+
+    def focus_target(self) -> Widget:
+        return self.body() if self.state == "data" else self.message
+
+    def show_snapshot(self, snapshot: Snapshot) -> bool:
+        """Draw this pane's part of ``snapshot`` if it changed. Returns whether anything was redrawn."""
+        part = self.part(snapshot)
+        if self._has_part and part == self._part and self.state in ("data", "empty"):
+            return False
+        self._part, self._has_part = part, True
+        if self.part_is_empty(part):
+            self._show_message("empty", Text(self.EMPTY_TEXT, style="dim"))
+        else:
+            self.draw(part)
+            self._set_state("data")
+        self._set_title()
+        return True
+
+    def show_loading(self, source: str) -> None:
+        if self.state in ("data", "empty"):
+            return  # keep the last data on screen; the status line says a refresh is running
+        self._show_message("loading", self._loading_text(source))
+
+    def show_error(self, reason: str, retry: str | None) -> None:
+        """A failure before this pane ever had data (with data, the stale marker says it instead)."""
+        if self.state in ("data", "empty"):
+            return
+        text = Text("Could not load data\n\n", style="bold")
+        text.append(reason)  # already cleaned by the caller
+        if retry:
+            text.append(f"\n\n{retry}", style="dim")
+        self._show_message("error", text)
+
+    def set_marker(self, marker: Text | None) -> None:
+        """The border subtitle: e.g. "STALE · 12 min old". None clears it."""
+        if marker == self._marker:
+            return
+        self._marker = marker
+        self.border_subtitle = marker
+        self.set_class(marker is not None and "stale" in marker.plain.lower(), "-stale")
+
+    def set_title_extra(self, extra: Text | None) -> None:
+        if extra == self._title_extra:
+            return
+        self._title_extra = extra
+        self._set_title()
+
+    def _set_title(self) -> None:
+        title = Text.assemble((f"{self.NUMBER} ", "bold"), (self.TITLE, "bold"))
+        if self._title_extra is not None:
+            title.append(" · ")
+            title.append_text(self._title_extra)
+        self.border_title = title
+
+    def _loading_text(self, source: str) -> Text:
+        return Text.assemble(("Loading", "bold"), (f"\n\nfetching from {source}", "dim"))
+
+    def _show_message(self, state: PaneState, text: Text) -> None:
+        self.message.update(text)
+        self._set_state(state)
+
+    def _set_state(self, state: PaneState) -> None:
+        if state == self.state:
+            return
+        had_focus = self.has_focus_within
+        for name in ("loading", "data", "empty", "error"):
+            self.set_class(name == state, f"-{name}")
+        self.state = state
+        if had_focus:
+            # The focused widget was just hidden: hand focus to what is shown now.
+            self.call_after_refresh(self.focus_target().focus)

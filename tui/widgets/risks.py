@@ -1,0 +1,100 @@
+"""Pane 4: the risk checklist — each rule's status as symbol and colour, its value and one line of why."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.widget import Widget
+from textual.widgets import Static
+
+from tui.model import Risk, Snapshot
+from tui.widgets import fmt
+from tui.widgets.palette import Palette, palette
+from tui.widgets.pane import Pane
+from tui.widgets.safe import plain
+from tui.widgets.scroll_body import ScrollBody
+
+SYMBOLS = {"ok": "●", "watch": "▲", "alert": "✖", "unknown": "?"}
+
+
+class RisksPane(Pane):
+    TITLE = "Risk checklist"
+    NUMBER = 4
+    EMPTY_TEXT = "No risk rules configured"
+
+    def compose_body(self) -> ComposeResult:
+        with ScrollBody(classes="pane-body", id="risks-body"):
+            yield Static(id="risks-list")
+
+    def body(self) -> Widget:
+        return self.query_one("#risks-body")
+
+    def part(self, snapshot: Snapshot) -> tuple[Risk, ...]:
+        return snapshot.risks
+
+    def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self._redraw())
+
+    def _redraw(self) -> None:
+        if self.state == "data" and self._part is not None:
+            self.draw(self._part)
+
+    def draw(self, part: tuple[Risk, ...]) -> None:
+        colours = palette(self.app)
+        self.query_one("#risks-list", Static).update(checklist(part, colours))
+        counts = {s: sum(r.status == s for r in part) for s in ("alert", "watch")}
+        summary = Text()
+        if counts["alert"]:
+            summary.append(f"{counts['alert']} alert", style=f"bold {colours.down}")
+        if counts["watch"]:
+            if summary:
+                summary.append(" ")
+            summary.append(f"{counts['watch']} watch", style=f"bold {colours.warn}")
+        self.set_title_extra(summary or Text("all clear", style=colours.up))
+
+
+def status_style(status: str, colours: Palette) -> str:
+    return {"ok": colours.up, "watch": colours.warn, "alert": f"bold {colours.down}"}.get(status, "dim")
+
+
+# Units of each rule's value (SPEC §5): fractions as percentages, the yield change in basis points.
+_PERCENT = {"economic", "quality", "breadth"}
+
+
+def value_text(risk: Risk) -> str:
+    if not fmt.finite(risk.value):
+        return fmt.MISSING
+    value = float(risk.value)  # type: ignore[arg-type]
+    if risk.id in _PERCENT:
+        return fmt.pct(value)
+    if risk.id == "rates":
+        return f"{value:+.0f} bp"
+    if risk.id == "valuation":
+        return f"{value:.2f}×"
+    return f"{value:,.2f}" if abs(value) < 10 else f"{value:,.1f}"
+
+
+# Worst first, so what matters is at the top even when the pane is small; SPEC order within a status.
+_RANK = {"alert": 0, "watch": 1, "unknown": 2, "ok": 3}
+
+
+def ordered(risks: tuple[Risk, ...]) -> list[Risk]:
+    return sorted(risks, key=lambda r: _RANK.get(r.status, 2))
+
+
+def checklist(risks: tuple[Risk, ...], colours: Palette) -> Table:
+    """Symbol | label and value, then the why on the next line; wrapped lines keep their indent."""
+    width = max((len(plain(r.label, 28)) for r in risks), default=10)
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column()
+    for risk in ordered(risks):
+        style = status_style(risk.status, colours)
+        head = Text(plain(risk.label, 28).ljust(width), style="bold" if risk.status != "unknown" else "dim")
+        value = value_text(risk) if risk.status != "unknown" else "unknown"
+        head.append(f" {value:>7}", style=style if risk.status in ("alert", "unknown") else "")
+        grid.add_row(Text(SYMBOLS.get(risk.status, "?"), style=style), head)
+        why = plain(risk.detail) or fmt.MISSING
+        grid.add_row("", Text(why, style="dim" if risk.status in ("ok", "unknown") else ""))
+    return grid

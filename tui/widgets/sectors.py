@@ -1,0 +1,211 @@
+"""Pane 3: small-cap sector ETFs — returns over several windows and vs the small-cap index, sortable."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widget import Widget
+from textual.widgets import DataTable
+
+from tui.bindings import TABLE_ACTIONS, move_bindings
+from tui.model import SectorRow, Snapshot
+from tui.widgets import fmt
+from tui.widgets.palette import Palette, palette
+from tui.widgets.pane import Pane
+from tui.widgets.safe import plain
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    width: int
+    value: Callable[[SectorRow], object]
+    numeric: bool = True
+
+
+# Widths include the one-cell gap before each column (the table runs with cell_padding=0 to fit 100 columns).
+RETURNS = (
+    Column("1d", "1D", 7, lambda r: r.return_1d),
+    Column("5d", "5D", 7, lambda r: r.return_5d),
+    Column("streak", "Streak", 7, lambda r: r.return_streak),
+    Column("1m", "1M", 7, lambda r: r.return_1m),
+    Column("ytd", "YTD", 7, lambda r: r.return_ytd),
+)
+VERSUS = (
+    Column("vs_streak", "vs Strk", 8, lambda r: r.vs_small_streak),
+    Column("vs_1d", "vs 1D", 7, lambda r: r.vs_small_1d),
+    Column("vs_5d", "vs 5D", 7, lambda r: r.vs_small_5d),
+    Column("vs_1m", "vs 1M", 7, lambda r: r.vs_small_1m),
+    Column("vs_ytd", "vs YTD", 7, lambda r: r.vs_small_ytd),
+)
+SYMBOL = Column("symbol", "ETF", 5, lambda r: r.symbol, numeric=False)
+NAME_MIN, NAME_MAX = 12, 23
+# Sort cycle (`s`): the streak window first, since that is what the monitor is about.
+SORTS = ("streak", "1d", "5d", "1m", "ytd", "vs_streak", "symbol")
+SORT_LABELS = {c.key: c.label for c in (SYMBOL, *RETURNS, *VERSUS)}
+LEADERS = 3  # rows at each end coloured as leaders / laggards
+
+
+def layout_for(width: int) -> tuple[int, tuple[Column, ...]]:
+    """The name column's width and the value columns that fit ``width`` cells: all five "vs small" columns when
+    wide, then only the streak one, then returns alone (every column stays visible when the pane is maximized)."""
+    def need(columns: tuple[Column, ...], name: int) -> int:
+        return SYMBOL.width + name + sum(c.width for c in columns) + 1  # +1: room for a scrollbar
+    for extra in (VERSUS, VERSUS[:1], ()):
+        columns = RETURNS + extra
+        if need(columns, NAME_MIN) <= width:
+            return min(width - need(columns, 0), NAME_MAX), columns
+    return max(width - need(RETURNS, 0), 0), RETURNS
+
+
+def abbreviate(name: str, width: int) -> str:
+    """Fit a sector name in ``width`` cells: shorten the longest words first ("Consumer Disc."), then cut."""
+    words = name.split()
+    while len(" ".join(words)) > width:
+        long = [i for i, w in enumerate(words) if len(w) > 5 and not w.endswith(".")]
+        if not long:
+            break
+        i = max(long, key=lambda j: len(words[j]))
+        words[i] = words[i][:4] + "."
+    text = " ".join(words)
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
+class SectorTable(DataTable):
+    BINDINGS = [
+        *move_bindings(TABLE_ACTIONS),
+        # The app's enter (maximize) would otherwise be swallowed by the table's row selection.
+        Binding("enter", "app.toggle_maximize", "Maximize", show=False),
+    ]
+
+    # The row cursor only while the table has focus: unfocused, a highlighted row reads as "selected".
+    def on_mount(self) -> None:
+        self.show_cursor = self.has_focus
+
+    def on_focus(self) -> None:
+        self.show_cursor = True
+
+    def on_blur(self) -> None:
+        self.show_cursor = False
+
+
+class SectorsPane(Pane):
+    TITLE = "Sector winners"
+    NUMBER = 3
+    EMPTY_TEXT = "No sector data"
+
+    def __init__(self, *, id: str) -> None:
+        super().__init__(id=id)
+        self.sort_key = SORTS[0]
+        self._layout: tuple[int, tuple[Column, ...]] | None = None
+        self._update_sort_title()
+
+    def compose_body(self) -> ComposeResult:
+        yield SectorTable(id="sectors-table", classes="pane-body", cursor_type="row", zebra_stripes=False,
+                          cell_padding=0)
+
+    def body(self) -> Widget:
+        return self.query_one(SectorTable)
+
+    def part(self, snapshot: Snapshot) -> tuple[SectorRow, ...]:
+        return snapshot.sectors
+
+    def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self._redraw())
+
+    def on_resize(self) -> None:
+        if self.state == "data":
+            self._redraw(force=False)  # only rebuilds when the set of columns that fits changed
+
+    def _redraw(self, force: bool = True) -> None:
+        if self.state == "data" and self._part is not None:
+            self.draw(self._part, force=force)
+
+    def cycle_sort(self) -> str:
+        self.sort_key = SORTS[(SORTS.index(self.sort_key) + 1) % len(SORTS)]
+        self._update_sort_title()
+        self._redraw()
+        return SORT_LABELS[self.sort_key]
+
+    def _update_sort_title(self) -> None:
+        arrow = "↑" if self.sort_key == "symbol" else "↓"
+        self.set_title_extra(Text(f"by {SORT_LABELS[self.sort_key]} {arrow}"))
+
+    def draw(self, part: tuple[SectorRow, ...], force: bool = True) -> None:
+        table = self.query_one(SectorTable)
+        width = self.size.width or 60  # content width (no border, no padding): the table fills it
+        layout = layout_for(width)
+        if not force and layout == self._layout:
+            return
+        name_width, columns = layout
+        keep = _current_symbol(table)
+        if layout != self._layout:
+            table.clear(columns=True)
+            table.add_column(Text(SYMBOL.label), key="symbol", width=SYMBOL.width)
+            if name_width:
+                table.add_column(Text("Name"), key="name", width=name_width)
+            for c in columns:
+                table.add_column(Text(c.label.rjust(c.width)), key=c.key, width=c.width)
+            self._layout = layout
+        else:
+            table.clear()
+        colours = palette(self.app)
+        rows = sort_rows(part, self.sort_key)
+        ranked = [r for r in rows if _sort_value(r, self.sort_key) is not None]
+        leaders = {r.symbol for r in ranked[:LEADERS]} if self.sort_key != "symbol" else set()
+        laggards = {r.symbol for r in ranked[-LEADERS:]} - leaders if self.sort_key != "symbol" else set()
+        for row in rows:
+            table.add_row(*render_row(row, columns, name_width, colours, leaders, laggards), key=row.symbol)
+        if keep is not None:
+            try:
+                table.move_cursor(row=table.get_row_index(keep), animate=False)
+            except Exception:  # the symbol is gone from the new data: leave the cursor where it is
+                pass
+
+
+def _current_symbol(table: DataTable) -> str | None:
+    if table.row_count == 0:
+        return None
+    try:
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+    except Exception:
+        return None
+
+
+def _sort_value(row: SectorRow, key: str) -> object:
+    column = next(c for c in (SYMBOL, *RETURNS, *VERSUS) if c.key == key)
+    value = column.value(row)
+    if column.numeric and not fmt.finite(value):  # type: ignore[arg-type]
+        return None
+    return value
+
+
+def sort_rows(rows: tuple[SectorRow, ...], key: str) -> list[SectorRow]:
+    """Descending by the column (leaders first); symbols ascending; missing values last."""
+    if key == "symbol":
+        return sorted(rows, key=lambda r: r.symbol)
+    present = [r for r in rows if _sort_value(r, key) is not None]
+    missing = [r for r in rows if _sort_value(r, key) is None]
+    return sorted(present, key=lambda r: -float(_sort_value(r, key))) + missing  # type: ignore[arg-type]
+
+
+def render_row(row: SectorRow, columns: tuple[Column, ...], name_width: int, colours: Palette,
+               leaders: set[str], laggards: set[str]) -> list[Text]:
+    if row.symbol in leaders:
+        symbol_style = f"bold {colours.up}"
+    elif row.symbol in laggards:
+        symbol_style = f"bold {colours.down}"
+    else:
+        symbol_style = "bold"
+    cells = [Text(plain(row.symbol, SYMBOL.width - 1), style=symbol_style)]
+    if name_width:
+        cells.append(Text(abbreviate(plain(row.name), name_width - 1)))
+    for c in columns:
+        value = c.value(row)
+        cells.append(Text(fmt.pct(value), style=colours.sign(value) or "dim", justify="right"))  # type: ignore
+    return cells

@@ -1,0 +1,173 @@
+"""Pane 2: the daily spread (bars) and relative performance (line) over the window, current streak marked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widget import Widget
+from textual.widgets import Static
+from textual_plotext import PlotextPlot
+
+from tui.bindings import CHART_ACTIONS, move_bindings
+from tui.model import Snapshot, Spread
+from tui.widgets import fmt
+from tui.widgets.palette import Palette, palette
+from tui.widgets.pane import Pane
+
+
+@dataclass(frozen=True)
+class SpreadPart:
+    small: str
+    large: str
+    spread: Spread
+
+
+class ChartBody(Vertical, can_focus=True):
+    """Focusable chart area; left/right move a session cursor whose values show in the caption."""
+
+    BINDINGS = move_bindings(CHART_ACTIONS)
+
+    def action_cursor_left(self) -> None:
+        self._pane().move_cursor(-1)
+
+    def action_cursor_right(self) -> None:
+        self._pane().move_cursor(+1)
+
+    def action_cursor_home(self) -> None:
+        self._pane().move_cursor(-10**6)
+
+    def action_cursor_end(self) -> None:
+        self._pane().move_cursor(+10**6)
+
+    def _pane(self) -> "SpreadPane":
+        return self.query_ancestor(SpreadPane)
+
+
+class SpreadPane(Pane):
+    TITLE = "Spread"
+    NUMBER = 2
+    EMPTY_TEXT = "Not enough sessions for a spread chart"
+
+    def __init__(self, *, id: str) -> None:
+        super().__init__(id=id)
+        self.cursor: int | None = None  # index into the window; None = the latest session
+
+    def compose_body(self) -> ComposeResult:
+        with ChartBody(classes="pane-body", id="spread-body"):
+            yield PlotextPlot(id="spread-plot")
+            yield Static(id="spread-caption")
+
+    def body(self) -> Widget:
+        return self.query_one("#spread-body")
+
+    def part(self, snapshot: Snapshot) -> SpreadPart:
+        return SpreadPart(snapshot.small, snapshot.large, snapshot.spread)
+
+    def part_is_empty(self, part: SpreadPart) -> bool:
+        return len(part.spread.dates) < 2
+
+    def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self._redraw())
+
+    def _redraw(self) -> None:
+        if self.state == "data" and self._part is not None:
+            self.draw(self._part)
+
+    def move_cursor(self, step: int) -> None:
+        if self.state != "data" or self._part is None:
+            return
+        last = len(self._part.spread.dates) - 1
+        current = last if self.cursor is None else self.cursor
+        target = min(max(current + step, 0), last)
+        self.cursor = None if target == last else target
+        self.draw(self._part)
+
+    def draw(self, part: SpreadPart) -> None:
+        spread = part.spread
+        if self.cursor is not None and self.cursor >= len(spread.dates):
+            self.cursor = None
+        colours = palette(self.app)
+        rs = Text("RS 5d ")
+        rs.append(f"{spread.rs_5d:.3f}" if fmt.finite(spread.rs_5d) else fmt.MISSING, style="bold")
+        self.set_title_extra(rs)
+        plot = self.query_one("#spread-plot", PlotextPlot)
+        draw_chart(plot, spread, colours, self.cursor)
+        plot.refresh()
+        self.query_one("#spread-caption", Static).update(caption(part, colours, self.cursor))
+
+
+def _rgb(hex_colour: str) -> tuple[int, int, int]:
+    value = hex_colour.lstrip("#")
+    return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
+
+
+def _dim(hex_colour: str, muted: str) -> tuple[int, int, int]:
+    a, b = _rgb(hex_colour), _rgb(muted)
+    return tuple((x + y) // 2 for x, y in zip(a, b))  # type: ignore[return-value]
+
+
+def streak_index(spread: Spread) -> int | None:
+    if spread.streak_start is None:
+        return None
+    for i, d in enumerate(spread.dates):
+        if d >= spread.streak_start:
+            return i
+    return None
+
+
+def draw_chart(plot: PlotextPlot, spread: Spread, colours: Palette, cursor: int | None) -> None:
+    """Build the plotext figure; PlotextPlot renders it at whatever size the widget has (so resizes redraw)."""
+    plt = plot.plt
+    plt.clear_figure()
+    n = len(spread.dates)
+    xs = list(range(n))
+    daily = [(v * 100 if fmt.finite(v) else 0.0) for v in spread.daily]
+    start = streak_index(spread)
+    in_streak = [start is not None and i >= start for i in xs]
+    series = (
+        (colours.up, lambda v, s: v > 0 and s, False),
+        (colours.down, lambda v, s: v < 0 and s, False),
+        (colours.up, lambda v, s: v > 0 and not s, True),
+        (colours.down, lambda v, s: v < 0 and not s, True),
+    )
+    for colour, keep, dimmed in series:
+        picked = [(x, v) for x, v, s in zip(xs, daily, in_streak) if keep(v, s)]
+        if picked:
+            plt.bar([p[0] for p in picked], [p[1] for p in picked],
+                    color=_dim(colour, colours.muted) if dimmed else _rgb(colour), width=0.6)
+    relative = [(v * 100 if fmt.finite(v) else None) for v in spread.relative]
+    points = [(x, y) for x, y in zip(xs, relative) if y is not None]
+    if points:
+        plt.plot([p[0] for p in points], [p[1] for p in points], yside="right",
+                 color=_rgb(colours.accent), marker="braille")
+    plt.hline(0.0, _rgb(colours.muted))
+    if start is not None and start > 0:
+        plt.vline(start - 0.5, _rgb(colours.warn))
+    if cursor is not None:
+        plt.vline(cursor, _rgb(colours.muted))
+    ticks = sorted({0, n // 3, (2 * n) // 3, n - 1})
+    plt.xticks(ticks, [f"{spread.dates[i]:%d %b}" for i in ticks])
+    plt.xlim(-0.8, n - 0.2)
+    plt.frame(False)
+
+
+def caption(part: SpreadPart, colours: Palette, cursor: int | None) -> Text:
+    """The session under the cursor (the latest by default) in words, with units the axes leave out."""
+    spread = part.spread
+    i = len(spread.dates) - 1 if cursor is None else cursor
+    daily, rel = spread.daily[i], spread.relative[i]
+    text = Text()
+    text.append("◀ " if cursor is not None else "", style="dim")
+    text.append(fmt.short_day(spread.dates[i]), style="bold")
+    text.append("  daily ", style="dim")
+    text.append(f"{daily * 100:+.2f} pp" if fmt.finite(daily) else fmt.MISSING, style=colours.sign(daily))
+    text.append("  relative ", style="dim")
+    text.append("━ ", style=colours.accent)
+    text.append(fmt.pct(rel), style=colours.sign(rel))
+    if spread.streak_start is not None:
+        text.append("  streak ", style="dim")
+        text.append("│", style=colours.warn)
+    return text

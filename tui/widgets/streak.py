@@ -1,0 +1,173 @@
+"""Pane 1: the streak — a big counter, who leads since when, both sides' returns, its rank, today's race."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widget import Widget
+from textual.widgets import Static
+
+from tui.model import Provisional, Snapshot, Streak
+from tui.widgets import fmt
+from tui.widgets.bignum import BigNumber
+from tui.widgets.palette import Palette, palette
+from tui.widgets.pane import Pane
+from tui.widgets.scroll_body import ScrollBody
+
+
+@dataclass(frozen=True)
+class StreakPart:
+    small: str
+    large: str
+    streak: Streak
+    provisional: Provisional | None
+
+
+class StreakPane(Pane):
+    TITLE = "Streak"
+    NUMBER = 1
+    EMPTY_TEXT = "Not enough sessions to compute a streak"
+
+    def compose_body(self) -> ComposeResult:
+        with ScrollBody(classes="pane-body", id="streak-body"):
+            with Horizontal(id="streak-head"):
+                yield BigNumber("", id="streak-count")
+                yield Static(id="streak-headline")
+            yield Static(id="streak-details")
+            yield Static(id="streak-provisional")
+
+    def body(self) -> Widget:
+        return self.query_one("#streak-body")
+
+    def part(self, snapshot: Snapshot) -> StreakPart:
+        return StreakPart(snapshot.small, snapshot.large, snapshot.streak, snapshot.provisional)
+
+    def part_is_empty(self, part: StreakPart) -> bool:
+        return part.streak.end is None and part.provisional is None
+
+    def on_mount(self) -> None:
+        # Colours come from the theme: redraw when it changes.
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self._redraw())
+
+    def _redraw(self) -> None:
+        if self.state == "data" and self._part is not None:
+            self.draw(self._part)
+
+    def on_resize(self) -> None:
+        self._redraw()  # the return line drops its "gap" when narrow
+
+    def draw(self, part: StreakPart) -> None:
+        colours = palette(self.app)
+        streak = part.streak
+        digits = self.query_one("#streak-count", BigNumber)
+        digits.update(str(streak.length))
+        for side in ("small", "large", "none"):
+            digits.set_class(streak.leader == side, f"-{side}")
+        self.query_one("#streak-headline", Static).update(headline(part, colours))
+        width = self.size.width - 1 if self.size.width else 60  # content width, less a scrollbar
+        self.query_one("#streak-details", Static).update(details(part, colours, width))
+        provisional = self.query_one("#streak-provisional", Static)
+        provisional.display = part.provisional is not None
+        if part.provisional is not None:
+            provisional.update(race(part, colours))
+
+
+def leader_name(part: StreakPart, side: str) -> str:
+    if side == "small":
+        return fmt.name_of(part.small)
+    if side == "large":
+        return fmt.name_of(part.large)
+    return "Neither side"
+
+
+def headline(part: StreakPart, colours: Palette) -> Text:
+    streak = part.streak
+    if streak.leader == "none" or streak.length == 0:
+        return Text.assemble(
+            ("No streak\n", "bold"),
+            ("the last session was a tie\n", "dim"),
+            (fmt.day(streak.end), "dim"),
+        )
+    return Text.assemble(
+        (f"{leader_name(part, streak.leader)} ahead\n", f"bold {colours.side(streak.leader)}"),
+        ("session in a row\n" if streak.length == 1 else "sessions in a row\n", "dim"),
+        ("since ", "dim"),
+        (fmt.day(streak.start), ""),
+    )
+
+
+def _grid() -> Table:
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(style="dim", no_wrap=True)
+    grid.add_column()
+    return grid
+
+
+def details(part: StreakPart, colours: Palette, width: int = 80) -> Table | Text:
+    streak = part.streak
+    if streak.leader == "none" or streak.length == 0:
+        return Text("A tie ends any streak; the next session starts a new one.", style="dim")
+    small, large = fmt.short_of(part.small), fmt.short_of(part.large)
+    grid = _grid()
+    returns = Text.assemble(
+        f"{small} ", (fmt.pct(streak.small_return), colours.sign(streak.small_return)),
+        f"  {large} ", (fmt.pct(streak.large_return), colours.sign(streak.large_return)),
+    )
+    gap = _gap(streak.small_return, streak.large_return)
+    gap_text = f"  gap {gap:+.1f} pp" if gap is not None else ""
+    if gap_text and len("Return ") + returns.cell_len + len(gap_text) <= width:
+        returns.append(gap_text, style="dim")
+    grid.add_row("Return", returns)
+    if streak.longest_since is not None:
+        since = streak.longest_since
+        grid.add_row("Longest", Text.assemble("since ", (fmt.short_day(since.end), "bold"),
+                                              (f" ({since.length})", "dim")))
+    elif streak.record_length is not None:
+        grid.add_row("Longest", Text("on record", style=f"bold {colours.warn}"))
+    record = Text(fmt.sessions(streak.record_length) if streak.record_length is not None else fmt.MISSING)
+    if streak.percentile is not None:
+        record.append(" · ", style="dim")
+        record.append(f"{streak.percentile * 100:.0f}th pct", style="bold")
+    grid.add_row("Record", record)
+    return grid
+
+
+def race(part: StreakPart, colours: Palette) -> Table:
+    """Today's provisional race: clearly marked, never mixed into the completed streak above."""
+    prov = part.provisional
+    assert prov is not None
+    small, large = fmt.short_of(part.small), fmt.short_of(part.large)
+    grid = _grid()
+    stamp = Text()
+    stamp.append(" PROVISIONAL ", style=f"bold reverse {colours.warn}")
+    if prov.quote_time is not None:
+        stamp.append(f" {fmt.clock_time(prov.quote_time)}", style="dim")
+    grid.add_row(Text("Today", style=f"bold {colours.warn}"), stamp)
+    grid.add_row("Now", Text.assemble(
+        f"{small} ", (fmt.pct(prov.small_change, 2), colours.sign(prov.small_change)),
+        f"  {large} ", (fmt.pct(prov.large_change, 2), colours.sign(prov.large_change)),
+    ))
+    # Who leads now, and what the streak would be if the session ended at this price.
+    if prov.leader == "none":
+        outcome = Text("level: a tie ends the streak", style="bold")
+    else:
+        name = small if prov.leader == "small" else large
+        outcome = Text.assemble((f"{name} leads", f"bold {colours.side(prov.leader)}"), " → ")
+        if prov.streak_leader == "none" or prov.streak_length == 0:
+            outcome.append("no streak", style="bold")
+        else:
+            outcome.append(fmt.sessions(prov.streak_length), style="bold")
+            if prov.streak_leader != part.streak.leader and part.streak.length:
+                outcome.append(" (breaks)", style=f"bold {colours.warn}")
+    grid.add_row("If closed", outcome)
+    return grid
+
+
+def _gap(a: float | None, b: float | None) -> float | None:
+    if not (fmt.finite(a) and fmt.finite(b)):
+        return None
+    return (a - b) * 100  # type: ignore[operator]
