@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 from bench.common import PYTHON, REPLAY_AS_OF, REPLAY_DIR, ROOT, Opts, Row, child_env, log, median, spread
-from bench.term import PtyProgram, shows_digits
+from bench.term import PtyProgram, number_finder
 
 NAME = "first_paint"
 TARGET_RATIO = 1.8
@@ -47,10 +47,10 @@ def isolated_env(home: Path) -> dict[str, str]:
 
 
 def monitor_painted(length: int):
-    number = str(length)
+    shows_number = number_finder(str(length))
 
     def check(lines: list[str]) -> bool:
-        return any("in a row" in line for line in lines) and shows_digits(lines, number)
+        return any("in a row" in line for line in lines) and shows_number(lines)
 
     return check
 

@@ -135,17 +135,46 @@ def digits_rows(number: str, *, bold: bool) -> list[str]:
     return rows
 
 
-def shows_digits(lines: Sequence[str], number: str) -> bool:
-    """Whether ``number`` is drawn in Textual's 3×3 digit font (plain or bold) anywhere on the screen."""
-    for bold in (False, True):
-        rows = [r.rstrip() for r in digits_rows(number, bold=bold)]
-        for y in range(len(lines) - 2):
-            start = lines[y].find(rows[0])
-            while start >= 0:
-                if all(lines[y + k][start : start + len(rows[k])] == rows[k] for k in (1, 2)):
-                    return True
-                start = lines[y].find(rows[0], start + 1)
+def shows_rows(lines: Sequence[str], rows: Sequence[str]) -> bool:
+    """Whether the block ``rows`` (a multi-row glyph rendering) is on screen, left-aligned in one column."""
+    rows = [r.rstrip() for r in rows]
+    for y in range(len(lines) - len(rows) + 1):
+        start = lines[y].find(rows[0])
+        while start >= 0:
+            if all(lines[y + k][start : start + len(rows[k])] == rows[k] for k in range(1, len(rows))):
+                return True
+            start = lines[y].find(rows[0], start + 1)
     return False
+
+
+def big_number_renderings(number: str) -> list[list[str]]:
+    """Every way the monitor may draw ``number`` big: Textual's ``Digits`` (plain, bold) and the app's own
+    ``tui.widgets.bignum`` font when it has one."""
+    out = [digits_rows(number, bold=False), digits_rows(number, bold=True)]
+    try:
+        from tui.widgets.bignum import big
+
+        out.append(list(big(number)))
+    except Exception:  # no such module (yet, or any more): the Textual fonts still count
+        pass
+    return out
+
+
+def number_finder(number: str) -> Callable[[Sequence[str]], bool]:
+    """A check for ``number`` drawn big (see :func:`big_number_renderings`), or as a word on the "in a row" line."""
+    renderings = big_number_renderings(number)
+    word = re.compile(rf"(?<![\d.,]){re.escape(number)}(?![\d.,%])")
+
+    def check(lines: Sequence[str]) -> bool:
+        if any(shows_rows(lines, rows) for rows in renderings):
+            return True
+        return any("in a row" in line and word.search(line) for line in lines)
+
+    return check
+
+
+def shows_digits(lines: Sequence[str], number: str) -> bool:
+    return number_finder(number)(lines)
 
 
 def set_winsize(fd: int, cols: int, rows: int) -> None:
