@@ -28,6 +28,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="fewer repeats, 10 s idle window, shorter day")
     parser.add_argument("--only", action="append", choices=BENCHMARKS, metavar="NAME",
                         help=f"run only this benchmark (repeatable): {', '.join(BENCHMARKS)}")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed (default: only when "
+                        "a benchmark fails to run)")
     parser.add_argument("--json", metavar="FILE", help=f"where to write raw results (default {RESULTS}/latest.json)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
@@ -98,7 +100,8 @@ def main(argv: list[str] | None = None) -> int:
         json.dump({"started": started.isoformat(), "quick": opts.quick, "machine": info, "durations_s": durations,
                    "rows": rows}, fh, indent=1, default=str)
     print(f"raw results: {os.path.relpath(out, os.getcwd())}", file=sys.stderr)
-    return 0 if all(r["met"] for r in targets) else 1
+    crashed = any(r["figure"].startswith("FAILED") for r in rows)
+    return 1 if crashed or (args.strict and not all(r["met"] for r in targets)) else 0
 
 
 def machine_line(info: dict) -> str:

@@ -54,7 +54,6 @@ async def day(wall_seconds: float) -> dict:
         snap = await wait_for_snapshot(app, pilot, None, timeout=60)
         if snap is None:
             raise RuntimeError("no first paint within 60 s")
-        clock.w0 = time.perf_counter() - (clock() - START).total_seconds() / speed  # keep time running
         first_paint = rss_mb()
         first_at = clock()
         last_snap = snap
