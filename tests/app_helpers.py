@@ -160,3 +160,49 @@ def make_app(source=None, build=None, clock=None, config=None):
 
     return StreakwatchApp(source=source or FakeSource(), config=config or Config(), clock=clock or frozen_clock(),
                           build=build or builder())
+
+
+def pilot_test(fn):
+    """Run an async test with asyncio.run (the project doesn't use an asyncio pytest plugin)."""
+    import asyncio
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        return asyncio.run(fn(*args, **kwargs))
+
+    return wrapper
+
+
+def screen_text(app) -> str:
+    """The screen as lines of text, rebuilt from the SVG screenshot (cells of 12.2 px): what a user reads."""
+    import html
+    import re
+
+    svg = app.export_screenshot()
+    rows: dict[float, dict[int, str]] = {}
+    for x, y, body in re.findall(r'<text[^>]*?x="([\d.]+)" y="([\d.]+)"[^>]*>(.*?)</text>', svg, flags=re.S):
+        line = rows.setdefault(float(y), {})
+        col = round(float(x) / 12.2)
+        for i, ch in enumerate(html.unescape(body).replace("\xa0", " ")):
+            line[col + i] = ch
+    return "\n".join(
+        "".join(line.get(c, " ") for c in range(max(line) + 1)).rstrip() for _, line in sorted(rows.items())
+    )
+
+
+async def until(predicate, timeout: float = 5.0) -> None:
+    """Poll ``predicate`` (bounded) while the event loop runs."""
+    import asyncio
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out waiting"
+        await asyncio.sleep(0.01)
+
+
+async def ready(pilot) -> None:
+    """Wait until no refresh is in flight (without re-raising a worker's error) and the screen has settled."""
+    await until(lambda: not pilot.app.fetching)
+    await pilot.pause()

@@ -295,14 +295,20 @@ class StreakwatchApp(App[None]):
         if text:
             widget.update(Text.assemble(("⚠ ", "bold"), text))
 
-    def data_age(self) -> float | None:
-        """Seconds since the data on screen was fetched (by the injected clock)."""
+    def fetched_at(self) -> datetime | None:
+        """When the data on screen was fetched. A stamp later than the injected clock (a replay or a frozen
+        demo stamped with the wall clock) can't be right: the time it arrived is used instead."""
         if self._snapshot is None:
             return None
         fetched = self._snapshot.data.fetched_at or self._received_at
-        if fetched is None:
-            return None
-        return (self.clock() - fetched).total_seconds()
+        if fetched is not None and self._received_at is not None and fetched > self._received_at:
+            return self._received_at
+        return fetched
+
+    def data_age(self) -> float | None:
+        """Seconds since the data on screen was fetched, by the injected clock."""
+        fetched = self.fetched_at()
+        return None if fetched is None else (self.clock() - fetched).total_seconds()
 
     def is_stale(self) -> bool:
         return self._snapshot is not None and (self._snapshot.data.stale or self._failures > 0)
@@ -318,7 +324,7 @@ class StreakwatchApp(App[None]):
             market=market_text(self._market),
             market_open=getattr(getattr(self._market, "phase", None), "value", None) == "open",
             as_of=snapshot.as_of if snapshot else None,
-            updated=(snapshot.data.fetched_at or self._received_at) if snapshot else None,
+            updated=self.fetched_at(),
             age=fmt.age(age) if age is not None else None,
             stale=stale,
             fetching=self.fetching,

@@ -33,7 +33,9 @@ def finite(value: float | None) -> bool:
 
 
 def pct(value: float | None, digits: int = 1, signed: bool = True) -> str:
-    """A fraction as a percentage: 0.0776 -> "+7.8%"."""
+    """A fraction as a percentage: 0.0776 -> "+7.8%"; never "-0.0%"."""
+    if finite(value) and round(value * 100, digits) == 0:  # type: ignore[operator]
+        value = 0.0
     return shared.pct(value if finite(value) else None, digits=digits, signed=signed)
 
 
@@ -64,3 +66,10 @@ def countdown(seconds: float | None) -> str:
     if seconds < 60:
         return f"~{max(10, math.ceil(seconds / 10) * 10)} s"
     return f"~{math.ceil(seconds / 60)} min"
+
+
+def percentile(share: float) -> str:
+    """0.997 -> "99th": floor, so nothing short of the record reads as the 100th."""
+    n = min(max(int(share * 100), 0), 100)
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"

@@ -108,6 +108,11 @@ class Pane(Vertical):
         self.border_subtitle = marker
         self.set_class(marker is not None and "stale" in marker.plain.lower(), "-stale")
 
+    @property
+    def title_plain(self) -> str:
+        """The border title as plain text ("3 Sector winners · by Streak ↓")."""
+        return self._title.plain
+
     def set_title_extra(self, extra: Text | None) -> None:
         if extra == self._title_extra:
             return
@@ -119,6 +124,7 @@ class Pane(Vertical):
         if self._title_extra is not None:
             title.append(" · ")
             title.append_text(self._title_extra)
+        self._title = title
         self.border_title = title
 
     def _loading_text(self, source: str) -> Text:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -148,10 +149,44 @@ def draw_chart(plot: PlotextPlot, spread: Spread, colours: Palette, cursor: int 
         plt.vline(start - 0.5, _rgb(colours.warn))
     if cursor is not None:
         plt.vline(cursor, _rgb(colours.muted))
+    # Units (pp, %) are in the caption: plotext cuts right-hand labels longer than 4 cells.
+    _axis_ticks(plt, daily, "left", digits=2 if max(map(abs, daily), default=0) < 1 else 1)
+    _axis_ticks(plt, [p[1] for p in points], "right", digits=1)
     ticks = sorted({0, n // 3, (2 * n) // 3, n - 1})
     plt.xticks(ticks, [f"{spread.dates[i]:%d %b}" for i in ticks])
     plt.xlim(-0.8, n - 0.2)
-    plt.frame(False)
+    plt.frame(True)  # without the frame plotext leaves no room for the right-hand labels
+
+
+def nice_ticks(lo: float, hi: float, count: int = 4, steps: tuple[float, ...] = (1, 2, 2.5, 5, 10)) -> list[float]:
+    """Round tick values covering [lo, hi] (zero included when in range), about ``count`` of them."""
+    if not (fmt.finite(lo) and fmt.finite(hi)) or hi <= lo:
+        return [lo] if fmt.finite(lo) else []
+    raw = (hi - lo) / count
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in steps if m * magnitude >= raw)
+    first = math.ceil(lo / step) * step
+    ticks = []
+    value = first
+    while value <= hi + step * 1e-9:
+        ticks.append(round(value, 10))
+        value += step
+    return ticks
+
+
+def _axis_ticks(plt, values: list[float], side: str, digits: int) -> None:
+    """Explicit, short tick labels: plotext's own get cut at the plot edge ("-0." for -0.16)."""
+    if not values:
+        return
+    # Right-hand labels get about 3 cells: whole numbers once the range allows ("-5", not "-2.5").
+    steps = (1, 2, 5, 10) if side == "right" else (1, 2, 2.5, 5, 10)
+    ticks = nice_ticks(min(values), max(values), steps=steps)
+    if ticks:
+        if side == "right":  # as short as possible: "2.5", "-5", "0"
+            labels = [f"{t:.{digits}f}".rstrip("0").rstrip(".") or "0" for t in ticks]
+        else:
+            labels = [f"{t:+.{digits}f}" if t else "0" for t in ticks]
+        plt.yticks(ticks, labels, yside=side)
 
 
 def caption(part: SpreadPart, colours: Palette, cursor: int | None) -> Text:

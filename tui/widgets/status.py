@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from rich.text import Text
@@ -53,9 +53,12 @@ class StatusLine(Static):
         if self._info is None:
             return
         colours = palette(self.app)
-        text = status_text(self._info, colours)
-        if self.size.width and text.cell_len > self.size.width:
-            text = status_text(self._info, colours, compact=True)  # drop words, keep every fact
+        # Compact (fewer words, same facts) when the facts don't fit; a long error is cut with "…" either way.
+        # An error wants room too: up to 40 cells of it count towards the fit.
+        facts = status_text(replace(self._info, error=None), colours)
+        wanted = facts.cell_len + (min(len(self._info.error) + 5, 40) if self._info.error else 0)
+        compact = bool(self.size.width) and wanted > self.size.width
+        text = status_text(self._info, colours, compact=compact)
         self.update(text)
 
 

@@ -11,7 +11,7 @@ from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.widgets import Static
 
-from tui.model import Provisional, Snapshot, Streak
+from tui.model import Provisional, Snapshot, Streak, StreakRun
 from tui.widgets import fmt
 from tui.widgets.bignum import BigNumber
 from tui.widgets.palette import Palette, palette
@@ -25,6 +25,10 @@ class StreakPart:
     large: str
     streak: Streak
     provisional: Provisional | None
+    earlier: tuple[StreakRun, ...] = ()  # the runs just before the current streak, newest first
+
+
+EARLIER = 6  # runs listed under "Before": context for the current one
 
 
 class StreakPane(Pane):
@@ -39,12 +43,15 @@ class StreakPane(Pane):
                 yield Static(id="streak-headline")
             yield Static(id="streak-details")
             yield Static(id="streak-provisional")
+            yield Static(id="streak-earlier")
 
     def body(self) -> Widget:
         return self.query_one("#streak-body")
 
     def part(self, snapshot: Snapshot) -> StreakPart:
-        return StreakPart(snapshot.small, snapshot.large, snapshot.streak, snapshot.provisional)
+        runs = [r for r in snapshot.runs if snapshot.streak.start is None or r.end < snapshot.streak.start]
+        return StreakPart(snapshot.small, snapshot.large, snapshot.streak, snapshot.provisional,
+                          tuple(reversed(runs[-EARLIER:])))
 
     def part_is_empty(self, part: StreakPart) -> bool:
         return part.streak.end is None and part.provisional is None
@@ -70,6 +77,10 @@ class StreakPane(Pane):
         self.query_one("#streak-headline", Static).update(headline(part, colours))
         width = self.size.width - 1 if self.size.width else 60  # content width, less a scrollbar
         self.query_one("#streak-details", Static).update(details(part, colours, width))
+        earlier = self.query_one("#streak-earlier", Static)
+        # On a short screen during the session, today's race gets the room (the pane must not need scrolling).
+        earlier.display = bool(part.earlier) and not (part.provisional and self.screen.has_class("-short"))
+        earlier.update(earlier_runs(part, colours, width))
         provisional = self.query_one("#streak-provisional", Static)
         provisional.display = part.provisional is not None
         if part.provisional is not None:
@@ -131,9 +142,24 @@ def details(part: StreakPart, colours: Palette, width: int = 80) -> Table | Text
     record = Text(fmt.sessions(streak.record_length) if streak.record_length is not None else fmt.MISSING)
     if streak.percentile is not None:
         record.append(" · ", style="dim")
-        record.append(f"{streak.percentile * 100:.0f}th pct", style="bold")
+        record.append(f"{fmt.percentile(streak.percentile)} pct", style="bold")
     grid.add_row("Record", record)
     return grid
+
+
+def earlier_runs(part: StreakPart, colours: Palette, width: int) -> Text:
+    """"Before  SPX 6 · RUT 1 · SPX 2": the runs leading up to this one, as many as fit on one line."""
+    small, large = fmt.short_of(part.small), fmt.short_of(part.large)
+    text = Text("Before  ", style="dim")
+    for i, run in enumerate(part.earlier):
+        name = small if run.leader == "small" else large if run.leader == "large" else "tie"
+        item = f"{' · ' if i else ''}{name} {run.length}"
+        if text.cell_len + len(item) > width:
+            break
+        if i:
+            text.append(" · ", style="dim")
+        text.append(f"{name} {run.length}", style=colours.side(run.leader))
+    return text
 
 
 def race(part: StreakPart, colours: Palette) -> Table:

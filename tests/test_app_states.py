@@ -1,0 +1,202 @@
+"""Each pane's designed states: loading, data, no data, stale, error — never a blank box."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+from tests.app_helpers import (
+    ready, until,
+    FROZEN, BlockingSource, FakeSource, builder, frozen_clock, make_app, make_snapshot, pilot_test,
+    provisional, screen_text,
+)
+from tui.errors import SourceError
+from tui.model import DataStatus, Spread, Streak
+from tui.widgets.bignum import big
+
+SIZE = (120, 40)
+PANES = ("streak", "spread", "sectors", "risks")
+
+
+@pilot_test
+async def test_loading_state_before_the_first_data():
+    source = BlockingSource()
+    app = make_app(source=source)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            assert all(app.pane(name).state == "loading" for name in PANES)
+            text = screen_text(app)
+            assert text.count("Loading") == 4 and "fetching from fake" in text
+            assert "refreshing…" in text and "no data yet" in text
+            source.release.set()
+            await ready(pilot)
+            assert all(app.pane(name).state == "data" for name in PANES)
+    finally:
+        source.release.set()
+
+
+@pilot_test
+async def test_data_state_shows_every_pane():
+    snapshot = make_snapshot(provisional=provisional())
+    app = make_app(build=builder(snapshot))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        text = screen_text(app)
+        # Streak: big counter, leader, since, both sides' returns, longest since, record, percentile.
+        assert all(row in text for row in big("10"))
+        for words in ("Russell 2000 ahead", "since Fri 2 Jan 2026", "RUT +7.8%", "SPX +1.5%",
+                      "since 6 Jun 2008 (13)", "16 sessions", "97th pct"):
+            assert words in text, words
+        # Provisional race, marked as such.
+        for words in ("PROVISIONAL", "RUT +0.42%", "SPX +0.10%", "RUT leads", "11 sessions"):
+            assert words in text, words
+        # Spread: RS in the title, caption in words.
+        assert "RS 5d 1.052" in text and "daily +0.80 pp" not in text and "15 Jan 2026" in text
+        # Sectors: a missing value is a dash, numbers are right-aligned under their headers.
+        assert "—" in text and "Consumer Staples" in text
+        # Risks: symbols and the why.
+        for words in ("✖ Narrow rally", "▲ Rate relief reversing", "? Valuation gap closing", "unknown",
+                      "no P/E data for IWM", "● Liquidity / volatility", "VIX 15.9 < 20", "+31 bp"):
+            assert words in text, words
+        # Status line: source label, market state, data date, update time and age, next refresh.
+        assert "REPLAY" in text and "AFTER-HOURS" in text and "as of Thu 15 Jan 2026" in text
+        assert "updated 16:00 ET (0 s ago)" in text and "next ~" in text
+
+
+@pilot_test
+async def test_no_data_states():
+    empty = make_snapshot(
+        streak=Streak("none", 0, None, None, None, None, None, None),
+        spread=Spread(60, (), (), (), None),
+        sectors=(),
+        risks=(),
+    )
+    app = make_app(build=builder(empty))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert all(app.pane(name).state == "empty" for name in PANES)
+        text = screen_text(app)
+        for words in ("Not enough sessions to compute a streak", "Not enough sessions for a spread chart",
+                      "No sector data", "No risk rules configured"):
+            assert words in text
+        await pilot.press("3")  # an empty pane can still be focused and maximized
+        assert app.focused_pane().id == "sectors"
+        await pilot.press("m")
+        assert app.screen.maximized is app.pane("sectors")
+
+
+@pilot_test
+async def test_a_tie_is_shown_as_no_streak():
+    tie = make_snapshot(streak=Streak("none", 0, None, FROZEN.date(), None, None, None, 16))
+    app = make_app(build=builder(tie))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        text = screen_text(app)
+        assert "No streak" in text and "tie" in text
+
+
+@pilot_test
+async def test_stale_data_is_marked_with_its_age():
+    stale = make_snapshot(data=DataStatus("yahoo", "OFFLINE", True, ("Yahoo unreachable",),
+                                          FROZEN - timedelta(minutes=12)))
+    app = make_app(build=builder(stale))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        text = screen_text(app)
+        assert text.count("STALE · 12 min old") == 4  # every pane's border
+        status = text.splitlines()[0]
+        assert "OFFLINE" in status and "12 min ago STALE" in status and "Yahoo unreachable" in status
+        assert all(app.pane(name).has_class("-stale") for name in PANES)
+
+
+@pilot_test
+async def test_age_ticks_on_the_slow_timer_only():
+    now = [FROZEN]
+    app = make_app(clock=lambda: now[0])
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert "(0 s ago)" in screen_text(app)
+        now[0] = FROZEN + timedelta(minutes=3)
+        await pilot.pause()
+        assert "(0 s ago)" in screen_text(app)  # nothing redraws by itself between ticks
+        app._on_tick()
+        await pilot.pause()
+        assert "(3 min ago)" in screen_text(app)
+        assert app._tick is not None and app._tick._interval >= 5  # coarse: idle CPU stays near zero
+
+
+@pilot_test
+async def test_error_before_any_data_fills_the_panes_with_the_reason():
+    def fail():
+        raise SourceError("Yahoo said 429 Too Many Requests", retry_after=120)
+
+    app = make_app(source=FakeSource(fail))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert all(app.pane(name).state == "error" for name in PANES)
+        text = screen_text(app)
+        assert text.count("Could not load data") == 4
+        assert text.count("Yahoo said 429 Too Many Requests") >= 5  # four panes + the status line
+        assert "Retrying in 2 min" in text
+
+
+@pilot_test
+async def test_error_after_data_keeps_the_data_and_marks_it_stale():
+    calls = []
+
+    def outcome():
+        calls.append(1)
+        if len(calls) > 1:
+            raise SourceError("connection reset")
+        from tests.app_helpers import market_data
+
+        return market_data()
+
+    now = [FROZEN]
+    app = make_app(source=FakeSource(outcome), clock=lambda: now[0])
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        now[0] = FROZEN + timedelta(minutes=5)
+        await pilot.press("r")
+        await ready(pilot)
+        assert all(app.pane(name).state == "data" for name in PANES)
+        text = screen_text(app)
+        assert "Russell 2000 ahead" in text and "connection reset" in text
+        assert text.count("STALE · 5 min old") == 4
+
+
+@pilot_test
+async def test_banner_is_shown_when_the_data_has_one():
+    snap = make_snapshot(data=replace(make_snapshot().data, banner="Yahoo unreachable and no cache: simulated data"))
+    app = make_app(build=builder(snap))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert app.query_one("#banner").display
+        assert "⚠ Yahoo unreachable and no cache: simulated data" in screen_text(app)
+
+
+@pilot_test
+async def test_simulated_data_is_labelled_prominently():
+    snap = make_snapshot(source="demo", data=replace(make_snapshot().data, source="demo", label="SIMULATED"))
+    app = make_app(build=builder(snap))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert screen_text(app).splitlines()[0].startswith(" SIMULATED DATA ")
+
+
+@pilot_test
+async def test_narrow_and_small_screens_keep_everything_reachable():
+    for size in ((100, 30), (80, 24), (160, 48)):
+        app = make_app(build=builder(make_snapshot(provisional=provisional())))
+        async with app.run_test(size=size) as pilot:
+            await ready(pilot)
+            text = screen_text(app)
+            assert "next ~" in text.splitlines()[0], size  # the status line fits
+            for name in ("1 Streak", "2 Spread"):
+                assert name in text, (size, name)
+            if size[0] >= 100:
+                streak = app.pane("streak").body()
+                assert streak.max_scroll_y == 0, size  # the streak pane fits without scrolling
+                assert "3 Sector winners" in text and "4 Risk checklist" in text
+                assert "Consumer" in text  # sector names stay readable
