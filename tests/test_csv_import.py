@@ -313,3 +313,70 @@ def test_valid_files_round_trip_in_any_row_order(tmp_path, closes, shuffle):
     frame = read_price_csv(write(tmp_path, "Date,Close\n" + "\n".join(rows) + "\n", "ok.csv"))
     assert list(frame.index) == list(days)
     assert all(math.isclose(a, b) for a, b in zip(frame["close"], closes))
+
+
+# --- the fast path agrees with the careful one -----------------------------------------------------------
+
+
+def check_paths_agree(path: Path) -> None:
+    """Whatever the fast path accepts, the careful path accepts with the identical frame."""
+    from tui.data.csv_import import _read_fast
+
+    fast = _read_fast(path.read_bytes())
+    if fast is None:
+        return  # the careful path decides alone, as before
+    careful = read_price_csv(path, fast=False)  # must not raise: the fast path only takes valid files
+    pd.testing.assert_frame_equal(fast, careful, check_exact=True)
+    assert (np.signbit(fast.to_numpy()) == np.signbit(careful.to_numpy())).all()  # -0.0 vs 0.0 too
+
+
+@FAST
+@given(text=near_csv())
+def test_fast_path_agrees_with_careful_path_on_near_csv(tmp_path, text):
+    check_paths_agree(write(tmp_path, text, "near.csv"))
+
+
+@FAST
+@given(text=st.text(alphabet=st.sampled_from(list("0123456789-,.\n\r eE+naulNAUL\"\tx")), max_size=200))
+def test_fast_path_agrees_with_careful_path_on_csv_like_text(tmp_path, text):
+    check_paths_agree(write(tmp_path, "Date,Close,Volume\n" + text, "like.csv"))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    closes=st.lists(st.one_of(st.floats(min_value=1e-6, max_value=1e9), st.none()), min_size=1, max_size=30),
+    volumes=st.lists(st.sampled_from(["0", "-0", "-0.0", "12", "1e3", "", "null", "NaN"]), min_size=30, max_size=30),
+    crlf=st.booleans(),
+)
+def test_fast_path_takes_plain_valid_files(tmp_path, closes, volumes, crlf):
+    days = pd.bdate_range("2020-01-01", periods=len(closes))
+    rows = [f"{d:%Y-%m-%d},{'' if c is None else repr(c)},{v}" for d, c, v in zip(days, closes, volumes)]
+    text = ("\r\n" if crlf else "\n").join(["Date,Close,Volume", *rows]) + "\n"
+    check_paths_agree(write(tmp_path, text, "plain.csv"))
+
+
+def test_real_files_take_the_fast_path_and_agree(replay_dir):
+    from tui.data.csv_import import _read_fast
+
+    for path in sorted(replay_dir.glob("*.csv")):
+        fast = _read_fast(path.read_bytes())
+        assert fast is not None, path.name
+        pd.testing.assert_frame_equal(fast, read_price_csv(path, fast=False), check_exact=True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        GOOD,
+        GOOD.replace("\n", "\r\n"),
+        "\ufeff" + GOOD,
+        GOOD + "\n\n",
+        "Date,Close,Note\n2026-01-02,1,hello\n\n2026-01-05,NULL,x\n2026-01-06,2,\n",
+    ],
+)
+def test_fast_path_takes_common_plain_layouts(tmp_path, text):
+    from tui.data.csv_import import _read_fast
+
+    path = write(tmp_path, text)
+    assert _read_fast(path.read_bytes()) is not None
+    check_paths_agree(path)

@@ -4,16 +4,27 @@ The contract: a file either loads into a clean frame (unique ascending dates, po
 with one :class:`DataFormatError` that names the file and the 1-based line (header = line 1) of the first
 problem. No pandas or csv exception escapes.
 
-Tokenising is done by the stdlib ``csv`` reader (C code) rather than ``pandas.read_csv`` because we need the
-physical line of every row for the messages, and pandas hides blank lines and quoted newlines from its row
-numbers. Converting the cells (dates, numbers) and every check is vectorised pandas work on whole columns; the
-offending line is looked up only once a check has failed.
+Two paths give the same result:
+
+* the **fast path** (:func:`_read_fast`) takes only plain files — printable ASCII, no quotes, ``\n`` or ``\r\n``
+  line ends, the header on line 1, every row exactly as wide as the header, ISO dates — and hands them to
+  ``pandas.read_csv`` (C parser) with vectorised checks on whole arrays. At the first thing it does not like
+  (anything that would be an error, or merely unusual) it gives up and returns None;
+* the **careful path** (:func:`_read_careful`) then reads the file again: tokenising by the stdlib ``csv``
+  reader, because we need the physical line of every row for the messages and pandas hides blank lines and
+  quoted newlines from its row numbers. Converting the cells and every check is vectorised pandas work on whole
+  columns; the offending line is looked up only once a check has failed.
+
+So every error message comes from the careful path, and a file the fast path accepts is one the careful path
+would have accepted with the same frame (``tests/test_csv_import.py`` checks both paths agree).
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import itertools
 import re
 from pathlib import Path
 
@@ -53,16 +64,28 @@ _NEWLINE_BYTES = re.compile(rb"\r\n|\r|\n")
 _MAX_SHOWN = 40  # longest cell text quoted in a message; a garbage cell can be megabytes
 
 
-def read_price_csv(path: str | Path) -> pd.DataFrame:
+def read_price_csv(path: str | Path, *, fast: bool = True) -> pd.DataFrame:
     """Load one symbol's daily prices.
 
     Returns a frame indexed by a tz-naive ``DatetimeIndex`` named ``Date`` (ascending, unique, midnight), with
     the float columns of :data:`COLUMNS` that the file has. ``close`` is always present: when the file has only
     ``Adj Close`` that column is used as the close. Rows with a blank close are dropped.
+
+    ``fast=False`` skips the fast path (tests compare both paths).
     """
     path = Path(path)
     name = path.name or str(path)
-    rows, lines = _tokenise(path, name)
+    raw = _read_bytes(path, name)
+    if fast:
+        frame = _read_fast(raw)
+        if frame is not None:
+            return frame
+    return _read_careful(raw, name)
+
+
+def _read_careful(raw: bytes, name: str) -> pd.DataFrame:
+    """The line-by-line reader: slower, but it knows the line of every problem (see the module docstring)."""
+    rows, lines = _tokenise(raw, name)
     header_at = next((i for i, row in enumerate(rows) if any(cell.strip() for cell in row)), None)
     if header_at is None:
         raise DataFormatError(f"{name}: empty file")
@@ -99,25 +122,146 @@ def read_price_csv(path: str | Path) -> pd.DataFrame:
         line, message = min(problems, key=lambda p: p[0])  # the first problem in the file, whatever kind
         raise DataFormatError(f"{name} line {line}: {message}")
 
-    frame = pd.DataFrame({col: values[col].to_numpy(dtype=float) for col in values})
+    frame = _assemble({col: values[col].to_numpy(dtype=float) for col in values}, dates)
+    if frame.empty:
+        raise DataFormatError(f"{name}: no row has a close price")
+    return frame
+
+
+def _assemble(values: dict[str, np.ndarray], dates: np.ndarray) -> pd.DataFrame:
+    """The checked columns (file order of rows) as the result frame: closes only, sorted, our column order."""
+    frame = pd.DataFrame(values)
     frame.index = pd.DatetimeIndex(dates, name="Date")
     if "close" not in frame:
         frame["close"] = frame["adj_close"]
     frame = frame[frame["close"].notna()]
-    if frame.empty:
-        raise DataFormatError(f"{name}: no row has a close price")
     frame = frame.sort_index(kind="stable")
     return frame[[c for c in COLUMNS if c in frame.columns]]
 
 
-def _tokenise(path: Path, name: str) -> tuple[list[list[str]], list[int]]:
-    """All rows as lists of cells, plus the physical line each row starts on."""
+# --- the fast path ------------------------------------------------------------------------------------------
+
+# Bytes a plain file consists of: printable ASCII except the quote, and line ends. Anything else (tabs, quotes,
+# non-ASCII, NUL...) goes to the careful path, whose stripping and quoting rules then apply unchanged.
+_PLAIN = bytes([*range(0x20, 0x7F), 0x0A, 0x0D]).replace(b'"', b"")
+# Every spelling of the missing markers, as read_csv matches na_values exactly (the careful path lower-cases).
+_MISSING_SPELLINGS = sorted(
+    {"".join(chars) for word in _MISSING for chars in itertools.product(*((c.lower(), c.upper()) for c in word))}
+)
+_EARLIEST_DAY = np.datetime64("1678-01-01", "D")
+_LATEST_DAY = np.datetime64("2261-12-31", "D")
+_DATE_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9]
+
+
+def _read_fast(raw: bytes) -> pd.DataFrame | None:
+    """The frame of a plain, valid file; None when anything is unusual or wrong (then the careful path decides)."""
+    if raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8) :]
+    if raw.translate(None, _PLAIN):
+        return None
+    if b"\r" in raw:
+        if raw.count(b"\r") != raw.count(b"\r\n"):
+            return None  # a bare CR ends a line for csv, not for our line arithmetic
+        raw = raw.replace(b"\r\n", b"\n")
+    end = raw.find(b"\n")
+    header = (raw if end < 0 else raw[:end]).decode("ascii").split(",")
+    if not any(cell.strip() for cell in header):
+        return None
     try:
-        raw = path.read_bytes()
+        columns = _read_header(header, "", 1)
+    except DataFormatError:
+        return None
+    width = len(header)
+
+    # Every line after the header is empty (skipped, as blank) or has exactly width - 1 commas.
+    buf = np.frombuffer(raw, dtype=np.uint8)
+    breaks = np.flatnonzero(buf == 0x0A)
+    starts = np.concatenate(([0], breaks + 1))
+    ends = np.concatenate((breaks, [len(buf)]))
+    commas = np.flatnonzero(buf == 0x2C)
+    fields = np.searchsorted(commas, ends) - np.searchsorted(commas, starts) + 1
+    body = slice(1, None)
+    empty = ends[body] == starts[body]
+    if not (empty | (fields[body] == width)).all() or empty.all():
+        return None
+
+    date_col = columns["date"]
+    numeric = {ours: i for ours, i in columns.items() if ours != "date"}
+    try:
+        table = pd.read_csv(
+            io.BytesIO(raw),
+            header=None,
+            skiprows=1,
+            usecols=sorted(columns.values()),
+            dtype={date_col: object, **{i: "float64" for i in numeric.values()}},
+            keep_default_na=False,
+            na_values=_MISSING_SPELLINGS,
+            skip_blank_lines=True,
+            engine="c",
+        )
+    except Exception:  # a cell that is not a number, or anything else read_csv objects to
+        return None
+    if len(table) != int((~empty).sum()):
+        return None
+
+    dates = _fast_dates(table[date_col].to_numpy())
+    if dates is None:
+        return None
+    values: dict[str, np.ndarray] = {}
+    for col in COLUMNS:
+        if col not in numeric:
+            continue
+        v = table[numeric[col]].to_numpy(dtype="float64")
+        if col == "volume":
+            # Negative volume is an error; -0 is read as -0.0 here but as 0 by the careful path.
+            if (np.isinf(v) | (v < 0) | ((v == 0) & np.signbit(v))).any():
+                return None
+        elif (np.isinf(v) | (v <= 0)).any():
+            return None
+        values[col] = v
+    frame = _assemble(values, dates)
+    return None if frame.empty else frame
+
+
+def _fast_dates(cells: np.ndarray) -> np.ndarray | None:
+    """Plain YYYY-MM-DD cells as datetime64[ns], unique and in range; None for anything else."""
+    try:
+        text = cells.astype("S")  # ASCII str -> fixed-width bytes; a NaN (blank cell) becomes b"nan"
+    except (TypeError, ValueError, UnicodeError):
+        return None
+    if text.dtype.itemsize != 10:
+        return None
+    grid = text.view(np.uint8).reshape(-1, 10)
+    digits = grid[:, _DATE_DIGITS]
+    if not (((digits >= 0x30) & (digits <= 0x39)).all() and (grid[:, 4] == 0x2D).all() and (grid[:, 7] == 0x2D).all()):
+        return None
+    try:
+        days = text.astype("datetime64[D]")  # rejects impossible days (2026-02-30) and months
+    except ValueError:
+        return None
+    if len(days) and (days.min() < _EARLIEST_DAY or days.max() > _LATEST_DAY):
+        return None
+    if len(days) > 1 and not (days[1:] > days[:-1]).all():
+        ordered = np.sort(days)
+        if (ordered[1:] == ordered[:-1]).any():
+            return None  # a duplicate date: the careful path names both lines
+    return days.astype("datetime64[ns]")
+
+
+# --- the careful path ---------------------------------------------------------------------------------------
+
+
+def _read_bytes(path: Path, name: str) -> bytes:
+    try:
+        return path.read_bytes()
     except IsADirectoryError:
         raise DataFormatError(f"{name}: is a directory, not a CSV file") from None
     except OSError as exc:
         raise DataFormatError(f"{name}: cannot be read: {exc.strerror or exc}") from None
+
+
+def _tokenise(raw: bytes, name: str) -> tuple[list[list[str]], list[int]]:
+    """All rows as lists of cells, plus the physical line each row starts on."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
