@@ -115,7 +115,7 @@ async def test_sort_puts_missing_values_last():
 
 
 @pilot_test
-async def test_hjkl_move_inside_panes():
+async def test_jk_and_arrows_move_inside_panes():
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
@@ -129,9 +129,9 @@ async def test_hjkl_move_inside_panes():
         await pilot.press("2")
         spread = app.pane("spread")
         assert spread.cursor is None
-        await pilot.press("h", "h")
+        await pilot.press("left", "left")
         assert spread.cursor == len(app.snapshot.spread.dates) - 3
-        await pilot.press("l", "l")
+        await pilot.press("right", "right")
         assert spread.cursor is None
 
 

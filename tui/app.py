@@ -20,18 +20,22 @@ from rich.text import Text
 from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.containers import Grid
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
+from tui.alerts import AlertTracker
 from tui.bindings import app_bindings, palette_entries
 from tui.config import Config
 from tui.data.base import Clock, DataSource, MarketData
 from tui.errors import SourceError, StreakwatchError
+from tui.export import export_app
 from tui.messages import RefreshFailed, SnapshotReady
 from tui.model import Snapshot
+from tui.screens.alert_log import AlertLogScreen, announce
 from tui.screens.help import HelpScreen
+from tui.screens.history import HistoryScreen
 from tui.widgets import fmt
 from tui.widgets.pane import Pane
 from tui.widgets.risks import RisksPane
@@ -93,6 +97,7 @@ class StreakwatchApp(App[None]):
         self._error: str | None = None
         self._failures = 0  # consecutive failed refreshes (backoff, stale marker)
         self._notified: set[str] = set()
+        self.alert_tracker = AlertTracker(self.config.alerts)
         self._tick: Timer | None = None
         self._theme_problem: str | None = None
         try:
@@ -231,11 +236,21 @@ class StreakwatchApp(App[None]):
         for pane in self.panes():
             pane.show_snapshot(snapshot)
         self._show_banner(snapshot.data.banner)
+        self._alert(snapshot)
         delay = next_delay(message.market, self.config)
         if snapshot.data.retry_in:
             delay = min(delay, max(float(snapshot.data.retry_in), 1.0))
         self._schedule(delay)
         self._update_chrome()
+
+    def _alert(self, snapshot: Snapshot) -> None:
+        """Streak and risk events, each alerted once; open history / alert screens follow the new data."""
+        announce(self, self.alert_tracker.update(snapshot), self.config.alerts)
+        for screen in self.screen_stack:
+            if isinstance(screen, HistoryScreen):
+                screen.set_snapshot(snapshot)
+            elif isinstance(screen, AlertLogScreen):
+                screen.set_events(self.alert_tracker.log)
 
     def on_refresh_failed(self, message: RefreshFailed) -> None:
         if message.generation == self._generation:
@@ -344,9 +359,12 @@ class StreakwatchApp(App[None]):
     # -- actions (keys come from tui/bindings.py) ------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Pane keys mean nothing over the help screen or the command palette.
-        if action in ("focus_pane", "toggle_maximize", "cycle_sort") and isinstance(self.screen, ModalScreen):
+        if action in ("focus_pane", "toggle_maximize", "cycle_sort", "history", "alert_log") and not self._on_main_screen():
             return False
         return True
+
+    def _on_main_screen(self) -> bool:
+        return len(self.screen_stack) == 1
 
     def action_focus_pane(self, name: str) -> None:
         pane = self.pane(name)
@@ -394,6 +412,21 @@ class StreakwatchApp(App[None]):
         sectors = self.query_one(SectorsPane)
         label = sectors.cycle_sort()
         self.notify(f"Sectors sorted by {label}", timeout=2)
+
+    def action_history(self) -> None:
+        if isinstance(self.screen, HistoryScreen):
+            return
+        if self._snapshot is None:
+            self.notify("No history yet: waiting for the first data", timeout=3)
+            return
+        self.push_screen(HistoryScreen(self._snapshot))
+
+    def action_alert_log(self) -> None:
+        if not isinstance(self.screen, AlertLogScreen):
+            self.push_screen(AlertLogScreen(self.alert_tracker.log))
+
+    def action_export(self) -> None:
+        export_app(self, self._snapshot, self.config.export.directory)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

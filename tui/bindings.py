@@ -28,6 +28,9 @@ APP_KEYS: tuple[Key, ...] = (
     Key("r", "refresh", "Refresh", palette="Refresh now"),
     Key("p", "toggle_pause", "Pause", palette="Pause / resume refreshing"),
     Key("s", "cycle_sort", "Sort", palette="Change the sector sort column"),
+    Key("h", "history", "History", palette="Streak history: how rare, and what came after"),
+    Key("a", "alert_log", "Alerts", palette="Alert log: streaks, records, risk changes"),
+    Key("e", "export", "Export", palette="Export a screenshot (SVG) and snapshot (JSON)"),
     Key("question_mark", "help", "Help", key_display="?", palette="Show the keys"),
     Key("q", "quit", "Quit", palette="Quit streakwatch"),
 )
@@ -47,8 +50,9 @@ BUILTIN_KEYS: tuple[Key, ...] = (
 MOVE_KEYS: tuple[Key, ...] = (
     Key("down,j", "move_down", "Move down / scroll", show=False, key_display="↓ j", group="Inside a pane"),
     Key("up,k", "move_up", "Move up / scroll", show=False, key_display="↑ k", group="Inside a pane"),
-    Key("left,h", "move_left", "Move left (chart: earlier session)", show=False, key_display="← h", group="Inside a pane"),
-    Key("right,l", "move_right", "Move right (chart: later session)", show=False, key_display="→ l", group="Inside a pane"),
+    # h is the history screen, so left/right are the arrow keys only (j/k still move down/up).
+    Key("left", "move_left", "Move left (chart: earlier session)", show=False, key_display="←", group="Inside a pane"),
+    Key("right", "move_right", "Move right (chart: later session)", show=False, key_display="→", group="Inside a pane"),
     Key("home,g", "move_home", "Top (chart: first session)", show=False, key_display="home g", group="Inside a pane"),
     Key("end,G", "move_end", "Bottom (chart: latest session)", show=False, key_display="end G", group="Inside a pane"),
 )
