@@ -29,3 +29,23 @@ def test_data_and_analytics_do_not_import_textual():
     assert result.returncode == 0, result.stderr
     imported = result.stdout.split()
     assert "tui.analytics.streaks" in imported and "tui.data.base" in imported
+
+
+NO_PANDAS_SCRIPT = """
+import sys
+import tui.config, tui.model, tui.fmt, tui.textsafe, tui.data.base, tui.data.factory
+from tui.data.factory import open_source, parse_source
+source, clock = open_source(parse_source("replay:" + sys.argv[1]))
+loaded = sorted(m for m in ("pandas", "numpy") if m in sys.modules)
+assert not loaded, f"imported before the first fetch: {loaded}"
+data = source.fetch(["^RUT", "^GSPC"])  # the fetch (in the app's worker) is where pandas comes in
+assert "pandas" in sys.modules and len(data.closes) > 0
+"""
+
+
+def test_the_ui_path_does_not_import_pandas_before_the_first_fetch(replay_dir):
+    """Modules the UI imports before its first paint, and building a replay source, stay free of pandas (~280 ms)."""
+    result = subprocess.run(
+        [sys.executable, "-c", NO_PANDAS_SCRIPT, str(replay_dir)], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr

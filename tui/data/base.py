@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable, Protocol, Sequence
+from typing import TYPE_CHECKING, Callable, Protocol, Sequence
 
-import pandas as pd
+if TYPE_CHECKING:  # annotations only: the UI imports this module before its first paint, pandas costs ~280 ms
+    import pandas as pd
 
 #: Returns the current instant (timezone-aware, UTC). Injected so tests and replays can freeze time.
 Clock = Callable[[], datetime]

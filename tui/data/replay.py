@@ -3,27 +3,47 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 from zoneinfo import ZoneInfo
 
-import pandas as pd
-
 from tui.data.base import LABEL_REPLAY, MarketData
-from tui.data.csv_import import read_price_csv
 from tui.errors import UsageError
+
+if TYPE_CHECKING:  # pandas is imported on the first fetch (in the worker), not when the source is built
+    import pandas as pd
 
 NEW_YORK = ZoneInfo("America/New_York")
 #: A replayed day is shown as it stood just after the close (16:00 + 10-minute grace for final prints, SPEC §1).
 SESSION_DONE = time(16, 15)
 
 
+def read_price_csv(path: Path) -> pd.DataFrame:
+    """:func:`tui.data.csv_import.read_price_csv`, imported on first use (it needs pandas)."""
+    from tui.data.csv_import import read_price_csv as read
+
+    return read(path)
+
+
+@dataclass(frozen=True)
+class _Combined:
+    """The closes of one symbol list over the whole history, and what a fetch needs to know about them."""
+
+    key: tuple  # (symbols, ((path, mtime_ns, size) or None per symbol))
+    closes: pd.DataFrame  # every date of every file, columns in the requested order; never handed out
+    first: date  # first and last session of the pair
+    last: date
+    newest: float  # latest st_mtime of the files read
+
+
 class ReplaySource:
     """Reads ``<directory>/<symbol>.csv``; the first two symbols asked for are the pair and must exist.
 
     Each file is parsed once and kept; a later :meth:`fetch` re-reads a file only when its mtime or size changed,
-    so the app can call ``fetch`` on every refresh for nothing.
+    so the app can call ``fetch`` on every refresh for nothing. The combined closes frame is kept too (keyed by
+    the symbols and the files' stamps): a fetch with nothing changed only cuts it at the replayed day and copies.
     """
 
     name = "replay"
@@ -35,6 +55,7 @@ class ReplaySource:
         self._as_of = _as_date(as_of)
         self._lock = threading.Lock()
         self._parsed: dict[Path, tuple[tuple[int, int], pd.DataFrame]] = {}
+        self._combined: _Combined | None = None
         #: First and last session of the pair in the data, known after the first fetch (for stepping the day).
         self.date_range: tuple[date, date] | None = None
 
@@ -61,15 +82,15 @@ class ReplaySource:
                 names = ", ".join(f"{s}.csv" for s in missing_pair)
                 raise UsageError(f"no replay file for the pair ({names}) in {self.directory}")
 
-            frames = {s: self._load(path) for s, path in files.items() if path is not None}
-            closes = pd.concat({s: frames[s]["close"] for s in frames}, axis=1, sort=True)
-            closes = closes.reindex(columns=wanted).astype(float)
-            closes.index.name = "Date"
-
-            sessions = closes.index[closes[pair].notna().all(axis=1)]
-            if sessions.empty:
-                raise UsageError(f"{pair[0]} and {pair[1]} have no date in common in {self.directory}")
-            first, last = sessions[0].date(), sessions[-1].date()
+            stats = {s: path.stat() for s, path in files.items() if path is not None}
+            key = (
+                tuple(wanted),
+                tuple((files[s], stats[s].st_mtime_ns, stats[s].st_size) if s in stats else None for s in wanted),
+            )
+            combined = self._combined
+            if combined is None or combined.key != key:
+                combined = self._combined = self._combine(wanted, files, stats, key)
+            first, last = combined.first, combined.last
             self.date_range = (first, last)
             as_of = self._as_of or last
             if as_of < first:
@@ -77,8 +98,11 @@ class ReplaySource:
             if as_of > last:
                 raise UsageError(f"--as-of {as_of} is after the last date in the data ({last})")
 
-            closes = closes.loc[: pd.Timestamp(as_of)]
-            newest = max(files[s].stat().st_mtime for s in frames)  # type: ignore[union-attr]
+            import pandas as pd
+
+            # Rows up to as_of (the index is sorted): a position cut, and a copy so callers never hold the memo.
+            end = int(combined.closes.index.searchsorted(pd.Timestamp(as_of), side="right"))
+            closes = combined.closes.iloc[:end].copy()
             absent = [s for s in wanted if files[s] is None]
             errors = [f"no replay file for: {', '.join(absent)}"] if absent else []
             return MarketData(
@@ -87,7 +111,7 @@ class ReplaySource:
                 closes=closes,
                 quotes={},
                 fundamentals={},
-                fetched_at=datetime.fromtimestamp(newest, tz=timezone.utc),
+                fetched_at=datetime.fromtimestamp(combined.newest, tz=timezone.utc),
                 now=datetime.combine(as_of, SESSION_DONE, tzinfo=NEW_YORK).astimezone(timezone.utc),
                 errors=errors,
             )
@@ -95,6 +119,22 @@ class ReplaySource:
     def close(self) -> None:
         with self._lock:
             self._parsed.clear()
+            self._combined = None
+
+    def _combine(self, wanted: list[str], files: dict[str, Path | None], stats: dict, key: tuple) -> _Combined:
+        import pandas as pd
+
+        pair = wanted[:2]
+        frames = {s: self._load(path, stats[s]) for s, path in files.items() if path is not None}
+        closes = pd.concat({s: frames[s]["close"] for s in frames}, axis=1, sort=True)
+        closes = closes.reindex(columns=wanted).astype(float)
+        closes.index.name = "Date"
+
+        sessions = closes.index[closes[pair].notna().all(axis=1)]
+        if sessions.empty:
+            raise UsageError(f"{pair[0]} and {pair[1]} have no date in common in {self.directory}")
+        newest = max(stats[s].st_mtime for s in frames)
+        return _Combined(key, closes, sessions[0].date(), sessions[-1].date(), newest)
 
     def _locate(self, symbols: list[str]) -> dict[str, Path | None]:
         """The file for each symbol: the exact name if present, else a case-insensitive match."""
@@ -110,8 +150,7 @@ class ReplaySource:
             found[symbol] = by_lower.get(f"{symbol}.csv".lower())
         return found
 
-    def _load(self, path: Path) -> pd.DataFrame:
-        stat = path.stat()
+    def _load(self, path: Path, stat) -> pd.DataFrame:
         stamp = (stat.st_mtime_ns, stat.st_size)
         cached = self._parsed.get(path)
         if cached is not None and cached[0] == stamp:
