@@ -60,10 +60,10 @@ def test_all_ok_with_values_and_details():
     risks = check()
     assert {r.status for r in risks.values()} == {"ok"}, risks
     assert risks["economic"].value == pytest.approx(-0.01)
-    assert "HYG/IEF −1.0 % over 20 sessions" in risks["economic"].detail
+    assert "HYG/IEF -1.0% over 20 sessions" in risks["economic"].detail
     assert risks["rates"].value == pytest.approx(10.0)
     assert risks["quality"].value == pytest.approx(0.01)
-    assert risks["quality"].detail.startswith("IWM ahead of IJR by 1.0 % over the streak")
+    assert risks["quality"].detail.startswith("IWM ahead of IJR by 1.0% over the streak")
     assert risks["volatility"].value == 15.9 and risks["volatility"].detail == "VIX 15.9 < 20"
     assert risks["valuation"].value == pytest.approx(17 / 25)
     assert risks["extension"].value == pytest.approx(50.0, abs=5)
@@ -99,8 +99,8 @@ def test_statuses(rid, columns, status):
 
 def test_threshold_details_name_the_numbers():
     risks = check(market(**{"HYG": ramp(-0.03), "^VIX": np.full(len(DATES), 31.0)}))
-    assert risks["economic"].detail.startswith("HYG/IEF −3.0 % over 20 sessions")
-    assert "−2.0 %" in risks["economic"].detail
+    assert risks["economic"].detail.startswith("HYG/IEF -3.0% over 20 sessions")
+    assert "-2.0%" in risks["economic"].detail
     assert risks["volatility"].detail == "VIX 31.0 ≥ 30"
 
 

@@ -84,7 +84,7 @@ def _rates(closes: pd.DataFrame, symbol: str, lookback: int, band: Band) -> Risk
     bp = float(100.0 * (yields.iat[-1] - yields.iat[-1 - lookback]))
     status = _above(bp, band)
     return Risk(rid, LABELS[rid], status, bp,
-                f"10-year yield {bp:+.0f} bp over {lookback} sessions to {yields.iat[-1]:.2f} %"
+                f"10-year yield {bp:+.0f} bp over {lookback} sessions to {yields.iat[-1]:.2f}%"
                 f"{_band_text(status, band, 'above', lambda v: f'{v:+.0f} bp')}")
 
 
@@ -106,7 +106,7 @@ def _quality(closes: pd.DataFrame, quality: str, broad: str, streak: Streak, ban
         returns[symbol] = series.iat[-1] / before.iat[-1]
     ahead = float(returns[broad] / returns[quality] - 1.0)
     status = _above(ahead, band)
-    by = f"{abs(ahead) * 100:.1f} %"
+    by = f"{abs(ahead) * 100:.1f}%"
     lead = f"{broad} ahead of {quality} by {by}" if ahead >= 0 else f"{quality} ahead of {broad} by {by}"
     return Risk(rid, LABELS[rid], status, ahead,
                 f"{lead} over the streak{_band_text(status, band, 'above', _pct)}")
@@ -221,7 +221,7 @@ def _above(value: float, band: Band) -> RiskStatus:
 
 
 def _band_text(status: RiskStatus, band: Band, side: str, fmt) -> str:
-    """The threshold that decided the status, e.g. " (watch below −2.0 %)"."""
+    """The threshold that decided the status, e.g. " (watch below -2.0%)"."""
     if status == "alert":
         return f" (alert {side} {fmt(band.alert)})"
     if status == "watch":
@@ -230,4 +230,4 @@ def _band_text(status: RiskStatus, band: Band, side: str, fmt) -> str:
 
 
 def _pct(x: float) -> str:
-    return f"{x * 100:+.1f} %".replace("-", "−")
+    return f"{x * 100:+.1f}%"  # the same form as every percentage on screen: "+1.2%", "-2.0%"
