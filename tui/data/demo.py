@@ -8,12 +8,12 @@ How it is built, and why:
   ^TNX (a slow mean-reverting yield) and a small-cap factor. Every symbol is a fixed mix of those plus its own
   noise. Random numbers are drawn in fixed blocks of *calendar days* keyed by (seed, stream, block), so the bar
   of a date never depends on ``now``, on how far the horizon reaches or on which other symbols were asked for.
-* **Streaks on a schedule.** Small-cap streak episodes (12–19 sessions, on which the small-cap factor is forced
-  to beat the market by a modest, realistic margin) alternate with short give-back gaps (4–7 sessions; the first
-  one is a large-cap win, so every episode ends cleanly; the rest pull the relative level back). One episode is
-  pinned to start on ``PIVOT`` (``PIVOT_LENGTH`` sessions) whatever the seed, so a frozen clock in late
-  November 2026 sees a long current streak; elsewhere, roughly half of all instants see a current streak of 6 or
-  more. A stable history cannot do better without being all streak.
+* **Streaks on a schedule.** Small-cap streak episodes (8–15 sessions, on which the small-cap factor is forced
+  to beat the market by a modest, realistic margin) are separated by 35–84 sessions of ordinary noise (the first
+  of them a large-cap win, so every episode ends cleanly; the rest pull the relative level back). So long
+  streaks are rare, as in real history, and the percentile and "longest since" figures mean something. One
+  episode is pinned to start on ``PIVOT`` (``PIVOT_LENGTH`` sessions) whatever the seed, so a clock in late
+  November 2026 sees a long current streak; at other times the current streak is usually short, as it would be.
 * **Intraday.** While today's session runs (and until its bar completes), each symbol follows a minute-by-minute
   Brownian bridge from the previous close to today's (already determined) close, seeded by (symbol, date). So the
   quote ticks as time passes and the completed bar equals where the path ended.
@@ -126,7 +126,7 @@ def _episode_schedule(seed: int, n: int, pivot: int) -> np.ndarray:
 
     def lengths(k: int) -> tuple[int, int]:
         h = _stable_hash(f"{seed}/episode/{k}")
-        return 12 + h % 8, 4 + (h >> 8) % 4  # episode 12..19, gap 4..7
+        return 8 + h % 8, 35 + (h >> 8) % 50  # episode 8..15 sessions, then 35..84 sessions of ordinary noise
 
     role[pivot : pivot + PIVOT_LENGTH] = _STREAK
     pos, k = pivot + PIVOT_LENGTH, 1
