@@ -18,6 +18,8 @@ from tui.data.market_clock import (
     market_status,
     refresh_delay,
     session_dates,
+    sessions_complete,
+    warm_up,
 )
 
 UTC = timezone.utc
@@ -190,6 +192,38 @@ def test_range_covers_1990_to_2027():
 
 
 def test_import_does_not_load_exchange_calendars():
-    code = "import sys, tui.data.market_clock; print('exchange_calendars' in sys.modules)"
+    code = "import sys, tui.data.market_clock; print(any(m in sys.modules for m in ('exchange_calendars', 'pandas')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_warm_up_builds_the_calendar_once_from_any_thread():
+    code = """
+import sys, threading
+import tui.data.market_clock as mc
+threads = [threading.Thread(target=mc.warm_up) for _ in range(4)]
+for t in threads: t.start()
+for t in threads: t.join()
+built = mc._cal
+assert built is not None and 'exchange_calendars' in sys.modules
+mc.warm_up()
+assert mc._cal is built  # idempotent: not rebuilt
+from datetime import datetime, timezone
+assert mc.market_status(datetime(2026, 11, 20, 15, tzinfo=timezone.utc)).phase is mc.Phase.OPEN
+assert mc._cal is built
+"""
+    subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+
+
+@pytest.mark.parametrize(
+    "instant",
+    ["2026-11-20T18:00", "2026-11-20T21:09:59", "2026-11-20T21:10", "2026-11-21T01:00", "2026-11-22T15:00",
+     "2025-12-25T15:00", "2025-11-28T18:00", "2025-11-28T18:15"],
+)
+def test_sessions_complete_matches_is_session_complete_date_by_date(instant):
+    now = utc(instant)
+    days = pd.date_range("2025-11-01", "2026-12-31", freq="D")
+    expected = [is_session_complete(d.date(), now) for d in days]
+    assert sessions_complete(days, now).tolist() == expected
+    assert sessions_complete(days.to_numpy(), now).tolist() == expected
+    assert sessions_complete(days[:0], now).tolist() == []

@@ -1,8 +1,9 @@
 """The market clock: where the NYSE session stands at an instant, from the XNYS exchange calendar.
 
 Everything here is a pure function of ``now`` (a timezone-aware instant), so tests and replays can freeze time.
-The calendar is built once, lazily, because importing ``exchange_calendars`` and building XNYS costs ~0.5 s that
-the first paint must not pay.
+The calendar is built once, lazily, because importing ``exchange_calendars`` and building XNYS costs ~0.25-0.5 s
+that the first paint must not pay: the app calls :func:`warm_up` in a background thread at start, so the first
+refresh finds it built. Importing this module costs no pandas either (it is imported when first needed).
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-import pandas as pd
-
 if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+    import pandas as pd
+
     from tui.config import Refresh
 
 ET = ZoneInfo("America/New_York")
@@ -87,6 +89,13 @@ def _calendar(*dates: date) -> Any:
         return _cal
 
 
+def warm_up() -> None:
+    """Import ``exchange_calendars`` and build the XNYS calendar now, so that the first :func:`market_status`
+    does not pay for it. Idempotent and thread-safe: meant for a background thread at start; a call while another
+    thread is building waits for that build instead of starting a second one."""
+    _calendar()
+
+
 def _utc(now: datetime) -> datetime:
     # The Clock contract is tz-aware UTC; a naive instant is taken as UTC rather than as local time.
     if now.tzinfo is None:
@@ -95,6 +104,8 @@ def _utc(now: datetime) -> datetime:
 
 
 def _ts(day: date) -> pd.Timestamp:
+    import pandas as pd
+
     return pd.Timestamp(day.year, day.month, day.day)
 
 
@@ -167,6 +178,24 @@ def is_session_complete(session: date, now: datetime) -> bool:
     return status.session == session and status.last_completed == session
 
 
+def sessions_complete(sessions: pd.DatetimeIndex | np.ndarray, now: datetime) -> np.ndarray:
+    """:func:`is_session_complete` for many dates at once, as a boolean array in the same order.
+
+    ``sessions`` are exchange dates as tz-naive midnights (a ``DatetimeIndex`` or a ``datetime64`` array). Dates
+    before today (ET) are complete and dates after it are not, by comparison alone; only today itself needs the
+    calendar, and it is asked once, whatever the number of dates.
+    """
+    import numpy as np
+
+    days = np.asarray(sessions, dtype="datetime64[D]")
+    today = np.datetime64(_utc(now).astimezone(ET).date(), "D")
+    done = days < today
+    at_today = days == today
+    if at_today.any():
+        done[at_today] = is_session_complete(_utc(now).astimezone(ET).date(), now)
+    return done
+
+
 def last_completed_session(now: datetime) -> date:
     return market_status(now).last_completed
 
@@ -191,6 +220,8 @@ def session_dates(start: date, end: date) -> pd.DatetimeIndex:
         start = start.date()
     if isinstance(end, datetime):
         end = end.date()
+    import pandas as pd
+
     if end < start:
         return pd.DatetimeIndex([])
     cal = _calendar(start, end)
