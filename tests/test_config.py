@@ -72,3 +72,15 @@ def test_errors_name_the_key_and_the_file(tmp_path, text, expected):
 def test_missing_explicit_file_is_an_error(tmp_path):
     with pytest.raises(ConfigError, match="not found"):
         load_config(tmp_path / "nope.toml")
+
+
+def test_the_readme_config_example_loads(tmp_path):
+    """The example a user copies from the README must be a valid config."""
+    from tests.conftest import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    example = readme.split("```toml\n", 1)[1].split("```", 1)[0]
+    config = load_config(write(tmp_path, example))
+    assert (config.small, config.large) == ("IWM", "SPY")
+    assert config.risks.volatility == Band(22.0, 30.0)
+    assert config.export.directory == "~/streakwatch-exports"
