@@ -137,3 +137,52 @@ def test_a_rebuilt_corrupt_cache_is_reported_once(market, make_source, tmp_path)
     assert any("corrupt" in e.lower() or "moved aside" in e.lower() for e in first.errors), first.errors
     assert_same_closes(first.closes["^RUT"], market.bars["^RUT"]["close"])  # rebuilt and refilled
     assert not any("moved aside" in e.lower() for e in source.fetch(PAIR).errors)
+
+
+def assert_same_data(got, want) -> None:
+    pd.testing.assert_frame_equal(got.closes, want.closes, check_exact=True)
+    assert (got.fetched_at, got.fundamentals) == (want.fetched_at, want.fundamentals)  # quotes live in memory only
+
+
+def test_closes_kept_in_memory_match_a_fresh_read_of_the_cache(market, make_source, tmp_path, clock):
+    """The in-memory copy of the cache (merged with each refresh's rows) is what a restart would read."""
+    from tui.data.cache import BarCache
+
+    symbols = [*PAIR, "IWM", "SPY"]
+    source = make_source()
+    source.fetch(symbols)
+
+    def fresh():  # a second instance: reads everything from the SQLite file
+        return make_source().cached(symbols, clock.now)
+
+    # Intraday refreshes, then the day completes, then days off with new sessions: all merged in memory.
+    clock.now = datetime(2026, 1, 16, 15, 0, tzinfo=timezone.utc)
+    for symbol, price in (("^RUT", 2100.5), ("^GSPC", 6100.25)):
+        market.set_intraday(symbol, price, clock.now - timedelta(minutes=1))
+    assert_same_data(source.fetch(symbols), fresh())
+    clock.now = datetime(2026, 1, 16, 21, 11, tzinfo=timezone.utc)
+    data = source.fetch(symbols)
+    assert data.closes.loc["2026-01-16", "^RUT"] == 2100.5
+    assert_same_data(data, fresh())
+    seed_market(market, end=END + timedelta(days=14), n=270)
+    clock.advance(days=14)
+    data = source.fetch(symbols)
+    assert data.closes.index[-1] == pd.Timestamp(END + timedelta(days=14))
+    assert_same_data(data, fresh())
+
+    # Writes that are not the refresh's own: another connection, and the same cache object used directly.
+    day = pd.Timestamp(END + timedelta(days=15))
+    later = clock.now + timedelta(hours=1)
+    with BarCache(tmp_path / "bars.db") as other:
+        other.upsert("IWM", pd.DataFrame({"close": [123.0]}, index=pd.DatetimeIndex([day])), "test", later)
+    clock.now = later + timedelta(days=1)
+    data = source.cached(symbols, clock.now)
+    assert data.closes.loc[day, "IWM"] == 123.0
+    assert_same_data(data, fresh())
+    source.cache.upsert("SPY", pd.DataFrame({"close": [456.0]}, index=pd.DatetimeIndex([day])), "test", later)
+    data = source.cached(symbols, clock.now)
+    assert data.closes.loc[day, "SPY"] == 456.0
+    assert_same_data(data, fresh())
+    # The returned frame is the caller's: changing it does not change the next answer.
+    data.closes.iloc[:, :] = -1.0
+    assert_same_data(source.cached(symbols, clock.now), fresh())

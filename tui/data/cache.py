@@ -86,6 +86,7 @@ class BarCache:
         self.recovered: str | None = None
         self.in_memory = False
         self._lock = threading.RLock()
+        self._writes = 0  # upserts that stored rows through this object; see version()
         self._conn: sqlite3.Connection | None = self._open()
 
     # -- opening -------------------------------------------------------------------------------------------
@@ -220,7 +221,21 @@ class BarCache:
                 )
         except sqlite3.Error as exc:
             raise CacheError(f"cache write failed for {symbol}: {_describe(exc)}") from None
+        finally:
+            with self._lock:
+                self._writes += 1  # also after a failure: whatever happened, a reader should look again
         return len(rows)
+
+    def version(self) -> tuple[int, int]:
+        """A value that changes whenever the stored bars may have changed: upserts through this object, and
+        commits by any other connection to the file (SQLite's ``data_version``). Readers that keep bars in
+        memory compare it to know when to read the cache again."""
+        with self._lock:
+            try:
+                data_version = self._connection().execute("PRAGMA data_version").fetchone()[0]
+            except sqlite3.Error as exc:
+                raise CacheError(f"cache read failed: {_describe(exc)}") from None
+            return self._writes, int(data_version)
 
     def closes(self, symbols: Sequence[str]) -> pd.DataFrame:
         """Closes as in :class:`~tui.data.base.MarketData`: date index, one column per requested symbol."""
@@ -239,6 +254,15 @@ class BarCache:
         wide.columns.name = None
         return wide.sort_index()
 
+    def closes_since(self, symbol: str, since: date) -> pd.Series:
+        """One symbol's closes on or after ``since``, by date (what a refresh just wrote, to merge in memory)."""
+        rows = self._query(
+            "SELECT date, close FROM bars WHERE symbol = ? AND date >= ? ORDER BY date", [symbol, since.isoformat()]
+        )
+        return pd.Series(
+            [row[1] for row in rows], index=_date_index([row[0] for row in rows]), dtype="float64", name=symbol
+        )
+
     def bars(self, symbol: str) -> pd.DataFrame:
         """Every stored bar of ``symbol``: date index and all of :data:`BAR_COLUMNS` (NaN where not stored)."""
         rows = self._query(
@@ -254,16 +278,20 @@ class BarCache:
 
     def fetched_at(self, symbols: Sequence[str]) -> datetime | None:
         """The age of the data as a whole: the oldest of each symbol's newest fetch (symbols with data only)."""
+        times = self.fetched_at_by_symbol(symbols).values()
+        return min(times) if times else None
+
+    def fetched_at_by_symbol(self, symbols: Sequence[str]) -> dict[str, datetime]:
+        """Each symbol's newest fetch (symbols with data only)."""
         wanted = list(dict.fromkeys(symbols))
         if not wanted:
-            return None
+            return {}
         rows = self._query(
             f"SELECT symbol, MAX(fetched_at) FROM bars WHERE symbol IN ({', '.join('?' * len(wanted))}) "
             "GROUP BY symbol",
             wanted,
         )
-        times = [_parse_instant(value) for _, value in rows if value]
-        return min(times) if times else None
+        return {symbol: _parse_instant(value) for symbol, value in rows if value}
 
     def symbols(self) -> list[str]:
         return [row[0] for row in self._query("SELECT DISTINCT symbol FROM bars ORDER BY symbol")]
@@ -340,6 +368,11 @@ def _iso_instant(moment: datetime) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)  # naive = UTC, the app's convention
     return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
+def stored_instant(moment: datetime) -> datetime:
+    """``moment`` as the cache stores and returns it (UTC, microseconds): what ``fetched_at`` will say."""
+    return _parse_instant(_iso_instant(moment))
 
 
 def _parse_instant(text: str) -> datetime:

@@ -131,9 +131,23 @@ def _holiday_name(cal: Any, day: date) -> str | None:
     return None
 
 
+# The last answer of market_status: a refresh asks about the same instant for every symbol and bar.
+_last_status: tuple[datetime, MarketStatus] | None = None
+
+
 def market_status(now: datetime) -> MarketStatus:
     """Where the NYSE stands at ``now``: phase, today's session times and the latest completed session."""
+    global _last_status
     now = _utc(now)
+    last = _last_status
+    if last is not None and last[0] == now:
+        return last[1]
+    status = _market_status(now)
+    _last_status = (now, status)
+    return status
+
+
+def _market_status(now: datetime) -> MarketStatus:
     local = now.astimezone(ET)
     today = local.date()
     cal = _calendar(today)

@@ -162,6 +162,44 @@ def history_to_bars(df: pd.DataFrame) -> pd.DataFrame:
     return out[out["close"].notna()]
 
 
+class _CacheView:
+    """The cache's closes and fetch times for some symbols, kept in memory between refreshes.
+
+    The SQLite cache stays the source of truth (and what a restart reads); this is a copy of it that a refresh
+    brings up to date with the few rows it just wrote, instead of reading every symbol's history again.
+    ``version`` is :meth:`BarCache.version` as of the copy: any other write (another connection, or a caller
+    writing through the same cache object) changes it, and then the view is read again in full.
+    """
+
+    def __init__(self, asked: tuple[str, ...], stored: frozenset[str], known: tuple[str, ...],
+                 closes: pd.DataFrame, fetched: dict[str, datetime], version: tuple[int, int]) -> None:
+        self.asked = asked  # the symbols cached() was asked for
+        self.stored = stored  # every symbol with bars in the cache (BarCache.symbols())
+        self.known = known  # the asked symbols that have bars, in the order asked (the columns of ``closes``)
+        self.closes = closes  # as BarCache.closes(known): never handed out, callers get a copy
+        self.fetched = fetched  # as BarCache.fetched_at_by_symbol(known)
+        self.version = version
+
+    def merge(self, symbol: str, new: pd.Series, fetched_at: datetime) -> None:
+        """Fold in ``symbol``'s rows just stored (``new``: BarCache.closes_since)."""
+        self.fetched[symbol] = max(self.fetched.get(symbol, fetched_at), fetched_at)
+        new = new.dropna()
+        if new.empty:
+            return
+        closes = self.closes
+        column = closes.columns.get_loc(symbol)
+        at = closes.index.get_indexer(new.index)
+        values = new.to_numpy(dtype="float64")
+        if (at >= 0).all():
+            if np.array_equal(closes.iloc[:, column].to_numpy()[at], values):
+                return  # the usual refresh: the last few days written again, unchanged
+        else:
+            closes = closes.reindex(pd.DatetimeIndex(closes.index.union(new.index), name="Date", freq=None))
+            at = closes.index.get_indexer(new.index)
+        closes.iloc[at, column] = values
+        self.closes = closes
+
+
 class YahooSource:
     """See the module docstring. ``fetch`` runs in a worker thread; nothing here prints or logs."""
 
@@ -188,6 +226,7 @@ class YahooSource:
         #: symbol refreshes. AutoSource reads it to switch to OFFLINE.
         self.offline_reason: str | None = None
         self._recovery_told = False
+        self._view: _CacheView | None = None
 
     # -- plumbing -------------------------------------------------------------------------------------------
 
@@ -275,7 +314,7 @@ class YahooSource:
 
     def _refresh(self, symbol: str, now: datetime, notes: list[str]) -> None:
         """Fetch and store one symbol; raises when it could not be brought up to date."""
-        from tui.data.market_clock import is_session_complete
+        from tui.data.market_clock import is_session_complete, sessions_complete
 
         last = self.cache.last_date(symbol)
         today = now.astimezone(NY).date()
@@ -292,10 +331,9 @@ class YahooSource:
             full = self._full_history(symbol, meta.get("exchangeTimezoneName"))
             bars = pd.concat([full[~full.index.isin(bars.index)], bars]).sort_index()
 
-        done = [d for d in bars.index if is_session_complete(d.date(), now)]
-        complete = bars.loc[done]
+        complete = bars.loc[sessions_complete(bars.index, now)] if len(bars.index) else bars
         if not complete.empty:
-            self.cache.upsert(symbol, complete, source="yahoo", fetched_at=now)
+            self._store(symbol, complete, now)
         stored = self.cache.last_date(symbol)
         missing = [d.isoformat() for d in chart.null_days
                    if is_session_complete(d, now) and (stored is None or d > stored)]
@@ -312,6 +350,38 @@ class YahooSource:
             raise SymbolProblem(f"Yahoo sent an empty bar for {symbol} on {', '.join(missing)} (ignored)")
         if bars.empty and not chart.null_days:
             raise SymbolProblem(f"Yahoo returned no data for {symbol}")
+
+    def _store(self, symbol: str, complete: pd.DataFrame, now: datetime) -> None:
+        """Upsert into the cache, and bring the in-memory view up to date with exactly what was stored."""
+        from tui.data.cache import stored_instant
+
+        view = self._view
+        before = self.cache.version() if view is not None else None
+        written = self.cache.upsert(symbol, complete, source="yahoo", fetched_at=now)
+        if view is None or before is None:
+            return
+        after = self.cache.version()
+        if before != view.version or after != (before[0] + (1 if written else 0), before[1]) or (
+            written and symbol not in view.stored
+        ):
+            self._view = None  # another write than ours, or a new symbol: read it all again when asked
+            return
+        if written and symbol in view.known:
+            since = pd.Timestamp(complete.index.min()).date()
+            view.merge(symbol, self.cache.closes_since(symbol, since), stored_instant(now))
+        view.version = after
+
+    def _cache_view(self, symbols: Sequence[str]) -> _CacheView:
+        """The view for ``symbols``, read from the cache again only when the cache changed under it."""
+        view = self._view
+        version = self.cache.version()
+        if view is None or view.version != version or view.asked != tuple(symbols):
+            stored = frozenset(self.cache.symbols())
+            known = [s for s in symbols if s in stored]
+            closes = self.cache.closes(known) if known else pd.DataFrame()
+            fetched = self.cache.fetched_at_by_symbol(known)
+            view = self._view = _CacheView(tuple(symbols), stored, tuple(known), closes, fetched, version)
+        return view
 
     # -- fundamentals ---------------------------------------------------------------------------------------
 
@@ -351,14 +421,16 @@ class YahooSource:
 
     def cached(self, symbols: Sequence[str], now: datetime, fundamentals: dict | None = None) -> MarketData:
         """What the cache holds for ``symbols`` (completed sessions only), labelled live; callers relabel."""
-        from tui.data.market_clock import is_session_complete
+        from tui.data.market_clock import is_session_complete, sessions_complete
 
-        stored = set(self.cache.symbols())
-        known = [s for s in symbols if s in stored]
-        closes = self.cache.closes(known) if known else pd.DataFrame()
+        view = self._cache_view(symbols)
+        known = list(view.known)
+        closes = view.closes if known else pd.DataFrame()
         closes = closes.reindex(columns=list(symbols)).astype(float)
         if len(closes.index):
-            closes = closes.loc[[is_session_complete(d.date(), now) for d in closes.index]]
+            done = sessions_complete(closes.index, now)
+            if not done.all():
+                closes = closes.loc[done]
         quotes = {s: q for s, q in self._quotes.items()
                   if s in symbols and not is_session_complete(q.session.date(), now)}
         return MarketData(
@@ -367,7 +439,7 @@ class YahooSource:
             closes=closes,
             quotes=quotes,
             fundamentals=self.fundamentals(now, network=False) if fundamentals is None else fundamentals,
-            fetched_at=self.cache.fetched_at(known) if known else None,
+            fetched_at=min(view.fetched.values()) if view.fetched else None,
             now=now,
         )
 
