@@ -1,0 +1,95 @@
+"""Shared by the end-to-end Yahoo tests (CLI and app): a small universe on the fake server, the config that asks
+for exactly that universe, the streak recomputed from the served bars, and a clock that runs in real time.
+
+The expected values are computed here from the bars the fake server holds, by the SPEC §1 definitions, without
+any code from ``tui.analytics``: the tests compare what yfinance fetched and the app computed with what was
+served.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import NamedTuple
+
+import pandas as pd
+
+from tests.fake_yahoo import AFTER_CLOSE, END, FakeYahoo, MutableClock, make_bars, seed_market
+
+SECTORS = (("KRE", "Regional Banks"), ("PSCI", "Industrials"))
+# Every risk symbol the default config asks for, each with a plausible price level.
+RISK_PRICES = {"HYG": 80.0, "IEF": 95.0, "^TNX": 4.2, "IJR": 110.0, "^VIX": 16.0, "RSP": 180.0}
+SECTOR_PRICES = {"KRE": 60.0, "PSCI": 120.0}
+
+
+def seed_universe(server: FakeYahoo, end: date = END, n: int = 260) -> FakeYahoo:
+    """The standard four symbols (pair, IWM, SPY with P/E) plus two sectors and the other risk symbols."""
+    seed_market(server, end=end, n=n)
+    for i, (symbol, price) in enumerate({**SECTOR_PRICES, **RISK_PRICES}.items()):
+        server.bars[symbol] = make_bars(end, n=n, start_price=price, seed=20 + i)
+    return server
+
+
+def universe(server: FakeYahoo) -> list[str]:
+    return sorted(server.bars)
+
+
+def write_config(path: Path, *, extra_sectors: tuple[tuple[str, str], ...] = ()) -> Path:
+    """A TOML config whose symbols are exactly the seeded universe (plus ``extra_sectors``)."""
+    lines = ['[pair]', 'small = "^RUT"', 'large = "^GSPC"', '']
+    for symbol, name in (*SECTORS, *extra_sectors):
+        lines += ['[[sectors]]', f'symbol = "{symbol}"', f'name = "{name}"', '']
+    lines += ['[risk_symbols]', 'credit = "HYG"', 'treasuries = "IEF"', 'ten_year = "^TNX"', 'quality_small = "IJR"',
+              'broad_small = "IWM"', 'volatility = "^VIX"', 'equal_weight = "RSP"', 'cap_weight = "SPY"', '']
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+class Expected(NamedTuple):
+    as_of: date
+    leader: str  # small | large | none
+    length: int
+    start: date | None
+    end: date | None
+    small_return: float | None
+    large_return: float | None
+    sessions: int
+
+
+def expected_streak(server: FakeYahoo, small: str = "^RUT", large: str = "^GSPC",
+                    through: date | None = None) -> Expected:
+    """SPEC §1 by hand from the served closes (sessions = dates where both have a close, up to ``through``)."""
+    both = pd.concat([server.bars[small]["close"], server.bars[large]["close"]], axis=1, keys=["s", "l"]).dropna()
+    if through is not None:
+        both = both.loc[: pd.Timestamp(through)]
+    days = [d.date() for d in both.index]
+    s, l = both["s"].tolist(), both["l"].tolist()
+    winners = []
+    for i in range(1, len(days)):
+        diff = round((s[i] / s[i - 1] - 1) - (l[i] / l[i - 1] - 1), 12)
+        winners.append("small" if diff > 0 else "large" if diff < 0 else "none")
+    leader = winners[-1]
+    if leader == "none":
+        return Expected(days[-1], "none", 0, None, None, None, None, len(days))
+    n = 0
+    while n < len(winners) and winners[-1 - n] == leader:
+        n += 1
+    before = len(days) - 1 - n
+    return Expected(days[-1], leader, n, days[-n], days[-1], s[-1] / s[before] - 1, l[-1] / l[before] - 1, len(days))
+
+
+def close_on(server: FakeYahoo, symbol: str, day: date) -> float:
+    return float(server.bars[symbol]["close"].loc[pd.Timestamp(day)])
+
+
+class RunningClock(MutableClock):
+    """A MutableClock that also moves with real time, so the app's real timers and the source's backoff (which
+    reads this clock) agree: a refresh scheduled "in 2 s" finds the backoff over. ``advance`` still jumps."""
+
+    def __init__(self, now: datetime = AFTER_CLOSE) -> None:
+        super().__init__(now)
+        self._t0 = time.monotonic()
+
+    def __call__(self) -> datetime:
+        return self.now + timedelta(seconds=time.monotonic() - self._t0)
