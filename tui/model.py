@@ -6,7 +6,9 @@ Plain frozen dataclasses with no pandas inside, so they are cheap to pass betwee
 
 from __future__ import annotations
 
+import base64
 import math
+from array import array
 from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import date, datetime
 from typing import Any, Literal
@@ -162,6 +164,11 @@ class Snapshot:
     def simulated(self) -> bool:
         return self.source == "demo"
 
+    @classmethod
+    def from_json(cls, value: dict[str, Any]) -> "Snapshot":
+        """Read back :meth:`to_json` (see :func:`snapshot_from_json`)."""
+        return snapshot_from_json(value)
+
     def to_json(self) -> dict[str, Any]:
         """The JSON contract of SPEC §4 (plus a few extra fields)."""
         out: dict[str, Any] = {
@@ -228,3 +235,176 @@ def jsonable(value: Any) -> Any:
     if hasattr(value, "item"):  # numpy scalar
         return jsonable(value.item())
     return str(value)
+
+
+# -- reading JSON back (the snapshot cache's first paint): json + dataclasses only, no pandas -------------------
+def _date(value: Any) -> date | None:
+    return None if value is None else date.fromisoformat(value)
+
+
+def _datetime(value: Any) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
+
+
+def _float(value: Any) -> float | None:
+    """A JSON number as the float it was written from (``jsonable`` wrote NaN and infinities as null)."""
+    return None if value is None else float(value)
+
+
+def _build(cls: type, doc: dict[str, Any] | None, /, **convert: Any) -> Any:
+    """``cls(**doc)``, each field named in ``convert`` passed through its converter; None stays None."""
+    if doc is None:
+        return None
+    names = {f.name for f in fields(cls)}
+    kwargs = {k: (convert[k](v) if k in convert else v) for k, v in doc.items() if k in names}
+    return cls(**kwargs)
+
+
+def _floats(values: Any) -> tuple[float | None, ...]:
+    return tuple(_float(v) for v in values)
+
+
+def _dates(values: Any) -> tuple[date, ...]:
+    return tuple(date.fromisoformat(v) for v in values)
+
+
+def longest_since_from_dict(value: dict[str, Any] | None) -> LongestSince | None:
+    return _build(LongestSince, value, end=_date)
+
+
+def streak_run_from_dict(value: dict[str, Any]) -> StreakRun:
+    return _build(StreakRun, value, start=_date, end=_date, small_return=_float, large_return=_float)
+
+
+def streak_from_dict(value: dict[str, Any]) -> Streak:
+    return _build(Streak, value, start=_date, end=_date, small_return=_float, large_return=_float,
+                  longest_since=longest_since_from_dict, percentile=_float)
+
+
+def provisional_from_dict(value: dict[str, Any] | None) -> Provisional | None:
+    return _build(Provisional, value, session=_date, small_change=_float, large_change=_float,
+                  quote_time=_datetime)
+
+
+def spread_from_dict(value: dict[str, Any]) -> Spread:
+    return _build(Spread, value, dates=_dates, daily=_floats, relative=_floats, rs_5d=_float,
+                  streak_start=_date)
+
+
+def sector_row_from_dict(value: dict[str, Any]) -> SectorRow:
+    numbers = {f.name: _float for f in fields(SectorRow) if f.name.startswith(("return_", "vs_small_"))}
+    return _build(SectorRow, value, last_date=_date, **numbers)
+
+
+def risk_from_dict(value: dict[str, Any]) -> Risk:
+    return _build(Risk, value, value=_float)
+
+
+def forward_stat_from_dict(value: dict[str, Any]) -> ForwardStat:
+    return _build(ForwardStat, value, median=_float, share_positive=_float)
+
+
+def history_from_dict(value: dict[str, Any] | None) -> History | None:
+    """The inverse of :func:`history_json` (an entry's forward values are keyed by horizon there)."""
+    if value is None:
+        return None
+    horizons = tuple(value["horizons"])
+    streaks = tuple(
+        HistoryEntry(
+            leader=e["leader"],
+            start=date.fromisoformat(e["start"]),
+            end=date.fromisoformat(e["end"]),
+            length=e["length"],
+            small_return=_float(e["small_return"]),  # type: ignore[arg-type]
+            large_return=_float(e["large_return"]),  # type: ignore[arg-type]
+            forward=tuple(_float(e["forward"].get(str(h))) for h in horizons),
+        )
+        for e in value["streaks"]
+    )
+    return History(
+        min_length=value["min_length"],
+        horizons=horizons,
+        streaks=streaks,
+        forward={k: tuple(forward_stat_from_dict(s) for s in v) for k, v in value["forward"].items()},
+        current_rank=value["current_rank"],
+        current_percentile=_float(value["current_percentile"]),
+        note=value["note"],
+    )
+
+
+def snapshot_from_json(value: dict[str, Any]) -> Snapshot:
+    """The inverse of :meth:`Snapshot.to_json`.
+
+    ``to_json`` (the SPEC §4 contract) leaves out the runs and the source's retry delay; a document that carries
+    them as the extra keys ``"runs"`` and ``"retry_in"`` (see :func:`cache_json`) reads back equal to the
+    snapshot it was written from, with NaN read back as None, since JSON has no NaN.
+    """
+    data = value["data"]
+    return Snapshot(
+        source=value["source"],
+        as_of=date.fromisoformat(value["as_of"]),
+        small=value["pair"]["small"],
+        large=value["pair"]["large"],
+        streak=streak_from_dict(value["streak"]),
+        provisional=provisional_from_dict(value["provisional"]),
+        spread=spread_from_dict(value["spread"]),
+        sectors=tuple(sector_row_from_dict(s) for s in value["sectors"]),
+        risks=tuple(risk_from_dict(r) for r in value["risks"]),
+        data=DataStatus(
+            source=value["source"],
+            label=value["label"],
+            stale=data["stale"],
+            errors=tuple(data["errors"]),
+            fetched_at=_datetime(data["fetched_at"]),
+            banner=data["banner"],
+            retry_in=_float(value.get("retry_in")),
+        ),
+        runs=_runs_from_columns(value.get("runs")),
+        history=history_from_dict(value.get("history")),
+        sessions=data["sessions"],
+    )
+
+
+def cache_json(snapshot: Snapshot) -> dict[str, Any]:
+    """:meth:`Snapshot.to_json` plus what it leaves out (the runs, packed, and the retry delay), so that
+    :func:`snapshot_from_json` gives the snapshot back. The runs are thousands of rows: packed columns (dates as
+    day ordinals, returns as IEEE doubles, base64) read back in a few milliseconds, exactly."""
+    out = snapshot.to_json()
+    runs = snapshot.runs
+    out["runs"] = {
+        "leader": "".join(_LEADER_CODE[r.leader] for r in runs),
+        "start": _pack("i", [r.start.toordinal() for r in runs]),
+        "end": _pack("i", [r.end.toordinal() for r in runs]),
+        "length": _pack("i", [r.length for r in runs]),
+        "small_return": _pack("d", [r.small_return for r in runs]),
+        "large_return": _pack("d", [r.large_return for r in runs]),
+    }
+    out["retry_in"] = jsonable(snapshot.data.retry_in)
+    return out
+
+
+_LEADER_CODE = {"small": "s", "large": "l", "none": "n"}
+_LEADER_NAME = {v: k for k, v in _LEADER_CODE.items()}
+
+
+def _pack(kind: str, values: list[Any]) -> str:
+    return base64.b64encode(array(kind, values).tobytes()).decode("ascii")
+
+
+def _unpack(kind: str, text: str) -> list[Any]:
+    values = array(kind)
+    values.frombytes(base64.b64decode(text))
+    return values.tolist()
+
+
+def _runs_from_columns(columns: dict[str, Any] | None) -> tuple[StreakRun, ...]:
+    if not columns:
+        return ()
+    starts, ends = _unpack("i", columns["start"]), _unpack("i", columns["end"])
+    lengths = _unpack("i", columns["length"])
+    small, large = _unpack("d", columns["small_return"]), _unpack("d", columns["large_return"])
+    ordinal = date.fromordinal
+    return tuple(
+        StreakRun(_LEADER_NAME[c], ordinal(a), ordinal(b), n, x, y)  # type: ignore[arg-type]
+        for c, a, b, n, x, y in zip(columns["leader"], starts, ends, lengths, small, large)
+    )
