@@ -119,3 +119,61 @@ def test_nonpositive_prices_are_ignored():
     assert row.last_date == DATES[-2].date()
     assert row.return_1d is None  # its last real close is the 1D anchor itself
     assert row.return_5d == pytest.approx(val("FULL", str(DATES[-2].date())) / val("FULL", str(DATES[-6].date())) - 1)
+
+
+# --- sector_start: the tail that sector_table reads gives the identical table -----------------------------
+
+
+def test_the_tail_from_sector_start_gives_the_same_table_on_the_real_history(replay_dir):
+    from tui.analytics import current_streak, pair_sessions, streak_runs
+    from tui.analytics.sectors import sector_start
+    from tui.config import Config
+    from tui.data.replay import ReplaySource
+
+    config = Config()
+    source = ReplaySource(replay_dir)
+    for as_of in [date(2026, 1, 15), date(2026, 1, 2), date(2025, 12, 31), date(2025, 1, 3), date(2024, 3, 29),
+                  date(2008, 10, 10), date(2000, 1, 3), date(1996, 5, 7)]:
+        source.set_as_of(as_of)
+        closes = source.fetch(config.symbols()).closes
+        sessions = pair_sessions(closes, config.small, config.large)
+        streak = current_streak(sessions, streak_runs(sessions))
+        day = sessions.index[-1]
+        full = closes.loc[:day]
+        start = sector_start(full, config.sectors, config.small, streak, day)
+        assert start is not None and len(full.loc[start:]) < 800, as_of  # a real saving: about a year, not all
+        assert start <= pd.Timestamp(day.year - 1, 12, 31)
+        want = sector_table(full, config.sectors, config.small, streak, day)
+        assert sector_table(full.loc[start:], config.sectors, config.small, streak, day) == want, as_of
+
+
+def test_the_tail_keeps_a_thin_etfs_last_close_before_the_earliest_anchor():
+    from tui.analytics.sectors import sector_start
+
+    days = pd.bdate_range("2024-06-03", "2026-01-15")
+    rng = np.random.default_rng(7)
+    closes = pd.DataFrame(
+        {sym: 100 * np.exp(np.cumsum(rng.normal(0, 0.01, len(days)))) for sym in ("SMALL", "THIN", "DEAD", "LATE")},
+        index=days,
+    )
+    # Anchors for 2026-01-15: 1M 2025-12-15, YTD 2025-12-31, the streak below 2025-02-28.
+    closes.loc["2025-11-01":"2026-01-05", "THIN"] = np.nan  # a gap over the 1M and YTD anchors
+    closes.loc["2025-02-01":"2025-03-31", "THIN"] = np.nan  # and one over the streak's
+    closes.loc["2025-01-02":, "DEAD"] = np.nan  # stopped trading long before
+    closes.loc[:"2025-06-30", "LATE"] = np.nan  # starts after the streak's anchor
+    closes.loc["2025-12-12", "SMALL"] = 0.0  # not a price: not a session of the small index
+    streak = Streak("small", 40, date(2025, 3, 3), date(2026, 1, 15), 0.1, 0.05, None, 40, 1.0)
+    as_of = pd.Timestamp("2026-01-15")
+    cases = [
+        (["THIN", "LATE", "ABSENT"], None, "2025-10-31"),  # THIN's last close before the 1M anchor
+        (["THIN", "LATE", "ABSENT"], streak, "2025-01-31"),  # THIN's last close before the streak's anchor
+        (["THIN", "DEAD", "LATE"], None, "2025-01-01"),  # DEAD's last close: its row still shows that date
+    ]
+    for symbols, streak_, expected in cases:
+        sectors = [Sector(s, s) for s in symbols]
+        start = sector_start(closes, sectors, "SMALL", streak_, as_of)
+        assert start == pd.Timestamp(expected)
+        want = sector_table(closes, sectors, "SMALL", streak_, as_of)
+        assert sector_table(closes.loc[start:], sectors, "SMALL", streak_, as_of) == want
+        # and it is the latest such date: one session later the table changes
+        assert sector_table(closes.loc[start + pd.offsets.BDay(1):], sectors, "SMALL", streak_, as_of) != want

@@ -227,3 +227,33 @@ def test_streak_properties(frame):
         before = sessions.index.get_loc(pd.Timestamp(streak.start)) - 1
         expected = sessions["small_close"].iat[-1] / sessions["small_close"].iat[before] - 1
         assert streak.small_return == pytest.approx(expected, rel=1e-9, abs=1e-12)
+
+
+def _runs_as_model_reference(runs: pd.DataFrame) -> tuple[StreakRun, ...]:
+    """The plain conversion (pandas .dt.date, nothing remembered), to check the remembering one against."""
+    return tuple(
+        StreakRun(leader=leader, start=start, end=end, length=int(length), small_return=float(sr), large_return=float(lr))
+        for leader, start, end, length, sr, lr in zip(
+            runs["leader"].tolist(), runs["start"].dt.date.tolist(), runs["end"].dt.date.tolist(),
+            runs["length"].tolist(), runs["small_return"].tolist(), runs["large_return"].tolist(),
+        )
+    )
+
+
+def test_runs_as_model_reuses_the_common_prefix_and_stays_exact(replay_dir):
+    """Growing, shrinking and jumping histories (a live day appended, a replayed day stepped back, a new file):
+    every answer equals the plain conversion, and unchanged runs are the very same objects."""
+    from tui.data.replay import ReplaySource
+
+    closes = ReplaySource(replay_dir).fetch(["^RUT", "^GSPC"]).closes
+    sessions = pair_sessions(closes, "^RUT", "^GSPC")
+    previous = None
+    for n in [len(sessions), len(sessions) - 1, len(sessions) - 1, len(sessions), 3000, 2, 3, 2999, 5000, 40]:
+        runs = streak_runs(sessions.iloc[:n])
+        got = runs_as_model(runs)
+        assert got == _runs_as_model_reference(runs)
+        assert all(type(r.start) is date and type(r.length) is int and type(r.small_return) is float for r in got)
+        if previous is not None and len(got) > 2 and len(previous) > 2 and got[0] == previous[0]:
+            assert got[0] is previous[0]
+        previous = got
+    assert runs_as_model(streak_runs(sessions.iloc[:1])) == ()

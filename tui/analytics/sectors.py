@@ -94,6 +94,38 @@ def sector_table(
     return tuple(out)
 
 
+def sector_start(
+    closes: pd.DataFrame, sectors: Iterable[Sector], small: str, streak: Streak | None, as_of: date | pd.Timestamp
+) -> pd.Timestamp | None:
+    """The earliest date that :func:`sector_table` reads for ``as_of``: given only ``closes.loc[start:]`` it
+    returns exactly what it returns for the whole history. None when that cannot be told cheaply (then pass it
+    all).
+
+    That is the earliest window anchor (which may be a year and more back: YTD anchors on the last session of
+    the previous year, the streak window before the streak's start), and, for every column, its last valid close
+    on or before that anchor (a thin ETF's value there may come from days before: the window must still see it).
+    """
+    symbols = [sym for sym in dict.fromkeys([small, *(s.symbol for s in sectors)]) if sym in closes.columns]
+    if small not in symbols or any(closes[sym].dtype != np.float64 for sym in symbols):
+        return None
+    frame = closes[symbols].loc[: pd.Timestamp(as_of)]
+    values = frame.to_numpy(dtype="float64")
+    with np.errstate(invalid="ignore"):
+        valid = np.isfinite(values) & (values > 0)  # what valid_prices keeps
+    calendar = frame.index[valid[:, 0]]
+    if len(calendar) == 0:
+        return None
+    rows = [row for row in _anchors(frame.index, calendar, streak, pd.Timestamp(as_of)).values() if row is not None]
+    if not rows:
+        return None
+    first = min(rows)
+    upto = valid[: first + 1]
+    seen = upto.any(axis=0)
+    last_valid = first - np.argmax(upto[::-1], axis=0)  # per column: its last valid row at or before the anchor
+    start = min(first, int(last_valid[seen].min())) if seen.any() else first
+    return frame.index[start]
+
+
 def _anchors(
     index: pd.DatetimeIndex, calendar: pd.DatetimeIndex, streak: Streak | None, as_of: pd.Timestamp | None
 ) -> dict[str, int | None]:

@@ -118,18 +118,48 @@ def current_streak(sessions: pd.DataFrame, runs: pd.DataFrame) -> Streak:
     )
 
 
+# The last conversion: its columns and its dataclasses. Runs only grow at the end as history appends (and
+# stepping a replayed day changes only the last few), so the next call reuses the common prefix. The dataclasses
+# are frozen, so sharing them between snapshots is safe; one tuple is swapped in whole, so threads are safe too.
+_last_model: tuple[dict[str, np.ndarray], tuple[StreakRun, ...]] | None = None
+
+
 def runs_as_model(runs: pd.DataFrame) -> tuple[StreakRun, ...]:
     """The runs frame as result dataclasses (dates as ``datetime.date``), oldest first."""
+    global _last_model
     if runs.empty:
         return ()
-    return tuple(
+    columns = {
+        "leader": runs["leader"].to_numpy(dtype=object),
+        "start": runs["start"].to_numpy().astype("datetime64[D]"),
+        "end": runs["end"].to_numpy().astype("datetime64[D]"),
+        "length": runs["length"].to_numpy(),
+        "small_return": runs["small_return"].to_numpy(dtype="float64"),
+        "large_return": runs["large_return"].to_numpy(dtype="float64"),
+    }
+    n = len(runs)
+    kept: tuple[StreakRun, ...] = ()
+    last = _last_model
+    if last is not None:
+        before, models = last
+        m = min(n, len(models))
+        same = np.ones(m, dtype=bool)
+        for name, values in columns.items():
+            same &= values[:m] == before[name][:m]  # NaN never equals: such a row is converted again
+        common = m if same.all() else int(np.argmin(same))
+        kept = models[:common]
+    k = len(kept)
+    fresh = tuple(
         StreakRun(leader=leader, start=start, end=end, length=int(length), small_return=float(sr), large_return=float(lr))
         for leader, start, end, length, sr, lr in zip(
-            runs["leader"].tolist(),
-            runs["start"].dt.date.tolist(),
-            runs["end"].dt.date.tolist(),
-            runs["length"].tolist(),
-            runs["small_return"].tolist(),
-            runs["large_return"].tolist(),
+            columns["leader"][k:].tolist(),
+            columns["start"][k:].tolist(),  # datetime64[D] -> datetime.date
+            columns["end"][k:].tolist(),
+            columns["length"][k:].tolist(),
+            columns["small_return"][k:].tolist(),
+            columns["large_return"][k:].tolist(),
         )
     )
+    result = kept + fresh
+    _last_model = (columns, result)
+    return result
