@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from dataclasses import replace
 
@@ -187,3 +188,31 @@ async def test_data_errors_are_notified_once():
         await ready(pilot)
         notes = [n for n in app._notifications if n.title == "Data problem"]
         assert len(notes) == 1 and "HYG" in notes[0].message
+
+
+def test_exit_does_not_wait_for_a_close_stuck_behind_a_hung_fetch():
+    from tui.cli import close_quietly
+
+    release = threading.Event()
+
+    class Hung:
+        closed = False
+
+        def close(self):
+            release.wait(30)  # the fetch thread holds the source's lock, stuck in a socket
+            self.closed = True
+
+    started = time.monotonic()
+    close_quietly(Hung(), timeout=0.2)
+    assert time.monotonic() - started < 2
+    release.set()
+
+    class Quick:
+        closed = False
+
+        def close(self):
+            self.closed = True
+
+    quick = Quick()
+    close_quietly(quick)
+    assert quick.closed

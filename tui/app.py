@@ -4,15 +4,19 @@ Threading: the UI thread never touches the network. One thread worker per refres
 build_snapshot and posts a typed message back; a generation counter drops results that were superseded. The next
 refresh is scheduled only after one finishes, so a slow source can never pile up requests. Between refreshes the
 only timer is a slow (10 s) tick that ages the "updated … ago" text.
+
+First paint: nothing on the import path from process start to the first frame imports pandas, plotext or the
+exchange calendar. With a snapshot cache, the last good snapshot is shown at mount, marked "cached" with its real
+age, and the first refresh starts only after that frame is drawn (so the worker's imports don't compete with it).
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
-from dataclasses import dataclass
-from datetime import datetime, timezone
 from functools import partial
 from typing import Any, Callable, Iterable
 
@@ -28,14 +32,14 @@ from textual.worker import Worker, WorkerState
 from tui.alerts import AlertTracker
 from tui.bindings import app_bindings, palette_entries
 from tui.config import Config
-from tui.data.base import Clock, DataSource, MarketData
+from tui.data.base import Clock, DataSource, MarketData, utc_now
 from tui.errors import SourceError, StreakwatchError
 from tui.export import export_app
 from tui.messages import RefreshFailed, SnapshotReady
-from tui.model import Snapshot
+from tui.model import DataStatus, Snapshot
 from tui.screens.alert_log import AlertLogScreen, announce
 from tui.screens.help import HelpScreen
-from tui.screens.history import HistoryScreen
+from tui.snapshot_cache import SnapshotCache
 from tui.widgets import fmt
 from tui.widgets.pane import Pane
 from tui.widgets.risks import RisksPane
@@ -47,10 +51,6 @@ from tui.widgets.streak import StreakPane
 
 Builder = Callable[[MarketData, Config], Snapshot]
 PANES = ("streak", "spread", "sectors", "risks")
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 @dataclass
@@ -71,6 +71,7 @@ class StreakwatchApp(App[None]):
     TICK_SECONDS = 10.0  # how often the age / countdown text is refreshed: coarse on purpose (idle CPU ~ 0)
     STUCK_SECONDS = 60.0  # a fetch running longer than this may be abandoned by `r`
     BACKOFF_FIRST, BACKOFF_MAX = 15.0, 900.0
+    CACHE_SAVE_SECONDS = 300.0  # the snapshot cache is rewritten at most this often (and when the day changes)
 
     def __init__(
         self,
@@ -79,12 +80,20 @@ class StreakwatchApp(App[None]):
         clock: Clock = utc_now,
         *,
         build: Builder | None = None,
+        snapshot_cache: SnapshotCache | None = None,
     ) -> None:
         super().__init__()
         self.source = source
         self.config = config or Config()
         self.clock = clock
         self._build = build  # tests inject a builder; by default tui.snapshot.build_snapshot
+        self.snapshot_cache = snapshot_cache
+        self._cached = False  # the snapshot on screen came from the cache; no refresh has succeeded yet
+        # Worker-thread state (one fetch thread at a time): the last MarketData and the snapshot built from it,
+        # so a refresh that brings nothing new reuses the snapshot; when the cache was last written.
+        self._last_built: tuple[MarketData, Snapshot] | None = None
+        self._warm = False
+        self._saved: tuple[float, Any] | None = None  # (monotonic, as_of)
         self._generation = 0
         self._inflight: _Inflight | None = None
         self._timer: Timer | None = None
@@ -122,7 +131,23 @@ class StreakwatchApp(App[None]):
         if self._theme_problem:
             self.notify(self._theme_problem, severity="warning", markup=False)
         self.pane("streak").focus_target().focus()
-        self.start_refresh()
+        if self.snapshot_cache is not None:
+            self._show_cached()
+        # After the first frame: the worker's imports (pandas, the calendar) would otherwise delay it.
+        self.call_after_refresh(self.start_refresh)
+
+    def _show_cached(self) -> None:
+        """Show the last good snapshot from the cache, marked as cached, until the first refresh replaces it."""
+        cached = self.snapshot_cache.load() if self.snapshot_cache is not None else None
+        if cached is None:
+            return
+        self._snapshot = snapshot = cached.snapshot
+        self._received_at = cached.received_at
+        self._cached = True
+        for pane in self.panes():
+            pane.show_snapshot(snapshot)
+        self._show_banner(snapshot.data.banner)
+        self._update_chrome()
 
     def on_app_blur(self, _event: events.AppBlur) -> None:
         if self._tick is not None:
@@ -211,19 +236,52 @@ class StreakwatchApp(App[None]):
 
     def _fetch_and_build(self) -> tuple[Snapshot, Any, datetime]:
         """Runs in the fetch thread: everything slow (network, pandas, the exchange calendar) happens here."""
-        build = self._build
-        if build is None:
-            from tui.snapshot import build_snapshot as build
+        from tui.data import market_clock
+
+        if not self._warm:
+            market_clock.warm_up()  # import exchange_calendars, build XNYS: here, never on the UI thread
+            self._warm = True
         data = self.source.fetch(self.config.symbols())
-        snapshot = build(data, self.config)
+        snapshot = self._snapshot_for(data)
         now = data.now or self.clock()
-        return snapshot, market_status_at(now), now
+        try:
+            market = market_clock.market_status(now)
+        except Exception:  # a date the calendar can't place: no market state in the status line, data still shown
+            market = None
+        self._save_cache(snapshot)
+        return snapshot, market, now
+
+    def _snapshot_for(self, data: MarketData) -> Snapshot:
+        """Build the snapshot, or reuse the last one when the data brings nothing new (only its status differs)."""
+        if self._build is not None:  # an injected builder (tests) may depend on more than the data: always call it
+            return self._build(data, self.config)
+        from tui.snapshot import build_snapshot
+
+        last = self._last_built
+        if last is not None and same_market(last[0], data):
+            return replace(last[1], data=data_status(data))
+        snapshot = build_snapshot(data, self.config)
+        self._last_built = (data, snapshot)
+        return snapshot
+
+    def _save_cache(self, snapshot: Snapshot) -> None:
+        """Write the snapshot cache (in the fetch thread): on the first good refresh, when the day changes, and
+        at most every CACHE_SAVE_SECONDS otherwise (a live session changes every refresh)."""
+        if self.snapshot_cache is None:
+            return
+        now = time.monotonic()
+        saved = self._saved
+        if saved is not None and saved[1] == snapshot.as_of and now - saved[0] < self.CACHE_SAVE_SECONDS:
+            return
+        if self.snapshot_cache.save(snapshot, self.clock()):
+            self._saved = (now, snapshot.as_of)
 
     def on_snapshot_ready(self, message: SnapshotReady) -> None:
         if message.generation != self._generation:
             return  # superseded by a newer refresh
         self._inflight = None
         self._failures = 0
+        self._cached = False
         self._snapshot = snapshot = message.snapshot
         self._market = message.market
         self._received_at = self.clock()
@@ -246,6 +304,10 @@ class StreakwatchApp(App[None]):
     def _alert(self, snapshot: Snapshot) -> None:
         """Streak and risk events, each alerted once; open history / alert screens follow the new data."""
         announce(self, self.alert_tracker.update(snapshot), self.config.alerts)
+        if len(self.screen_stack) == 1:
+            return
+        from tui.screens.history import HistoryScreen  # lazily: it imports tui.analytics (pandas)
+
         for screen in self.screen_stack:
             if isinstance(screen, HistoryScreen):
                 screen.set_snapshot(snapshot)
@@ -343,6 +405,7 @@ class StreakwatchApp(App[None]):
             age=fmt.age(age) if age is not None else None,
             stale=stale,
             fetching=self.fetching,
+            cached=self._cached,
             paused=self._paused,
             next_in=(self._next_at - time.monotonic()) if self._next_at is not None else None,
             error=self._error,
@@ -351,6 +414,8 @@ class StreakwatchApp(App[None]):
         marker = None
         if stale and age is not None:
             marker = Text(f" STALE · {fmt.age(age)} old ", style="bold reverse")
+        elif self._cached:
+            marker = Text(f" CACHED · {fmt.age(age)} old " if age is not None else " CACHED ", style="bold")
         elif self._paused:
             marker = Text(" PAUSED ", style="bold")
         for pane in self.panes():
@@ -414,6 +479,8 @@ class StreakwatchApp(App[None]):
         self.notify(f"Sectors sorted by {label}", timeout=2)
 
     def action_history(self) -> None:
+        from tui.screens.history import HistoryScreen  # lazily: it imports tui.analytics (pandas)
+
         if isinstance(self.screen, HistoryScreen):
             return
         if self._snapshot is None:
@@ -452,27 +519,26 @@ class StreakwatchApp(App[None]):
             yield SystemCommand(title, help_text, partial(self.run_action, action))
 
 
-def market_status_at(now: datetime) -> Any:
-    """The market status at ``now``, or None while tui.data.market_clock is unavailable or fails."""
-    try:
-        from tui.data.market_clock import market_status
-    except ImportError:
-        return None
-    try:
-        return market_status(now)
-    except Exception:  # the status line degrades to no market state rather than failing the refresh
-        return None
-
-
 def next_delay(market: Any, config: Config) -> float:
-    if market is not None:
-        try:
-            from tui.data.market_clock import refresh_delay
+    """Seconds to the next refresh: by the market's phase, or the configured cadence without a market state."""
+    if market is None:
+        return config.refresh.open_seconds
+    from tui.data.market_clock import refresh_delay  # already imported by the worker that produced ``market``
 
-            return max(float(refresh_delay(market, config.refresh)), 1.0)
-        except Exception:  # fall back to the configured cadence below
-            pass
-    return config.refresh.open_seconds
+    return max(float(refresh_delay(market, config.refresh)), 1.0)
+
+
+def data_status(data: MarketData) -> DataStatus:
+    """The snapshot's view of a fetch's status (as tui.snapshot.build_snapshot makes it)."""
+    return DataStatus(source=data.source, label=data.label, stale=data.stale, errors=tuple(data.errors),
+                      fetched_at=data.fetched_at, banner=data.banner, retry_in=data.retry_in)
+
+
+def same_market(old: MarketData, new: MarketData) -> bool:
+    """Whether ``new`` would compute the same panes as ``old``: same closes (every row, 0.2 ms), quotes and
+    fundamentals. Labels, errors and times live in the snapshot's DataStatus, rebuilt from ``new`` either way."""
+    return (old.source == new.source and old.quotes == new.quotes and old.fundamentals == new.fundamentals
+            and old.closes.shape == new.closes.shape and old.closes.equals(new.closes))
 
 
 def market_text(market: Any) -> str | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import threading
 from datetime import date
 from pathlib import Path
 from typing import NoReturn, Sequence
@@ -19,6 +20,7 @@ from tui.errors import StreakwatchError, UsageError
 EXIT_OK = 0
 EXIT_USAGE = 2
 EXIT_NO_DATA = 3
+CLOSE_TIMEOUT = 2.0  # seconds exit waits for the source to close (a fetch may hang in a socket)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -77,11 +79,27 @@ def _run(args: argparse.Namespace) -> int:
         if args.once:
             return _print_once(source, config, as_json=args.json)
         from tui.app import StreakwatchApp
+        from tui.snapshot_cache import SnapshotCache, source_key
 
-        StreakwatchApp(source=source, config=config, clock=clock).run()
+        key = source_key(spec.kind, directory=spec.directory, as_of=args.as_of, cache_path=args.cache, config=config)
+        StreakwatchApp(source=source, config=config, clock=clock, snapshot_cache=SnapshotCache.for_key(key)).run()
         return EXIT_OK
     finally:
-        source.close()
+        close_quietly(source)
+
+
+def close_quietly(source, timeout: float = CLOSE_TIMEOUT) -> None:
+    """``source.close()`` in a daemon thread, waited for at most ``timeout`` seconds: a fetch hung in a socket
+    (holding the source's lock) must not keep the process from exiting."""
+    def close() -> None:
+        try:
+            source.close()
+        except Exception:  # closing is best effort on the way out
+            pass
+
+    thread = threading.Thread(target=close, name="streakwatch-close", daemon=True)
+    thread.start()
+    thread.join(timeout)
 
 
 def _print_once(source, config, *, as_json: bool) -> int:

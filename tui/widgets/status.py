@@ -1,4 +1,5 @@
-"""The status line: source label, market state, data date, last update and its age, next refresh, last error."""
+"""The status line: source label, market state, data date, last update and its age, next refresh, last error
+(and "cached" while the data shown is the snapshot cache's, before the first refresh)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ class StatusInfo:
     age: str | None = None
     stale: bool = False
     fetching: bool = False
+    cached: bool = False  # the data shown came from the snapshot cache; no refresh has succeeded yet
     paused: bool = False
     next_in: float | None = None
     error: str | None = None
@@ -93,6 +95,10 @@ def status_text(info: StatusInfo, colours: Palette, compact: bool = False) -> Te
     else:
         text.append("no data yet", style="dim")
     text.append(*sep)
+    if info.cached:
+        text.append("cached", style=f"bold {colours.warn}")
+        if info.paused or info.fetching or info.next_in is not None:
+            text.append(" · ", style="dim")
     if info.paused:
         text.append(" PAUSED ", style=f"bold reverse {colours.warn}")
     elif info.fetching:

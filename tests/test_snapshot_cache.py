@@ -1,0 +1,233 @@
+"""The snapshot cache: JSON read back equal to the snapshot, the key, atomic writes, and the first paint from it."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+from dataclasses import replace
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.app_helpers import (
+    FROZEN,
+    FakeSource,
+    builder,
+    frozen_clock,
+    make_app,
+    make_snapshot,
+    pilot_test,
+    provisional,
+    screen_text,
+    until,
+)
+from tui.config import Config
+from tui.errors import SourceError
+from tui.model import Snapshot, cache_json
+from tui.snapshot_cache import SnapshotCache, source_key
+
+SIZE = (120, 40)
+
+
+def roundtrip(snapshot: Snapshot) -> Snapshot:
+    return Snapshot.from_json(json.loads(json.dumps(cache_json(snapshot), allow_nan=False)))
+
+
+def without_extras(snapshot: Snapshot) -> Snapshot:
+    """What plain ``to_json`` carries: everything but the runs and the retry delay."""
+    return replace(snapshot, runs=(), data=replace(snapshot.data, retry_in=None))
+
+
+@pytest.mark.parametrize("day", ["2026-01-15", "2020-03-16", "2008-06-06", "1990-03-01"])
+def test_real_replay_snapshots_read_back_equal(replay_dir, day):
+    from tui.data.replay import ReplaySource
+    from tui.snapshot import build_snapshot
+
+    config = Config()
+    snapshot = build_snapshot(ReplaySource(replay_dir, as_of=date.fromisoformat(day)).fetch(config.symbols()), config)
+    assert snapshot.runs and snapshot.history is not None
+    assert roundtrip(snapshot) == snapshot
+    plain = Snapshot.from_json(json.loads(json.dumps(snapshot.to_json(), allow_nan=False)))
+    assert plain == without_extras(snapshot)
+
+
+def test_demo_open_session_reads_back_equal():
+    from tui.data.demo import DemoSource
+    from tui.snapshot import build_snapshot
+
+    clock = frozen_clock(datetime(2026, 11, 20, 17, 30, tzinfo=timezone.utc))  # Friday 12:30 New York
+    config = Config()
+    snapshot = build_snapshot(DemoSource(clock).fetch(config.symbols()), config)
+    assert snapshot.provisional is not None and snapshot.provisional.quote_time is not None
+    assert roundtrip(snapshot) == snapshot
+
+
+def test_to_json_is_unchanged_by_the_cache_extras():
+    snapshot = make_snapshot()
+    doc = cache_json(snapshot)
+    assert {k: v for k, v in doc.items() if k not in ("runs", "retry_in")} == snapshot.to_json()
+
+
+finite = st.floats(allow_nan=False, allow_infinity=False, width=64)
+maybe = st.none() | finite
+
+
+@settings(max_examples=60, deadline=None)
+@given(small=finite, large=finite, rs=maybe, value=maybe, percentile=maybe, retry=maybe, n=st.integers(0, 5),
+       prov=st.booleans(), lengths=st.lists(st.integers(1, 40), max_size=30))
+def test_hand_made_snapshots_read_back_equal(small, large, rs, value, percentile, retry, n, prov, lengths):
+    from tui.model import StreakRun
+
+    base = make_snapshot(provisional=provisional() if prov else None)
+    runs, day = [], date(2000, 1, 3)
+    for i, length in enumerate(lengths):
+        end = day + timedelta(days=length)
+        runs.append(StreakRun(("small", "large", "none")[i % 3], day, end, length, small, large))
+        day = end + timedelta(days=1)
+    snapshot = replace(
+        base,
+        streak=replace(base.streak, small_return=small, large_return=large, percentile=percentile),
+        spread=replace(base.spread, rs_5d=rs),
+        risks=tuple(replace(r, value=value) for r in base.risks[:n]),
+        data=replace(base.data, retry_in=retry, errors=("a", "b")[:n % 3]),
+        runs=tuple(runs),
+    )
+    assert roundtrip(snapshot) == snapshot
+
+
+def test_nan_reads_back_as_none_never_made_up():
+    snapshot = make_snapshot()
+    nan = replace(snapshot, spread=replace(snapshot.spread, rs_5d=math.nan))
+    assert roundtrip(nan).spread.rs_5d is None
+
+
+def test_save_then_load(tmp_path):
+    cache = SnapshotCache(tmp_path / "snapshots" / "k.json")
+    assert cache.load() is None
+    snapshot = make_snapshot()
+    assert cache.save(snapshot, FROZEN)
+    loaded = cache.load()
+    assert loaded is not None and loaded.snapshot == snapshot and loaded.received_at == FROZEN
+    assert [p.name for p in cache.path.parent.iterdir()] == ["k.json"]  # no temporary file left behind
+
+
+def test_a_broken_or_foreign_file_is_no_cache(tmp_path):
+    path = tmp_path / "k.json"
+    cache = SnapshotCache(path)
+    for text in ("", "{", '{"format": 999}', '{"format": 1, "snapshot": {}}', "[]"):
+        path.write_text(text)
+        assert cache.load() is None
+
+
+def test_an_unwritable_place_is_quietly_no_cache(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert not SnapshotCache(blocker / "sub" / "k.json").save(make_snapshot(), FROZEN)
+
+
+def test_the_key_follows_files_config_day_and_version(tmp_path):
+    folder = tmp_path / "replay"
+    folder.mkdir()
+    (folder / "^RUT.csv").write_text("Date,Close\n2026-01-02,1\n")
+    key = source_key("replay", directory=folder, as_of=date(2026, 1, 15), config=Config())
+    assert key == source_key("replay", directory=folder, as_of=date(2026, 1, 15), config=Config())
+    assert key != source_key("replay", directory=folder, as_of=date(2026, 1, 14), config=Config())
+    assert key != source_key("replay", directory=folder, as_of=date(2026, 1, 15), config=Config(), version="0")
+    other = Config()
+    other = replace(other, history=replace(other.history, min_length=9))
+    assert key != source_key("replay", directory=folder, as_of=date(2026, 1, 15), config=other)
+    assert key != source_key("demo", as_of=date(2026, 1, 15), config=Config())
+    (folder / "^RUT.csv").write_text("Date,Close\n2026-01-02,1\n2026-01-05,2\n")  # size changes
+    assert key != source_key("replay", directory=folder, as_of=date(2026, 1, 15), config=Config())
+
+
+# -- the app -------------------------------------------------------------------------------------------------
+def cached_app(tmp_path, source, build, saved=None, received_at=FROZEN - timedelta(hours=3)):
+    from tui.app import StreakwatchApp
+
+    cache = SnapshotCache(tmp_path / "k.json")
+    if saved is not None:
+        cache.save(saved, received_at)
+    app = StreakwatchApp(source=source, config=Config(), clock=frozen_clock(), build=build, snapshot_cache=cache)
+    return app, cache
+
+
+@pilot_test
+async def test_first_paint_shows_the_cache_marked_cached_with_its_age(tmp_path):
+    source = FakeSource()
+    old = make_snapshot(data=replace(make_snapshot().data, fetched_at=FROZEN - timedelta(hours=3)))
+    app, _ = cached_app(tmp_path, source, builder(make_snapshot()), saved=old)
+    async with app.run_test(size=SIZE) as pilot:
+        assert source.calls == 0 or app.snapshot is not None
+        first = screen_text(app)
+        assert "cached" in first.splitlines()[0] and "3 h 0 min ago" in first.splitlines()[0]
+        assert "CACHED · 3 h 0 min old" in first
+        assert "in a row" in first
+        await until(lambda: app._generation > 0 and not app.fetching)
+        await pilot.pause()
+        text = screen_text(app)
+        assert "cached" not in text.splitlines()[0] and "CACHED" not in text
+
+
+@pilot_test
+async def test_a_failed_first_refresh_leaves_the_cache_marked_stale(tmp_path):
+    def fail():
+        raise SourceError("connection refused")
+
+    old = make_snapshot(data=replace(make_snapshot().data, fetched_at=FROZEN - timedelta(hours=3)))
+    app, _ = cached_app(tmp_path, FakeSource(fail), builder(make_snapshot()), saved=old)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(lambda: app._generation > 0 and not app.fetching)
+        await pilot.pause()
+        text = screen_text(app)
+        assert "STALE · 3 h 0 min old" in text
+        assert "STALE" in text.splitlines()[0] and "3 h 0 min ago" in text.splitlines()[0]
+        assert "in a row" in text  # the data stays on screen
+        assert app.is_stale()
+
+
+@pilot_test
+async def test_a_good_refresh_writes_the_cache(tmp_path):
+    fresh = make_snapshot()
+    app, cache = cached_app(tmp_path, FakeSource(), builder(fresh))
+    async with app.run_test(size=SIZE) as pilot:
+        await until(lambda: app._generation > 0 and not app.fetching)
+        await pilot.pause()
+    loaded = cache.load()
+    assert loaded is not None and loaded.snapshot == fresh
+
+
+@pilot_test
+async def test_a_refresh_with_nothing_new_reuses_the_snapshot(replay_dir):
+    from tui.app import StreakwatchApp
+    from tui.data.factory import after_close
+    from tui.data.replay import ReplaySource
+
+    source = ReplaySource(replay_dir, as_of=date(2026, 1, 15))
+    app = StreakwatchApp(source=source, config=Config(), clock=frozen_clock(after_close(date(2026, 1, 15))))
+    async with app.run_test(size=SIZE) as pilot:
+        await until(lambda: app._generation > 0 and not app.fetching, timeout=30)
+        first = app.snapshot
+        drawn = {p.id: p._part for p in app.panes()}
+        app.start_refresh()
+        await until(lambda: not app.fetching and app.snapshot is not first, timeout=30)
+        assert app.snapshot == first and app.snapshot.streak is first.streak  # reused, not rebuilt
+        assert all(p._part is drawn[p.id] for p in app.panes())  # no pane redrew
+        source.set_as_of(date(2026, 1, 14))
+        app.start_refresh()
+        await until(lambda: not app.fetching and app.snapshot.as_of == date(2026, 1, 14), timeout=30)
+
+
+def test_the_import_path_to_the_first_paint_has_no_pandas():
+    code = ("import sys; import tui.cli, tui.app, tui.snapshot_cache; "
+            "heavy = [m for m in ('pandas', 'numpy', 'yfinance', 'exchange_calendars', 'plotext') if m in sys.modules];"
+            "print(heavy)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[1], env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    assert out.stdout.strip() == "[]"
