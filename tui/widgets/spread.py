@@ -1,16 +1,21 @@
-"""Pane 2: the daily spread (bars) and relative performance (line) over the window, current streak marked."""
+"""Pane 2: the daily spread (bars) and relative performance (line) over the window, current streak marked.
+
+The chart is drawn by plotext, which rebuilds its whole character matrix on every build (~15 ms): the rendered
+text is cached and rebuilt only when what it shows changes (the spread, the size, the cursor, the theme).
+plotext itself is imported on the first chart drawn, not with this module (it is not needed before data).
+"""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Static
-from textual_plotext import PlotextPlot
 
 from tui.bindings import CHART_ACTIONS, move_bindings
 from tui.model import Snapshot, Spread
@@ -58,7 +63,7 @@ class SpreadPane(Pane):
 
     def compose_body(self) -> ComposeResult:
         with ChartBody(classes="pane-body", id="spread-body"):
-            yield PlotextPlot(id="spread-plot")
+            yield SpreadChart(id="spread-plot")
             yield Static(id="spread-caption")
 
     def body(self) -> Widget:
@@ -94,10 +99,67 @@ class SpreadPane(Pane):
         rs = Text("RS 5d ")
         rs.append(f"{spread.rs_5d:.3f}" if fmt.finite(spread.rs_5d) else fmt.MISSING, style="bold")
         self.set_title_extra(rs)
-        plot = self.query_one("#spread-plot", PlotextPlot)
-        draw_chart(plot, spread, colours, self.cursor)
-        plot.refresh()
+        self.query_one("#spread-plot", SpreadChart).show(spread, colours, self.cursor)
         self.query_one("#spread-caption", Static).update(caption(part, colours, self.cursor))
+
+
+class SpreadChart(Widget):
+    """The plotext chart, rendered at the widget's size, its text cached on (spread, size, cursor, theme)."""
+
+    DEFAULT_CSS = """
+    SpreadChart {
+        width: 1fr;
+        height: 1fr;
+    }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._what: tuple[Spread, Palette, int | None] | None = None
+        self._rendered: tuple[tuple, Text] | None = None
+        self.builds = 0  # plotext builds so far (tests check that unchanged data draws nothing)
+
+    def show(self, spread: Spread, colours: Palette, cursor: int | None) -> None:
+        what = (spread, colours, cursor)
+        if what != self._what:
+            self._what = what
+            self.refresh()
+
+    def render(self) -> Text:
+        if self._what is None:
+            return Text()
+        width, height = self.size.width, self.size.height
+        key = (self._what, width, height, self.app.theme)
+        if self._rendered is None or self._rendered[0] != key:
+            spread, colours, cursor = self._what
+            self._rendered = (key, chart_text(spread, colours, cursor, width, height, self._plot_theme()))
+            self.builds += 1
+        return self._rendered[1]
+
+    def _plot_theme(self) -> str:
+        """A plotext theme with the app theme's surface and foreground (as textual_plotext's "auto" makes it)."""
+        from plotext._dict import themes
+        from textual.color import Color
+        from textual_plotext.plot import _rgbify_theme, _sequence
+
+        name = f"textual-auto-{self.app.theme}"
+        if name not in themes:
+            v = self.app.theme_variables
+            surface, foreground = Color.parse(v.get("surface")).rgb, Color.parse(v.get("foreground")).rgb
+            themes[name] = _rgbify_theme(surface, surface, foreground, "default", _sequence)
+        return name
+
+
+def chart_text(spread: Spread, colours: Palette, cursor: int | None, width: int, height: int, theme: str) -> Text:
+    """The chart as Rich text, ``width`` × ``height`` cells."""
+    from textual_plotext.plot import Plot  # lazily: plotext is not needed before the first chart
+
+    plt = Plot()
+    draw_chart(plt, spread, colours, cursor)
+    plt.plotsize(width, height)
+    plt._set_size(width, height)  # as textual_plotext's PlotextPlot does: plotsize alone doesn't always take
+    plt.theme(theme)
+    return Text.from_ansi(plt.build())
 
 
 def _rgb(hex_colour: str) -> tuple[int, int, int]:
@@ -119,9 +181,8 @@ def streak_index(spread: Spread) -> int | None:
     return None
 
 
-def draw_chart(plot: PlotextPlot, spread: Spread, colours: Palette, cursor: int | None) -> None:
-    """Build the plotext figure; PlotextPlot renders it at whatever size the widget has (so resizes redraw)."""
-    plt = plot.plt
+def draw_chart(plt: Any, spread: Spread, colours: Palette, cursor: int | None) -> None:
+    """Build the plotext figure on ``plt`` (a textual_plotext Plot); the caller sets its size and builds it."""
     plt.clear_figure()
     n = len(spread.dates)
     xs = list(range(n))
