@@ -1,10 +1,11 @@
-"""Screen formatting on top of :mod:`tui.fmt` (shared with the --once report): short names, exchange clock
-times, coarse countdowns. Missing values are shown as "—", never made up."""
+"""Screen formatting on top of :mod:`tui.fmt` (shared with the --once report, which keeps the numbers and
+dates): only what the screen needs beyond it — short names, exchange clock times, coarse countdowns, and
+percentages that never read "-0.0%". Missing values are shown as "—", never made up."""
 
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from tui import fmt as shared
@@ -16,6 +17,7 @@ _SHORT = {"^GSPC": "SPX", "^SPX": "SPX"}
 
 day = shared.day
 sessions = shared.sessions
+age = shared.duration  # a coarse age: "12 s", "4 min", "2 h 5 min", "3 d"
 
 
 def name_of(symbol: str) -> str:
@@ -32,11 +34,17 @@ def finite(value: float | None) -> bool:
     return isinstance(value, (int, float)) and math.isfinite(value)
 
 
+def as_shown(value: float | None, digits: int = 1) -> float | None:
+    """``value`` as a percentage with ``digits`` decimals will show it: None if missing, exactly 0.0 if it
+    rounds to zero (so its sign and colour are neutral too), else unchanged."""
+    if not finite(value):
+        return None
+    return 0.0 if round(value * 100, digits) == 0 else value  # type: ignore[operator]
+
+
 def pct(value: float | None, digits: int = 1, signed: bool = True) -> str:
     """A fraction as a percentage: 0.0776 -> "+7.8%"; never "-0.0%"."""
-    if finite(value) and round(value * 100, digits) == 0:  # type: ignore[operator]
-        value = 0.0
-    return shared.pct(value if finite(value) else None, digits=digits, signed=signed)
+    return shared.pct(as_shown(value, digits), digits=digits, signed=signed)
 
 
 def short_day(value: date | None) -> str:
@@ -51,11 +59,6 @@ def clock_time(value: datetime | None) -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=ZoneInfo("UTC"))
     return f"{value.astimezone(EXCHANGE_TZ):%H:%M} ET"
-
-
-def age(delta: timedelta | float | None) -> str:
-    """A coarse age: "12 s", "4 min", "2 h 5 min", "3 d"."""
-    return shared.duration(delta)
 
 
 def countdown(seconds: float | None) -> str:

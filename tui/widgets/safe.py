@@ -7,8 +7,6 @@ so "[red]" stays literal.
 
 from __future__ import annotations
 
-from rich.text import Text
-
 from tui.textsafe import plain as _strip
 
 
@@ -18,8 +16,3 @@ def plain(text: object, limit: int | None = None) -> str:
     if limit is not None and len(value) > limit:
         value = value[: max(limit - 1, 0)] + "…"
     return value
-
-
-def safe_text(text: object, style: str = "", limit: int | None = None) -> Text:
-    """A Rich ``Text`` (never parsed as markup) holding the cleaned ``text``."""
-    return Text(plain(text, limit), style=style)

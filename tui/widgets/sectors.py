@@ -1,4 +1,8 @@
-"""Pane 3: small-cap sector ETFs — returns over several windows and vs the small-cap index, sortable."""
+"""Pane 3: small-cap sector ETFs — returns over several windows and vs the small-cap index, sortable.
+
+The table's rows are positions (row 0 is the top row), so new data, a new sort or a new theme updates only the
+cells whose text or colour changed, in place; the table is rebuilt only when its columns or row count change.
+"""
 
 from __future__ import annotations
 
@@ -103,6 +107,8 @@ class SectorsPane(Pane):
         super().__init__(id=id)
         self.sort_key = SORTS[0]
         self._layout: tuple[int, tuple[Column, ...]] | None = None
+        self._order: tuple[str, ...] = ()  # symbol of each row, top to bottom
+        self._cells: list[tuple[Cell, ...]] = []  # what each row shows
         self._update_sort_title()
 
     def compose_body(self) -> ComposeResult:
@@ -143,38 +149,34 @@ class SectorsPane(Pane):
         if not force and layout == self._layout:
             return
         name_width, columns = layout
-        keep = _current_symbol(table)
-        if layout != self._layout:
-            table.clear(columns=True)
-            table.add_column(Text(SYMBOL.label), key="symbol", width=SYMBOL.width)
-            if name_width:
-                table.add_column(Text("Name"), key="name", width=name_width)
-            for c in columns:
-                table.add_column(Text(c.label.rjust(c.width)), key=c.key, width=c.width)
-            self._layout = layout
-        else:
-            table.clear()
         colours = palette(self.app)
         rows = sort_rows(part, self.sort_key)
         ranked = [r for r in rows if _sort_value(r, self.sort_key) is not None]
         leaders = {r.symbol for r in ranked[:LEADERS]} if self.sort_key != "symbol" else set()
         laggards = {r.symbol for r in ranked[-LEADERS:]} - leaders if self.sort_key != "symbol" else set()
-        for row in rows:
-            table.add_row(*render_row(row, columns, name_width, colours, leaders, laggards), key=row.symbol)
-        if keep is not None:
-            try:
-                table.move_cursor(row=table.get_row_index(keep), animate=False)
-            except Exception:  # the symbol is gone from the new data: leave the cursor where it is
-                pass
-
-
-def _current_symbol(table: DataTable) -> str | None:
-    if table.row_count == 0:
-        return None
-    try:
-        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-    except Exception:
-        return None
+        cells = [render_cells(row, columns, name_width, colours, leaders, laggards) for row in rows]
+        order = tuple(r.symbol for r in rows)
+        keep = self._order[table.cursor_row] if 0 <= table.cursor_row < len(self._order) else None
+        keys = ["symbol", *(["name"] if name_width else []), *(c.key for c in columns)]
+        if layout != self._layout or len(cells) != len(self._cells):
+            table.clear(columns=layout != self._layout)
+            if layout != self._layout:
+                table.add_column(Text(SYMBOL.label), key="symbol", width=SYMBOL.width)
+                if name_width:
+                    table.add_column(Text("Name"), key="name", width=name_width)
+                for c in columns:
+                    table.add_column(Text(c.label.rjust(c.width)), key=c.key, width=c.width)
+                self._layout = layout
+            for i, row in enumerate(cells):
+                table.add_row(*(cell.text() for cell in row), key=str(i))
+        else:
+            for i, (old, new) in enumerate(zip(self._cells, cells)):
+                for key, a, b in zip(keys, old, new):
+                    if a != b:
+                        table.update_cell(str(i), key, b.text())
+        self._order, self._cells = order, cells
+        if keep is not None and keep in order and order.index(keep) != table.cursor_row:
+            table.move_cursor(row=order.index(keep), animate=False)  # the cursor stays on its sector
 
 
 def _sort_value(row: SectorRow, key: str) -> object:
@@ -194,18 +196,37 @@ def sort_rows(rows: tuple[SectorRow, ...], key: str) -> list[SectorRow]:
     return sorted(present, key=lambda r: -float(_sort_value(r, key))) + missing  # type: ignore[arg-type]
 
 
-def render_row(row: SectorRow, columns: tuple[Column, ...], name_width: int, colours: Palette,
-               leaders: set[str], laggards: set[str]) -> list[Text]:
+@dataclass(frozen=True)
+class Cell:
+    """One table cell's text and style (Rich Text compares text only, so the pane compares these)."""
+
+    plain: str
+    style: str = ""
+    justify: str | None = None
+
+    def text(self) -> Text:
+        return Text(self.plain, style=self.style, justify=self.justify)  # type: ignore[arg-type]
+
+
+def render_cells(row: SectorRow, columns: tuple[Column, ...], name_width: int, colours: Palette,
+                 leaders: set[str], laggards: set[str]) -> tuple[Cell, ...]:
     if row.symbol in leaders:
         symbol_style = f"bold {colours.up}"
     elif row.symbol in laggards:
         symbol_style = f"bold {colours.down}"
     else:
         symbol_style = "bold"
-    cells = [Text(plain(row.symbol, SYMBOL.width - 1), style=symbol_style)]
+    cells = [Cell(plain(row.symbol, SYMBOL.width - 1), symbol_style)]
     if name_width:
-        cells.append(Text(abbreviate(plain(row.name), name_width - 1)))
+        cells.append(Cell(abbreviate(plain(row.name), name_width - 1)))
     for c in columns:
-        value = c.value(row)
-        cells.append(Text(fmt.pct(value), style=colours.sign(value) or "dim", justify="right"))  # type: ignore
-    return cells
+        value = fmt.as_shown(c.value(row))  # type: ignore[arg-type]
+        # A value that rounds to 0.0 shows as "0.0%" in the neutral style, not as a red "-0.0%".
+        text = fmt.pct(value, signed=bool(value))
+        cells.append(Cell(text, colours.sign(value) or "dim", "right"))
+    return tuple(cells)
+
+
+def render_row(row: SectorRow, columns: tuple[Column, ...], name_width: int, colours: Palette,
+               leaders: set[str], laggards: set[str]) -> list[Text]:
+    return [cell.text() for cell in render_cells(row, columns, name_width, colours, leaders, laggards)]
