@@ -7,6 +7,7 @@ could be had at all.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 import threading
@@ -82,6 +83,9 @@ def _run(args: argparse.Namespace) -> int:
         from tui.snapshot_cache import SnapshotCache, source_key
 
         key = source_key(spec.kind, directory=spec.directory, as_of=args.as_of, cache_path=args.cache, config=config)
+        # Everything imported so far lives as long as the process: out of the collector's way, so the full
+        # collections that allocations set off while the first frame is built don't walk it again (~20 ms).
+        gc.freeze()
         StreakwatchApp(source=source, config=config, clock=clock, snapshot_cache=SnapshotCache.for_key(key)).run()
         return EXIT_OK
     finally:

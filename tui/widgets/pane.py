@@ -138,8 +138,9 @@ class Pane(Vertical):
         if state == self.state:
             return
         had_focus = self.has_focus_within
-        for name in ("loading", "data", "empty", "error"):
-            self.set_class(name == state, f"-{name}")
+        # One style update for the pane, not one per class (each is a restyle of the pane's subtree).
+        self.remove_class(f"-{self.state}", update=False)
+        self.add_class(f"-{state}")
         self.state = state
         if had_focus:
             # The focused widget was just hidden: hand focus to what is shown now.

@@ -2,12 +2,15 @@
 
 The chart is drawn by plotext, which rebuilds its whole character matrix on every build (~15 ms): the rendered
 text is cached and rebuilt only when what it shows changes (the spread, the size, the cursor, the theme).
-plotext itself is imported on the first chart drawn, not with this module (it is not needed before data).
+plotext itself is imported on the first chart drawn, not with this module (it is not needed before data), and
+that first chart is drawn in the frame after the first one with data: importing plotext and building the chart
+(~40 ms) would otherwise hold back the first frame, streak and all.
 """
 
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -118,6 +121,7 @@ class SpreadChart(Widget):
         self._what: tuple[Spread, Palette, int | None] | None = None
         self._rendered: tuple[tuple, Text] | None = None
         self.builds = 0  # plotext builds so far (tests check that unchanged data draws nothing)
+        self._deferred = False
 
     def show(self, spread: Spread, colours: Palette, cursor: int | None) -> None:
         what = (spread, colours, cursor)
@@ -128,6 +132,11 @@ class SpreadChart(Widget):
     def render(self) -> Text:
         if self._what is None:
             return Text()
+        if not _plotext_loaded():
+            if not self._deferred:  # the first chart of the process: let this frame out first, draw it next
+                self._deferred = True
+                self.call_after_refresh(self.refresh)
+                return Text("drawing…", style="dim")
         width, height = self.size.width, self.size.height
         key = (self._what, width, height, self.app.theme)
         if self._rendered is None or self._rendered[0] != key:
@@ -148,6 +157,10 @@ class SpreadChart(Widget):
             surface, foreground = Color.parse(v.get("surface")).rgb, Color.parse(v.get("foreground")).rgb
             themes[name] = _rgbify_theme(surface, surface, foreground, "default", _sequence)
         return name
+
+
+def _plotext_loaded() -> bool:
+    return "textual_plotext.plot" in sys.modules
 
 
 def chart_text(spread: Spread, colours: Palette, cursor: int | None, width: int, height: int, theme: str) -> Text:
