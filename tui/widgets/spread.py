@@ -1,7 +1,8 @@
 """Pane 2: the daily spread (bars) and relative performance (line) over the window, current streak marked.
 
-The chart is drawn by plotext, which rebuilds its whole character matrix on every build (~15 ms): the rendered
-text is cached and rebuilt only when what it shows changes (the spread, the size, the cursor, the theme).
+The chart is drawn by plotext, which rebuilds its whole character matrix on every build (~10 ms): its output is
+turned straight into Textual strips (one line each, no Rich Text in between) and cached; both are redone only
+when what the chart shows changes (the spread, the size, the cursor, the theme).
 plotext itself is imported on the first chart drawn, not with this module (it is not needed before data), and
 that first chart is drawn in the frame after the first one with data: importing plotext and building the chart
 (~40 ms) would otherwise hold back the first frame, streak and all.
@@ -14,9 +15,14 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
+import re
+
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Static
 
@@ -107,7 +113,7 @@ class SpreadPane(Pane):
 
 
 class SpreadChart(Widget):
-    """The plotext chart, rendered at the widget's size, its text cached on (spread, size, cursor, theme)."""
+    """The plotext chart at the widget's size, as cached strips keyed on (spread, size, cursor, theme)."""
 
     DEFAULT_CSS = """
     SpreadChart {
@@ -119,7 +125,7 @@ class SpreadChart(Widget):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._what: tuple[Spread, Palette, int | None] | None = None
-        self._rendered: tuple[tuple, Text] | None = None
+        self._rendered: tuple[tuple, list[Strip]] | None = None
         self.builds = 0  # plotext builds so far (tests check that unchanged data draws nothing)
         self._deferred = False
 
@@ -129,19 +135,26 @@ class SpreadChart(Widget):
             self._what = what
             self.refresh()
 
-    def render(self) -> Text:
+    def render_line(self, y: int) -> Strip:
+        lines = self._lines()
+        width = self.size.width
+        if y >= len(lines):
+            return Strip.blank(width, self.rich_style)
+        return lines[y].crop_extend(0, width, self.rich_style)
+
+    def _lines(self) -> list[Strip]:
         if self._what is None:
-            return Text()
-        if not _plotext_loaded():
-            if not self._deferred:  # the first chart of the process: let this frame out first, draw it next
-                self._deferred = True
-                self.call_after_refresh(self.refresh)
-                return Text("drawing…", style="dim")
+            return []
+        if not _plotext_loaded() and not self._deferred:
+            # The first chart of the process: let this frame out first, draw the chart in the next one.
+            self._deferred = True
+            self.call_after_refresh(self.refresh)
+            return [Strip([Segment("drawing…", Style(dim=True))])]
         width, height = self.size.width, self.size.height
         key = (self._what, width, height, self.app.theme)
         if self._rendered is None or self._rendered[0] != key:
             spread, colours, cursor = self._what
-            self._rendered = (key, chart_text(spread, colours, cursor, width, height, self._plot_theme()))
+            self._rendered = (key, chart_strips(spread, colours, cursor, width, height, self._plot_theme()))
             self.builds += 1
         return self._rendered[1]
 
@@ -163,8 +176,8 @@ def _plotext_loaded() -> bool:
     return "textual_plotext.plot" in sys.modules
 
 
-def chart_text(spread: Spread, colours: Palette, cursor: int | None, width: int, height: int, theme: str) -> Text:
-    """The chart as Rich text, ``width`` × ``height`` cells."""
+def chart_ansi(spread: Spread, colours: Palette, cursor: int | None, width: int, height: int, theme: str) -> str:
+    """The chart as plotext draws it: ``height`` lines of ``width`` cells with SGR colour codes."""
     from textual_plotext.plot import Plot  # lazily: plotext is not needed before the first chart
 
     plt = Plot()
@@ -172,7 +185,52 @@ def chart_text(spread: Spread, colours: Palette, cursor: int | None, width: int,
     plt.plotsize(width, height)
     plt._set_size(width, height)  # as textual_plotext's PlotextPlot does: plotsize alone doesn't always take
     plt.theme(theme)
-    return Text.from_ansi(plt.build())
+    return plt.build()
+
+
+def chart_strips(spread: Spread, colours: Palette, cursor: int | None, width: int, height: int,
+                 theme: str) -> list[Strip]:
+    return ansi_strips(chart_ansi(spread, colours, cursor, width, height, theme))
+
+
+_SGR = re.compile(r"\x1b\[([0-9;]*)m")
+
+
+def ansi_strips(ansi: str) -> list[Strip]:
+    """plotext's output (text and SGR codes: reset, bold, 24-bit / 256 / basic colours) as one Strip per line.
+
+    What ``Text.from_ansi`` then Rich's renderer would make of it, in one pass and with one Style per distinct
+    code sequence, since a chart has a few colours and thousands of cells."""
+    styles: dict[str, Style] = {}
+    strips = []
+    style = Style()
+    for line in ansi.rstrip("\n").split("\n"):
+        segments: list[Segment] = []
+        pos = 0
+        for match in _SGR.finditer(line):
+            if match.start() > pos:
+                segments.append(Segment(line[pos:match.start()], style or None))
+            codes = match.group(1)
+            if codes in ("", "0"):
+                style = Style()
+            else:
+                if codes not in styles:
+                    styles[codes] = _sgr_style(codes)
+                style = style + styles[codes]
+            pos = match.end()
+        if pos < len(line):
+            segments.append(Segment(line[pos:], style or None))
+        strips.append(Strip(Segment.simplify(segments)))
+    return strips
+
+
+def _sgr_style(codes: str) -> Style:
+    """One SGR parameter list as a Rich Style (by Rich's own ANSI decoder, so colours match Text.from_ansi)."""
+    spans = Text.from_ansi(f"\x1b[{codes}mx").spans
+    if not spans:
+        return Style()
+    style = spans[0].style
+    return style if isinstance(style, Style) else Style.parse(style)
 
 
 def _rgb(hex_colour: str) -> tuple[int, int, int]:
