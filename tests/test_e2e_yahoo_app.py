@@ -367,15 +367,12 @@ async def test_auto_without_a_cache_shows_simulated_data_then_the_real_data(serv
 # -- a pair symbol unusable with nothing cached: the panes say why ----------------------------------------------
 
 @pilot_test
-@pytest.mark.xfail(strict=True, reason="product bug (tui/snapshot.py build_snapshot): NoDataError 'no prices for ^GSPC "
-                                       "from the yahoo source' drops data.errors, so the reason is lost (see report)")
 async def test_a_pair_symbol_unusable_without_a_cache_says_why(served, sources, config, clock):
     served.fault("malformed", symbol="^GSPC")
     app = StreakwatchApp(source=sources("yahoo"), config=config, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
         await until(lambda: app.pane("streak").state == "error" and not app.fetching, timeout=WAIT)
         await pilot.pause()
-        # Today: "⚠ no prices for ^GSPC from the yahoo source"; Yahoo's actual fault is never shown.
         assert "Yahoo sent a malformed answer for ^GSPC" in status_line(app)
 
 

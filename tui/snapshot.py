@@ -30,7 +30,9 @@ def build_snapshot(data: MarketData, config: Config) -> Snapshot:
     closes = data.closes
     for symbol in (small, large):
         if symbol not in closes.columns or not closes[symbol].notna().any():
-            raise NoDataError(f"no prices for {symbol} from the {data.source} source")
+            missing = f"no prices for {symbol} from the {data.source} source"
+            # The source's own reason (rate limit, bad answer...) comes first: it is what the user can act on.
+            raise NoDataError(f"{data.errors[-1]} ({missing})" if data.errors else missing)
 
     sessions = pair_sessions(closes, small, large)
     if len(sessions) < 2:
