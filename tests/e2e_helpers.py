@@ -83,6 +83,34 @@ def close_on(server: FakeYahoo, symbol: str, day: date) -> float:
     return float(server.bars[symbol]["close"].loc[pd.Timestamp(day)])
 
 
+def switch_on(server: FakeYahoo, kind: str, value=None, **where) -> None:
+    """A fault from fake_yahoo, or ``refuse``: the port stops listening."""
+    if kind == "refuse":
+        server.stop()
+    else:
+        server.fault(kind, value, **where)
+
+
+def switch_off(server: FakeYahoo, kind: str) -> float:
+    """Heal the server; returns the instant (monotonic) it was healed."""
+    if kind == "refuse":
+        server.start()
+    server.clear_faults()
+    return time.monotonic()
+
+
+def delayed_answers_pending(kind: str, value, healed_at: float) -> float:
+    """Seconds until every answer the ``delay`` fault held back has been written (0 for other faults).
+
+    Every delayed request arrived before the fault was cleared, and its answer goes out ``value`` s after arrival,
+    after the client gave up: a BrokenPipe in a server thread. Waiting it out keeps that in this test, where the
+    server's error printing is silenced, instead of on some later test's stderr.
+    """
+    if kind != "delay":
+        return 0.0
+    return max(0.0, healed_at + float(value) + 0.3 - time.monotonic())
+
+
 class RunningClock(MutableClock):
     """A MutableClock that also moves with real time, so the app's real timers and the source's backoff (which
     reads this clock) agree: a refresh scheduled "in 2 s" finds the backoff over. ``advance`` still jumps."""

@@ -10,17 +10,19 @@ close, so the app's own timers and the source's backoff agree and every wait sta
 
 from __future__ import annotations
 
+import asyncio
 import random
 import re
 import socketserver
 import time
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 
 from tests.app_helpers import pilot_test, ready, screen_text, until
-from tests.e2e_helpers import RunningClock, expected_streak, seed_universe, universe, write_config
-from tests.fake_yahoo import END
+from tests.e2e_helpers import (
+    RunningClock, delayed_answers_pending, expected_streak, seed_universe, switch_off, switch_on, universe, write_config,
+)
 from tests.fake_yahoo import fake_yahoo  # noqa: F401  (fixture)
 from tui.app import StreakwatchApp
 from tui.config import load_config
@@ -79,19 +81,6 @@ def sources(tmp_path, clock):
     yield make
     for source in made:
         source.close()
-
-
-def switch_on(server, kind, value, **where):
-    if kind == "refuse":
-        server.stop()
-    else:
-        server.fault(kind, value, **where)
-
-
-def switch_off(server, kind):
-    if kind == "refuse":
-        server.start()
-    server.clear_faults()
 
 
 def status_line(app) -> str:
@@ -209,18 +198,18 @@ async def test_yahoo_down_keeps_the_numbers_marked_stale_and_recovers_by_itself(
             assert all(app.pane(p).state == "data" for p in ("streak", "spread", "sectors", "risks"))
             assert any(n.startswith(words) for n in notes)
         finally:
-            started = time.monotonic()
-            switch_off(served, kind)
+            healed_at = switch_off(served, kind)
         served.reset_counts()
 
         # No key press: the refresh the backoff scheduled (≤ 4 s away) finds the server healed.
         await until(lambda: not app.is_stale() and not app.fetching, timeout=WAIT)
         await pilot.pause()
-        assert time.monotonic() - started < 10  # within the (capped, 4 s) backoff, not the 15 min cadence
+        assert time.monotonic() - healed_at < 10  # within the (capped, 4 s) backoff, not the 15 min cadence
         assert_shows(assert_healthy(app), want)
         assert app.snapshot.data.fetched_at > good.data.fetched_at
         # The healing refresh cost one request per symbol (a delayed request still in flight may add one).
         assert len(universe(served)) <= served.count("chart") <= len(universe(served)) + (kind == "delay")
+        await asyncio.sleep(delayed_answers_pending(kind, value, healed_at))
 
 
 # -- one symbol's answer unusable on a new day: Thursday stays, marked stale; Friday arrives when healed ---------
