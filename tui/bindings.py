@@ -30,7 +30,8 @@ APP_KEYS: tuple[Key, ...] = (
     Key("s", "cycle_sort", "Sort", palette="Change the sector sort column"),
     Key("h", "history", "History", palette="Streak history: how rare, and what came after"),
     Key("a", "alert_log", "Alerts", palette="Alert log: streaks, records, risk changes"),
-    Key("e", "export", "Export", palette="Export a screenshot (SVG) and snapshot (JSON)"),
+    # Not in the footer (it must fit q Quit at 100 columns); in help and the palette.
+    Key("e", "export", "Export", show=False, palette="Export a screenshot (SVG) and snapshot (JSON)"),
     Key("question_mark", "help", "Help", key_display="?", palette="Show the keys"),
     Key("q", "quit", "Quit", palette="Quit streakwatch"),
 )
