@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from tui.data.backoff import Backoff
-from tui.data.base import LABEL_DELAYED, LABEL_LIVE, MarketData, Quote
+from tui.data.base import LABEL_DELAYED, LABEL_LIVE, LABEL_OFFLINE, MarketData, Quote
 from tui.errors import SourceError
 
 NY = ZoneInfo("America/New_York")
@@ -510,4 +510,6 @@ class YahooSource:
         data.stale = True
         data.errors = errors
         data.retry_in = retry_in
+        if self.offline_reason is not None:  # nothing at all came through: what is shown is the cache, not live
+            data.label = LABEL_OFFLINE
         return data
