@@ -103,8 +103,8 @@ def delayed_answers_pending(kind: str, value, healed_at: float) -> float:
     """Seconds until every answer the ``delay`` fault held back has been written (0 for other faults).
 
     Every delayed request arrived before the fault was cleared, and its answer goes out ``value`` s after arrival,
-    after the client gave up: a BrokenPipe in a server thread. Waiting it out keeps that in this test, where the
-    server's error printing is silenced, instead of on some later test's stderr.
+    after the client gave up: a BrokenPipe in a server thread (ignored by the fake). Waiting it out keeps that
+    server thread's work inside this test rather than overlapping the next one.
     """
     if kind != "delay":
         return 0.0

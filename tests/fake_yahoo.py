@@ -20,6 +20,7 @@ import json
 import random
 import re
 import socket
+import sys
 import threading
 import time
 from collections import Counter
@@ -79,6 +80,7 @@ class FakeYahoo:
         self._faults: dict[tuple[str, str], tuple[str, Any]] = {}
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
+        self.server_errors: list[str] = []  # unexpected errors inside the fake itself (see _QuietServer)
         self._thread: threading.Thread | None = None
         self._conns: set = set()  # open keep-alive sockets, cut on stop() so "refused" really means it
         self.port = 0
@@ -91,7 +93,8 @@ class FakeYahoo:
 
     def start(self) -> FakeYahoo:
         handler = type("Handler", (_Handler,), {"fake": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), handler)
+        self._server = _QuietServer(("127.0.0.1", self.port), handler)
+        self._server.fake = self
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
@@ -260,6 +263,18 @@ def classify(host: str, path: str, query: dict[str, str]) -> tuple[str, str]:
     return "other", ""
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """A client that gave up (timeout faults) makes the late answer a broken pipe: expected, not worth a
+    traceback on some later test's stderr. Any other server-side error is kept in ``fake.server_errors``."""
+
+    fake: "FakeYahoo"
+
+    def handle_error(self, request, client_address) -> None:
+        error = sys.exc_info()[1]
+        if not isinstance(error, (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)):
+            self.fake.server_errors.append(repr(error))
+
+
 class _Handler(BaseHTTPRequestHandler):
     fake: FakeYahoo
     protocol_version = "HTTP/1.1"
@@ -385,6 +400,7 @@ def fake_yahoo(monkeypatch):
     finally:
         server.stop()
         reset_yfinance()
+    assert not server.server_errors, f"the fake Yahoo server itself failed: {server.server_errors}"
 
 
 @pytest.fixture

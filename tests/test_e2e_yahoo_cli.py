@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socketserver
 import sqlite3
 import subprocess
 import sys
@@ -46,10 +45,8 @@ TRANSPORT_IDS = ["429", "503", "timeout", "closed", "refused"]
 
 @pytest.fixture
 def served(fake_yahoo, monkeypatch):
-    """The fake server with the test universe; a short session timeout; the fake's own tracebacks silenced."""
+    """The fake server with the test universe and a short session timeout."""
     monkeypatch.setattr("tui.data.yahoo_session.DEFAULT_TIMEOUT", TIMEOUT)
-    # A delayed answer written after the client gave up is a BrokenPipe in the *server*: not the product's output.
-    monkeypatch.setattr(socketserver.BaseServer, "handle_error", lambda self, request, address: None)
     return seed_universe(fake_yahoo)
 
 
