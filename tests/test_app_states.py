@@ -200,3 +200,34 @@ async def test_narrow_and_small_screens_keep_everything_reachable():
                 assert streak.max_scroll_y == 0, size  # the streak pane fits without scrolling
                 assert "3 Sector winners" in text and "4 Risk checklist" in text
                 assert "Consumer" in text  # sector names stay readable
+
+
+# -- the status line squeezes its facts before the error's reason and retry ------------------------------------
+
+STATUS_ERRORS = [
+    ("Yahoo rate limit (HTTP 429) — retrying in 1 s", "Yahoo rate limit", "— retrying in 1 s"),
+    ("Yahoo did not answer within 10 s (timeout) — retrying in 4 s", "Yahoo did not answer", "— retrying in 4 s"),
+    ("cannot reach Yahoo (connection refused) — retrying in 2 s", "cannot reach Yahoo", "— retrying in 2 s"),
+    ("Yahoo server error (HTTP 503) — showing SIMULATED data; retrying in 3 s", "Yahoo server error",
+     "; retrying in 3 s"),
+]
+
+
+def test_the_status_line_keeps_the_reason_and_its_retry_at_every_common_width():
+    from datetime import date, datetime, timezone
+
+    from tui.widgets.palette import Palette
+    from tui.widgets.status import StatusInfo, fitted_status
+
+    colours = Palette(*["#ffffff"] * 7)
+    base = StatusInfo(label="OFFLINE", source="yahoo", market="AFTER-HOURS · closes 16:00", as_of=date(2026, 1, 15),
+                      updated=datetime(2026, 1, 15, 22, 0, tzinfo=timezone.utc), age="12 min", stale=True,
+                      next_in=4.0)
+    for error, reason, retry in STATUS_ERRORS:
+        for width in (100, 120, 140, 160, 200):
+            text = fitted_status(replace(base, error=error), colours, width)
+            assert text.cell_len <= width, (width, text.plain)
+            assert reason in text.plain and text.plain.endswith(retry), (width, text.plain)
+            assert "STALE" in text.plain and "12 min" in text.plain, (width, text.plain)
+    wide = fitted_status(replace(base, error=STATUS_ERRORS[0][0]), colours, 200).plain
+    assert "updated" in wide and "(HTTP 429)" in wide and "next ~10 s" in wide  # room: nothing squeezed

@@ -367,12 +367,8 @@ async def test_a_pair_symbol_unusable_without_a_cache_says_why(served, sources, 
 
 # -- the reason must be readable at common terminal widths ------------------------------------------------------
 
-CUT = pytest.mark.xfail(strict=True, reason="product bug (tui/widgets/status.py StatusLine._repaint): the reason's "
-                                            "tail, 'retrying in …', is cut with '…' (see report)")
-
-
 @pilot_test
-@pytest.mark.parametrize("width", [pytest.param(100, marks=CUT), 140, pytest.param(160, marks=CUT)])
+@pytest.mark.parametrize("width", [100, 120, 140, 160])
 async def test_the_status_line_keeps_the_reason_and_the_retry_at_common_widths(served, sources, config, clock, width):
     """At 140 columns the compact status line shows '⚠ Yahoo rate limit (HTTP 429) — retrying in 1 s'; at 160 the
     fit test (which counts at most 40 cells of the error) picks the long form and cuts it to '— retrying …'; at

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
@@ -54,17 +55,76 @@ class StatusLine(Static):
     def _repaint(self) -> None:
         if self._info is None:
             return
-        colours = palette(self.app)
-        # Compact (fewer words, same facts) when the facts don't fit; a long error is cut with "…" either way.
-        # An error wants room too: up to 40 cells of it count towards the fit.
-        facts = status_text(replace(self._info, error=None), colours)
-        wanted = facts.cell_len + (min(len(self._info.error) + 5, 40) if self._info.error else 0)
-        compact = bool(self.size.width) and wanted > self.size.width
-        text = status_text(self._info, colours, compact=compact)
-        self.update(text)
+        self.update(fitted_status(self._info, palette(self.app), self.size.width))
 
 
-def status_text(info: StatusInfo, colours: Palette, compact: bool = False) -> Text:
+# How hard the line is squeezed, one level at a time, until it fits (the whole error counts):
+FULL, COMPACT, TIGHT, TERSE_REASON, SHORT_DATE, BARE_DATE, SHORT_REASON = range(7)
+# An error's tail saying when the source retries: "… — retrying in 4 s" (Yahoo), "…; retrying in 3 s" (auto).
+_RETRY_TAIL = re.compile(r"^(?P<reason>.*?)(?P<tail>\s*(?:—|;)\s*retrying\b.*)$")
+_DETAIL = re.compile(r"\s*\([^()]*\)$")  # a closing technical detail: "(HTTP 429)", "(timeout)"
+_MIN_REASON = 12  # a reason shortened below this says nothing: the line is cut at its end instead
+
+
+def split_retry(error: str) -> tuple[str, str]:
+    """("Yahoo rate limit (HTTP 429)", " — retrying in 1 s"); ("reason", "") when the error has no retry tail."""
+    match = _RETRY_TAIL.match(error)
+    return (match["reason"], match["tail"]) if match else (error, "")
+
+
+def shorten(reason: str, room: int) -> str:
+    """``reason`` in at most ``room`` characters, cut at word boundaries: its first words (they say what failed)
+    and, when there is room for both, its last words (often the symbol or the number), "…" between."""
+    if len(reason) <= room:
+        return reason
+    words = reason.split(" ")
+
+    def take(candidates: list[str], budget: int) -> list[str]:
+        kept: list[str] = []
+        for word in candidates:
+            if len(" ".join(kept + [word])) > budget:
+                break
+            kept.append(word)
+        return kept
+
+    head_budget = room - 1 if room < 30 else (room - 2) * 2 // 3  # "…" after the head
+    head = take(words, head_budget) or [words[0][:head_budget]]
+    first = " ".join(head)
+    rest = words[len(head):]
+    tail = take(rest[::-1], room - len(first) - 3)[::-1] if room >= 30 else []  # " … " between
+    return f"{first} … {' '.join(tail)}" if tail else f"{first}…"
+
+
+def fitted_status(info: StatusInfo, colours: Palette, width: int) -> Text:
+    """The most complete status line that fits ``width`` cells. Squeezed in order: fewer words (compact); then,
+    when the error says when it retries, no separate "next" slot (the retry is the next refresh) and a stale
+    update as its age only; the reason's closing detail ("(HTTP 429)"); the as-of year, then "as of"; the reason's
+    end or middle.
+    The reason's start and the retry countdown are kept whole as long as anything readable fits; only then is the
+    line cut at its end with "…"."""
+    text = status_text(info, colours)
+    if not width or text.cell_len <= width:
+        return text
+    for level in (COMPACT, TIGHT, TERSE_REASON, SHORT_DATE, BARE_DATE):
+        text = status_text(info, colours, level=level)
+        if text.cell_len <= width:
+            return text
+    if info.error:
+        reason, tail = split_retry(plain(info.error, 300))
+        reason = _DETAIL.sub("", reason) or reason
+        room = len(reason) - (text.cell_len - width)
+        if room >= _MIN_REASON:
+            text = status_text(replace(info, error=shorten(reason, room) + tail), colours, level=SHORT_REASON)
+    return text
+
+
+def status_text(info: StatusInfo, colours: Palette, compact: bool = False, level: int = FULL) -> Text:
+    level = max(level, COMPACT if compact else FULL)
+    compact = level >= COMPACT
+    error = plain(info.error, 300) if info.error else ""
+    reason, retry = split_retry(error)
+    # Squeezed: the error's own retry countdown stands for the next refresh, and a stale update is its age.
+    tight = level >= TIGHT and bool(retry)
     text = Text()
     sep = (" │ ", colours.muted)
     if info.label is None:
@@ -81,10 +141,17 @@ def status_text(info: StatusInfo, colours: Palette, compact: bool = False) -> Te
         text.append(market.split(" · ")[0] if compact else market, style="bold")
     if info.as_of is not None:
         text.append(*sep)
-        text.append("as of ", style="dim")
-        text.append(fmt.short_day(info.as_of) if compact else fmt.day(info.as_of))
+        if level < BARE_DATE:
+            text.append("as of ", style="dim")
+        if level >= SHORT_DATE:
+            text.append(f"{info.as_of.day} {info.as_of:%b}")
+        else:
+            text.append(fmt.short_day(info.as_of) if compact else fmt.day(info.as_of))
     text.append(*sep)
-    if info.updated is not None:
+    if info.updated is not None and tight and info.stale and info.age is not None:
+        text.append("STALE", style=f"bold {colours.warn}")
+        text.append(f" · {info.age} ago", style=f"bold {colours.warn}")
+    elif info.updated is not None:
         text.append("" if compact else "updated ", style="dim")
         text.append(fmt.clock_time(info.updated))
         if info.age is not None:
@@ -94,22 +161,26 @@ def status_text(info: StatusInfo, colours: Palette, compact: bool = False) -> Te
             text.append(" STALE", style=f"bold {colours.warn}")
     else:
         text.append("no data yet", style="dim")
-    text.append(*sep)
+    slot = info.cached or info.paused or info.fetching or (info.next_in is not None and not tight)
+    if slot or not tight:
+        text.append(*sep)
     if info.cached:
         text.append("cached", style=f"bold {colours.warn}")
-        if info.paused or info.fetching or info.next_in is not None:
+        if info.paused or info.fetching or (info.next_in is not None and not tight):
             text.append(" · ", style="dim")
     if info.paused:
         text.append(" PAUSED ", style=f"bold reverse {colours.warn}")
     elif info.fetching:
         text.append("refreshing…", style=colours.accent)
-    elif info.next_in is not None:
+    elif info.next_in is not None and not tight:
         text.append("next ", style="dim")
         text.append(fmt.countdown(info.next_in))
-    if info.error:
+    if error:
+        if level >= TERSE_REASON:
+            reason = _DETAIL.sub("", reason) or reason
         text.append(*sep)
         text.append("⚠ ", style=f"bold {colours.down}")
-        text.append(plain(info.error, 300), style=colours.down)
+        text.append(reason + retry, style=colours.down)
     text.no_wrap = True
     text.overflow = "ellipsis"
     return text
