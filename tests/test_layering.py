@@ -49,3 +49,24 @@ def test_the_ui_path_does_not_import_pandas_before_the_first_fetch(replay_dir):
         [sys.executable, "-c", NO_PANDAS_SCRIPT, str(replay_dir)], cwd=REPO, capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stderr
+
+
+NO_PANDAS_LIVE_SCRIPT = """
+import sys
+from tui.data.factory import open_source, parse_source
+for kind in ("demo", "yahoo", "auto"):
+    source, clock = open_source(parse_source(kind), cache_path=sys.argv[1])
+    assert source.name == kind
+    source.close()
+loaded = sorted(m for m in ("pandas", "numpy", "yfinance", "exchange_calendars") if m in sys.modules)
+assert not loaded, loaded
+"""
+
+
+def test_building_demo_and_live_sources_imports_nothing_heavy(tmp_path):
+    """The demo and live sources are built on their first fetch (in the worker), not before the first paint."""
+    result = subprocess.run(
+        [sys.executable, "-c", NO_PANDAS_LIVE_SCRIPT, str(tmp_path / "cache.sqlite3")],
+        cwd=REPO, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import Callable, Sequence
 from zoneinfo import ZoneInfo
 
-from tui.data.base import Clock, DataSource, frozen_clock, utc_now
+from tui.data.base import Clock, DataSource, MarketData, frozen_clock, utc_now
 from tui.errors import UsageError
 
 SOURCE_KINDS = ("auto", "yahoo", "demo", "replay:DIR")
@@ -53,19 +55,59 @@ def open_source(
         source = ReplaySource(spec.directory, as_of=as_of)
         return source, clock or (frozen_clock(after_close(as_of)) if as_of else utc_now)
     if spec.kind == "demo":
-        from tui.data.demo import DemoSource
-
         clock = clock or (frozen_clock(after_close(as_of)) if as_of else utc_now)
-        return DemoSource(clock), clock
 
-    from tui.data.cache import BarCache, default_cache_path
+        def build_demo() -> DataSource:
+            from tui.data.demo import DemoSource
+
+            return DemoSource(clock)
+
+        return DeferredSource("demo", build_demo), clock
 
     clock = clock or utc_now
-    cache = BarCache(cache_path or default_cache_path())
-    if spec.kind == "yahoo":
-        from tui.data.yahoo import YahooSource
+    kind = spec.kind
 
-        return YahooSource(cache, clock), clock
-    from tui.data.auto import AutoSource
+    def build_live() -> DataSource:
+        from tui.data.cache import BarCache, default_cache_path
 
-    return AutoSource(cache, clock), clock
+        cache = BarCache(cache_path or default_cache_path())
+        if kind == "yahoo":
+            from tui.data.yahoo import YahooSource
+
+            return YahooSource(cache, clock)
+        from tui.data.auto import AutoSource
+
+        return AutoSource(cache, clock)
+
+    return DeferredSource(kind, build_live), clock
+
+
+class DeferredSource:
+    """Builds the real source on its first fetch, which runs in the app's worker thread.
+
+    The sources import pandas (and the live ones SQLite and yfinance) when built: ~300 ms that must not stand
+    between starting the monitor and its first paint. Nothing about building them can fail in a way the user
+    must hear about before the screen is up (a corrupt cache is moved aside and reported in the data's errors).
+    """
+
+    def __init__(self, name: str, build: Callable[[], DataSource]) -> None:
+        self.name = name
+        self._build = build
+        self._source: DataSource | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def source(self) -> DataSource:
+        with self._lock:
+            if self._source is None:
+                self._source = self._build()
+            return self._source
+
+    def fetch(self, symbols: Sequence[str]) -> MarketData:
+        return self.source.fetch(symbols)
+
+    def close(self) -> None:
+        with self._lock:
+            source, self._source = self._source, None
+        if source is not None:
+            source.close()
