@@ -416,7 +416,7 @@ def clock():
 
 @pytest.fixture
 def make_source(tmp_path, clock):
-    """Build YahooSources on a cache file in tmp_path, with a short timeout and a 1-second backoff base."""
+    """Build YahooSources on a cache file in tmp_path, with a 2 s timeout and a 1-second backoff base."""
     from tui.data.backoff import Backoff
     from tui.data.cache import BarCache
     from tui.data.yahoo import YahooSource
@@ -424,7 +424,7 @@ def make_source(tmp_path, clock):
 
     made = []
 
-    def make(cache_path=None, timeout=1.0, **kwargs):
+    def make(cache_path=None, timeout=2.0, **kwargs):  # generous: a loaded CI machine must not time out healthy answers
         kwargs.setdefault("backoff", Backoff(base=1, cap=8, rng=random.Random(0)))
         cache = BarCache(cache_path or tmp_path / "bars.db")
         source = YahooSource(cache, clock, session=YahooSession(timeout=timeout), **kwargs)

@@ -20,7 +20,7 @@ def auto(tmp_path, clock):
     source = AutoSource(
         BarCache(tmp_path / "bars.db"),
         clock,
-        session=YahooSession(timeout=1.0),
+        session=YahooSession(timeout=2.0),
         backoff=Backoff(base=60, cap=900, rng=random.Random(0)),
     )
     yield source

@@ -13,14 +13,14 @@ from tests.fake_yahoo import clock, fake_yahoo, make_source, market  # noqa: F40
 from tui.data.backoff import Backoff
 from tui.errors import SourceError
 
-TIMEOUT = 1.0  # the make_source fixture's session timeout
+TIMEOUT = 2.0  # the make_source fixture's session timeout
 
 # (fault kind, value, words the user must see)
 TRANSPORT_FAULTS = [
     ("status", 429, "Yahoo rate limit (HTTP 429)"),
     ("status", 500, "Yahoo server error (HTTP 500)"),
     ("status", 503, "Yahoo server error (HTTP 503)"),
-    ("delay", TIMEOUT + 1.0, "Yahoo did not answer within 1 s (timeout)"),
+    ("delay", TIMEOUT + 1.0, "Yahoo did not answer within 2 s (timeout)"),
     ("close", None, "cannot reach Yahoo (connection closed)"),
     ("refuse", None, "cannot reach Yahoo (connection refused)"),
 ]
