@@ -41,7 +41,7 @@ def test_down_with_cache_is_offline_with_age_then_live_again(market, auto, clock
     assert (data.source, data.label, data.stale) == ("cache", LABEL_OFFLINE, True)
     assert data.closes.equals(live.closes) and data.fetched_at == live.fetched_at
     assert data.banner == (
-        "Yahoo unreachable (cannot reach Yahoo (connection refused)) — showing cached data, 3 h old; "
+        "Cannot reach Yahoo (connection refused) — showing cached data, 3 h old; "
         "retrying in 1 min"
     )
     assert data.retry_in == pytest.approx(60, rel=0.2)
@@ -78,7 +78,7 @@ def test_down_without_cache_is_simulated_then_live_when_yahoo_returns(market, au
     data = auto.fetch(PAIR)
     assert (data.source, data.label) == ("demo", LABEL_SIMULATED) and data.simulated
     assert data.banner == (
-        "Yahoo unreachable (cannot reach Yahoo (connection refused)) and no cached data — "
+        "Cannot reach Yahoo (connection refused), and no cached data — "
         "showing SIMULATED data; retrying in 1 min"
     )
     assert data.errors[-1] == "cannot reach Yahoo (connection refused)"

@@ -232,7 +232,7 @@ def test_down_with_a_cache_exits_0_with_the_last_good_data_marked_stale(served, 
     assert doc["data"]["fetched_at"] == good["data"]["fetched_at"] == AFTER_CLOSE.isoformat()
     if source == "auto":
         assert (doc["source"], doc["label"]) == ("cache", "OFFLINE")
-        assert re.fullmatch(re.escape(f"Yahoo unreachable ({words}) — showing cached data, 5 min old; ") +
+        assert re.fullmatch(re.escape(f"{words[0].upper()}{words[1:]} — showing cached data, 5 min old; ") +
                             r"retrying in (\d+ s|1 min)", doc["data"]["banner"])
     else:
         # Nothing fresh came through: the cache is what is shown, so it is labelled OFFLINE, never LIVE.
@@ -252,7 +252,7 @@ def test_down_without_a_cache_yahoo_exits_3_and_auto_shows_simulated_data(served
     assert (rc, err) == (0, "")
     assert (doc["source"], doc["label"], doc["simulated"]) == ("demo", "SIMULATED", True)
     assert doc["data"]["errors"][-1] == words and doc["data"]["stale"] is False
-    assert re.fullmatch(re.escape(f"Yahoo unreachable ({words}) and no cached data — showing SIMULATED data; ")
+    assert re.fullmatch(re.escape(f"{words[0].upper()}{words[1:]}, and no cached data — showing SIMULATED data; ")
                         + r"retrying in (\d+ s|1 min)", doc["data"]["banner"])
 
 

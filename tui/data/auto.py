@@ -55,13 +55,13 @@ class AutoSource:
         data.source = "cache"
         data.label = LABEL_OFFLINE
         data.stale = True
-        data.banner = f"Yahoo unreachable ({reason}) — showing cached data, {_age(data.fetched_at, data.now)}{retry}"
+        data.banner = f"{_sentence(reason)} — showing cached data, {_age(data.fetched_at, data.now)}{retry}"
         return data
 
     def _simulated(self, symbols: Sequence[str], reason: str, retry_after: float | None) -> MarketData:
         data = self.demo.fetch(symbols)
         retry = f"; retrying in {format_delay(retry_after)}" if retry_after else "; retrying"
-        data.banner = f"Yahoo unreachable ({reason}) and no cached data — showing SIMULATED data{retry}"
+        data.banner = f"{_sentence(reason)}, and no cached data — showing SIMULATED data{retry}"
         data.errors = [*data.errors, reason]
         data.stale = False  # simulated data is not old Yahoo data; the SIMULATED label says what it is
         data.retry_in = retry_after
@@ -72,3 +72,9 @@ class AutoSource:
         close_demo = getattr(self._demo, "close", None)
         if close_demo is not None:
             close_demo()
+
+
+def _sentence(reason: str) -> str:
+    """'cannot reach Yahoo (DNS lookup failed)' -> 'Cannot reach Yahoo (DNS lookup failed)': the reason opens the
+    banner as it is, rather than wrapped in a second 'Yahoo unreachable (...)'."""
+    return reason[:1].upper() + reason[1:]
