@@ -17,6 +17,19 @@ import pandas as pd
 
 from tests.fake_yahoo import AFTER_CLOSE, END, FakeYahoo, MutableClock, make_bars, seed_market
 
+TIMEOUT = 2.0  # the session's timeout in these tests (10 s in real use); a loaded CI machine must not time out a healthy answer
+NEXT_DAY = date(2026, 1, 16)  # the Friday after END
+
+# Transport faults: (fault, value, the plain words the user must read)
+TRANSPORT = [
+    ("status", 429, "Yahoo rate limit (HTTP 429)"),
+    ("status", 503, "Yahoo server error (HTTP 503)"),
+    ("delay", TIMEOUT + 0.5, f"Yahoo did not answer within {TIMEOUT:g} s (timeout)"),
+    ("close", None, "cannot reach Yahoo (connection closed)"),
+    ("refuse", None, "cannot reach Yahoo (connection refused)"),
+]
+TRANSPORT_IDS = ["429", "503", "timeout", "closed", "refused"]
+
 SECTORS = (("KRE", "Regional Banks"), ("PSCI", "Industrials"))
 # Every risk symbol the default config asks for, each with a plausible price level.
 RISK_PRICES = {"HYG": 80.0, "IEF": 95.0, "^TNX": 4.2, "IJR": 110.0, "^VIX": 16.0, "RSP": 180.0}

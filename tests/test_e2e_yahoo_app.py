@@ -14,12 +14,12 @@ import asyncio
 import random
 import re
 import time
-from datetime import date
 
 import pytest
 
 from tests.app_helpers import pilot_test, ready, screen_text, until
 from tests.e2e_helpers import (
+    NEXT_DAY, TIMEOUT, TRANSPORT, TRANSPORT_IDS,
     RunningClock, delayed_answers_pending, expected_streak, seed_universe, switch_off, switch_on, universe, write_config,
 )
 from tests.fake_yahoo import fake_yahoo  # noqa: F401  (fixture)
@@ -33,19 +33,8 @@ from tui.data.yahoo_session import YahooSession
 from tui.widgets.bignum import big
 
 SIZE = (200, 40)  # wide enough for the status line to show the longest reason uncut (see the 120-column test)
-TIMEOUT = 2.0  # the session's timeout (10 s in real use); a loaded CI machine must not turn a healthy answer into one
-NEXT_DAY = date(2026, 1, 16)
 WAIT = 15.0  # the bound on any wait for the app (first fetch, a recovery): generous for a loaded CI machine
 STALE_MARK = re.compile(r"STALE · \d+ s old")
-
-TRANSPORT = [
-    ("status", 429, "Yahoo rate limit (HTTP 429)"),
-    ("status", 503, "Yahoo server error (HTTP 503)"),
-    ("delay", TIMEOUT + 0.5, f"Yahoo did not answer within {TIMEOUT:g} s (timeout)"),
-    ("close", None, "cannot reach Yahoo (connection closed)"),
-    ("refuse", None, "cannot reach Yahoo (connection refused)"),
-]
-TRANSPORT_IDS = ["429", "503", "timeout", "closed", "refused"]
 
 
 @pytest.fixture

@@ -15,12 +15,13 @@ import sqlite3
 import subprocess
 import sys
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from tests.e2e_helpers import (
+    NEXT_DAY, TIMEOUT, TRANSPORT, TRANSPORT_IDS,
     close_on, delayed_answers_pending, expected_streak, seed_universe, switch_off, switch_on, universe, write_config,
 )
 from tests.fake_yahoo import AFTER_CLOSE, END, MutableClock
@@ -28,19 +29,7 @@ from tests.fake_yahoo import fake_yahoo  # noqa: F401  (fixture)
 from tui.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
-TIMEOUT = 2.0  # the shared session's timeout (10 s in real use); a loaded CI machine must not turn a healthy answer into one
-NEXT_DAY = date(2026, 1, 16)  # Friday after END
 RETRY = r" — retrying in (\d+ s|1 min)"  # the default backoff: 60 s ± 20 % jitter
-
-# (fault, value, the plain words the user must read)
-TRANSPORT = [
-    ("status", 429, "Yahoo rate limit (HTTP 429)"),
-    ("status", 503, "Yahoo server error (HTTP 503)"),
-    ("delay", TIMEOUT + 0.5, f"Yahoo did not answer within {TIMEOUT:g} s (timeout)"),
-    ("close", None, "cannot reach Yahoo (connection closed)"),
-    ("refuse", None, "cannot reach Yahoo (connection refused)"),
-]
-TRANSPORT_IDS = ["429", "503", "timeout", "closed", "refused"]
 
 
 @pytest.fixture
