@@ -9,7 +9,6 @@ after one unmeasured warm-up run of each, so byte-code and file caches are warm 
 
 from __future__ import annotations
 
-import os
 import tempfile
 from pathlib import Path
 
