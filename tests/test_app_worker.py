@@ -107,6 +107,29 @@ async def test_backoff_grows_when_the_source_gives_no_retry_hint():
 
 
 @pilot_test
+async def test_a_refresh_landing_while_the_app_shuts_down_is_dropped():
+    """run_test (and App.exit) tear the screen down while the app still handles messages: a worker's result, the
+    retry timer or the tick arriving then must not query the half-removed panes (it was NoMatches '#streak'
+    under load, when the last failed fetch of test_backoff_grows... landed during the shutdown)."""
+    from tui.messages import RefreshFailed
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        generation = app._generation
+        await app.query_one("#panes").remove()  # what App._shutdown's pruning does, one step at a time
+        app._running = False  # App._shutdown clears this first
+        try:
+            app.on_refresh_failed(RefreshFailed("connection refused", generation))
+            app.on_snapshot_ready(SnapshotReady(make_snapshot(), None, generation))
+            app._on_tick()
+            app._on_timer()
+            assert not app.start_refresh() and app._generation == generation
+        finally:
+            app._running = True
+
+
+@pilot_test
 async def test_an_unexpected_exception_becomes_a_visible_failure_not_a_crash():
     def broken_build(data, config):
         raise RuntimeError("division by zero somewhere")

@@ -156,7 +156,8 @@ class StreakwatchApp(App[None]):
     def on_app_focus(self, _event: events.AppFocus) -> None:
         if self._tick is not None:
             self._tick.resume()
-        self._update_chrome()
+        if not self.shutting_down():
+            self._update_chrome()
 
     def pane(self, name: str) -> Pane:
         return self.query_one(f"#{name}", Pane)
@@ -181,9 +182,15 @@ class StreakwatchApp(App[None]):
     def snapshot(self) -> Snapshot | None:
         return self._snapshot
 
+    def shutting_down(self) -> bool:
+        """Quitting, or the app is being shut down (``App._shutdown`` clears ``is_running`` before it prunes the
+        screens, and ``run_test`` calls it straight away, without ``q``): a worker's result, a timer or the tick
+        landing now would query panes half torn down, so they are dropped."""
+        return self._quitting.is_set() or not self.is_running
+
     def start_refresh(self, manual: bool = False) -> bool:
         """Start a refresh now, unless one is already running. Returns whether one was started."""
-        if self._quitting.is_set():
+        if self.shutting_down():
             return False
         if self._inflight is not None:
             running = time.monotonic() - self._inflight.started
@@ -277,8 +284,8 @@ class StreakwatchApp(App[None]):
             self._saved = (now, snapshot.as_of)
 
     def on_snapshot_ready(self, message: SnapshotReady) -> None:
-        if message.generation != self._generation:
-            return  # superseded by a newer refresh
+        if message.generation != self._generation or self.shutting_down():
+            return  # superseded by a newer refresh, or too late
         self._inflight = None
         self._failures = 0
         self._cached = False
@@ -315,11 +322,11 @@ class StreakwatchApp(App[None]):
                 screen.set_events(self.alert_tracker.log)
 
     def on_refresh_failed(self, message: RefreshFailed) -> None:
-        if message.generation == self._generation:
+        if message.generation == self._generation and not self.shutting_down():
             self._handle_failure(message.reason, message.retry_after)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state != WorkerState.ERROR:
+        if event.state != WorkerState.ERROR or self.shutting_down():
             return
         inflight = self._inflight
         if inflight is None or event.worker is not inflight.worker:
@@ -359,11 +366,12 @@ class StreakwatchApp(App[None]):
 
     def _on_timer(self) -> None:
         self._timer = None
-        self.start_refresh()
+        self.start_refresh()  # (not while shutting down)
 
     # -- what the user sees besides the panes ----------------------------------------------------------------
     def _on_tick(self) -> None:
-        self._update_chrome()
+        if not self.shutting_down():
+            self._update_chrome()
 
     def _show_banner(self, banner: str | None) -> None:
         widget = self.query_one("#banner", Static)
