@@ -49,13 +49,20 @@ class BigNumber(Widget):
     def value(self) -> str:
         return self._value
 
+    MIN_DIGITS = 2  # room for two digits even when showing one: 9 → 10 moves nothing, and costs no layout pass
+
     def update(self, value: str) -> None:
         if value != self._value:
+            wider = self._width(value) != self._width(self._value)
             self._value = value
-            self.refresh(layout=True)
+            self.refresh(layout=wider)  # the same width: a repaint
+
+    @classmethod
+    def _width(cls, value: str) -> int:
+        return len(big(value.rjust(cls.MIN_DIGITS))[0])
 
     def get_content_width(self, container, viewport) -> int:  # type: ignore[override]
-        return max(len(big(self._value)[0]), 1)
+        return self._width(self._value)
 
     def get_content_height(self, container, viewport, width) -> int:  # type: ignore[override]
         return 3

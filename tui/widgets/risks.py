@@ -6,11 +6,11 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.widget import Widget
-from textual.widgets import Static
 
 from tui.model import Risk, Snapshot
 from tui.widgets import fmt
 from tui.widgets.palette import Palette, palette
+from tui.widgets.lines import Lines
 from tui.widgets.pane import Pane
 from tui.widgets.safe import plain
 from tui.widgets.scroll_body import ScrollBody
@@ -25,7 +25,7 @@ class RisksPane(Pane):
 
     def compose_body(self) -> ComposeResult:
         with ScrollBody(classes="pane-body", id="risks-body"):
-            yield Static(id="risks-list")
+            yield Lines(id="risks-list")
 
     def body(self) -> Widget:
         return self.query_one("#risks-body")
@@ -42,7 +42,7 @@ class RisksPane(Pane):
 
     def draw(self, part: tuple[Risk, ...]) -> None:
         colours = palette(self.app)
-        self.query_one("#risks-list", Static).update(checklist(part, colours))
+        self.query_one("#risks-list", Lines).update(checklist(part, colours))
         counts = {s: sum(r.status == s for r in part) for s in ("alert", "watch")}
         summary = Text()
         if counts["alert"]:

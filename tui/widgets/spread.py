@@ -24,12 +24,12 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.strip import Strip
 from textual.widget import Widget
-from textual.widgets import Static
 
 from tui.bindings import CHART_ACTIONS, move_bindings
 from tui.model import Snapshot, Spread
 from tui.widgets import fmt
 from tui.widgets.palette import Palette, palette
+from tui.widgets.lines import Lines
 from tui.widgets.pane import Pane
 
 
@@ -73,7 +73,7 @@ class SpreadPane(Pane):
     def compose_body(self) -> ComposeResult:
         with ChartBody(classes="pane-body", id="spread-body"):
             yield SpreadChart(id="spread-plot")
-            yield Static(id="spread-caption")
+            yield Lines(id="spread-caption")
 
     def body(self) -> Widget:
         return self.query_one("#spread-body")
@@ -109,7 +109,7 @@ class SpreadPane(Pane):
         rs.append(f"{spread.rs_5d:.3f}" if fmt.finite(spread.rs_5d) else fmt.MISSING, style="bold")
         self.set_title_extra(rs)
         self.query_one("#spread-plot", SpreadChart).show(spread, colours, self.cursor)
-        self.query_one("#spread-caption", Static).update(caption(part, colours, self.cursor))
+        self.query_one("#spread-caption", Lines).update(caption(part, colours, self.cursor))
 
 
 class SpreadChart(Widget):

@@ -9,11 +9,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widget import Widget
-from textual.widgets import Static
 
 from tui.model import Provisional, Snapshot, Streak, StreakRun
 from tui.widgets import fmt
 from tui.widgets.bignum import BigNumber
+from tui.widgets.lines import Lines
 from tui.widgets.palette import Palette, palette
 from tui.widgets.pane import Pane
 from tui.widgets.scroll_body import ScrollBody
@@ -40,10 +40,10 @@ class StreakPane(Pane):
         with ScrollBody(classes="pane-body", id="streak-body"):
             with Horizontal(id="streak-head"):
                 yield BigNumber("", id="streak-count")
-                yield Static(id="streak-headline")
-            yield Static(id="streak-details")
-            yield Static(id="streak-provisional")
-            yield Static(id="streak-earlier")
+                yield Lines(id="streak-headline")
+            yield Lines(id="streak-details")
+            yield Lines(id="streak-provisional")
+            yield Lines(id="streak-earlier")
 
     def body(self) -> Widget:
         return self.query_one("#streak-body")
@@ -74,14 +74,14 @@ class StreakPane(Pane):
         digits.update(str(streak.length))
         for side in ("small", "large", "none"):
             digits.set_class(streak.leader == side, f"-{side}")
-        self.query_one("#streak-headline", Static).update(headline(part, colours))
+        self.query_one("#streak-headline", Lines).update(headline(part, colours))
         width = self.size.width - 1 if self.size.width else 60  # content width, less a scrollbar
-        self.query_one("#streak-details", Static).update(details(part, colours, width))
-        earlier = self.query_one("#streak-earlier", Static)
+        self.query_one("#streak-details", Lines).update(details(part, colours, width))
+        earlier = self.query_one("#streak-earlier", Lines)
         # On a short screen during the session, today's race gets the room (the pane must not need scrolling).
         earlier.display = bool(part.earlier) and not (part.provisional and self.screen.has_class("-short"))
         earlier.update(earlier_runs(part, colours, width))
-        provisional = self.query_one("#streak-provisional", Static)
+        provisional = self.query_one("#streak-provisional", Lines)
         provisional.display = part.provisional is not None
         if part.provisional is not None:
             provisional.update(race(part, colours))
