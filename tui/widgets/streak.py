@@ -49,9 +49,14 @@ class StreakPane(Pane):
         return self.query_one("#streak-body")
 
     def part(self, snapshot: Snapshot) -> StreakPart:
-        runs = [r for r in snapshot.runs if snapshot.streak.start is None or r.end < snapshot.streak.start]
-        return StreakPart(snapshot.small, snapshot.large, snapshot.streak, snapshot.provisional,
-                          tuple(reversed(runs[-EARLIER:])))
+        # Runs are in date order: walk back from the newest (not through all ~4,800 runs on every snapshot).
+        start, earlier = snapshot.streak.start, []
+        for run in reversed(snapshot.runs):
+            if len(earlier) == EARLIER:
+                break
+            if start is None or run.end < start:
+                earlier.append(run)
+        return StreakPart(snapshot.small, snapshot.large, snapshot.streak, snapshot.provisional, tuple(earlier))
 
     def part_is_empty(self, part: StreakPart) -> bool:
         return part.streak.end is None and part.provisional is None
