@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date
 from pathlib import Path
 from typing import Callable, Sequence
-from zoneinfo import ZoneInfo
 
 from tui.data.base import Clock, DataSource, MarketData, frozen_clock, utc_now
+from tui.data.market_clock import after_close
 from tui.errors import UsageError
 
 SOURCE_KINDS = ("auto", "yahoo", "demo", "replay:DIR")
-NEW_YORK = ZoneInfo("America/New_York")
 
 
 @dataclass(frozen=True)
@@ -32,11 +31,6 @@ def parse_source(text: str) -> SourceSpec:
     if kind in ("auto", "yahoo", "demo") and not sep:
         return SourceSpec(kind)
     raise UsageError(f"unknown --source {text!r}; choose one of: {', '.join(SOURCE_KINDS)}")
-
-
-def after_close(day: date) -> datetime:
-    """An instant just after ``day``'s close and grace period, when its bar is final."""
-    return datetime.combine(day, time(16, 15), NEW_YORK)
 
 
 def open_source(

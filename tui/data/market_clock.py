@@ -28,6 +28,10 @@ UTC = timezone.utc
 #: Final prints may still arrive after the closing bell; a session counts as completed only after this (SPEC §1).
 GRACE = timedelta(minutes=10)
 
+#: A past day watched "as of" that day (replay, pinned demo) stands as it was at this time: after the regular close
+#: plus GRACE, so its bar is final (a half day closed even earlier).
+AS_OF_TIME = time(16, 15)  # ET
+
 PRE_MARKET_START = time(4, 0)  # ET
 AFTER_HOURS_END = time(20, 0)  # ET
 REGULAR_CLOSE = time(16, 0)  # ET; anything earlier is a half day
@@ -241,3 +245,8 @@ def session_dates(start: date, end: date) -> pd.DatetimeIndex:
     cal = _calendar(start, end)
     index = cal.sessions_in_range(_ts(start), _ts(end))
     return pd.DatetimeIndex(index.tz_localize(None) if index.tz is not None else index, freq=None)
+
+
+def after_close(day: date) -> datetime:
+    """An instant just after ``day``'s close and grace period, when its bar is final (UTC)."""
+    return datetime.combine(day, AS_OF_TIME, ET).astimezone(UTC)

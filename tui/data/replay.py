@@ -4,21 +4,16 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
-from zoneinfo import ZoneInfo
 
 from tui.data.base import LABEL_REPLAY, MarketData
+from tui.data.market_clock import after_close
 from tui.errors import UsageError
 
 if TYPE_CHECKING:  # pandas is imported on the first fetch (in the worker), not when the source is built
     import pandas as pd
-
-NEW_YORK = ZoneInfo("America/New_York")
-#: A replayed day is shown as it stood just after the close (16:00 + 10-minute grace for final prints, SPEC §1).
-SESSION_DONE = time(16, 15)
-
 
 def read_price_csv(path: Path) -> pd.DataFrame:
     """:func:`tui.data.csv_import.read_price_csv`, imported on first use (it needs pandas)."""
@@ -112,7 +107,7 @@ class ReplaySource:
                 quotes={},
                 fundamentals={},
                 fetched_at=datetime.fromtimestamp(combined.newest, tz=timezone.utc),
-                now=datetime.combine(as_of, SESSION_DONE, tzinfo=NEW_YORK).astimezone(timezone.utc),
+                now=after_close(as_of),
                 errors=errors,
             )
 

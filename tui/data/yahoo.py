@@ -19,16 +19,15 @@ import json
 import math
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, NamedTuple, Sequence
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 
 from tui.data.backoff import Backoff
 from tui.data.base import LABEL_DELAYED, LABEL_LIVE, LABEL_OFFLINE, MarketData, Quote
+from tui.data.market_clock import ET
 from tui.errors import SourceError
 
-NY = ZoneInfo("America/New_York")
 CHART_URL = "https://query2.finance.yahoo.com/v8/finance/chart/{symbol}"
 BAR_COLUMNS = ["open", "high", "low", "close", "adj_close", "volume"]
 DELAYED_AFTER = timedelta(minutes=20)  # a quote older than this while the market is open is not live
@@ -57,7 +56,7 @@ def format_delay(seconds: float) -> str:
 
 
 def _ny_date(epoch: float) -> date:
-    return datetime.fromtimestamp(epoch, tz=timezone.utc).astimezone(NY).date()
+    return datetime.fromtimestamp(epoch, tz=timezone.utc).astimezone(ET).date()
 
 
 def _transport_reason(exc: Exception, timeout: float | None) -> str:
@@ -87,7 +86,7 @@ def _http_reason(status: int) -> str:
 
 
 class Chart(NamedTuple):
-    bars: pd.DataFrame  # clean daily bars indexed by NY exchange date (tz-naive midnight)
+    bars: pd.DataFrame  # clean daily bars indexed by New York exchange date (tz-naive midnight)
     meta: dict
     notes: list[str]  # repairs made, in plain words
     null_days: list[date]  # days whose bar had no close and was dropped
@@ -149,14 +148,14 @@ def parse_chart(payload: Any, symbol: str) -> Chart:
 
 
 def history_to_bars(df: pd.DataFrame) -> pd.DataFrame:
-    """yfinance ``history`` frame (tz-aware index, 'Adj Close') -> cache bars (NY dates, snake-case columns)."""
+    """yfinance ``history`` frame (tz-aware index, 'Adj Close') -> cache bars (New York dates, snake-case columns)."""
     if df is None or df.empty:
         return pd.DataFrame(columns=["close"], index=pd.DatetimeIndex([], name="Date"))
     out = df.rename(columns=lambda c: str(c).strip().lower().replace(" ", "_"))
     out = out[[c for c in BAR_COLUMNS if c in out.columns]].astype(float)
     idx = out.index
     if getattr(idx, "tz", None) is not None:
-        idx = idx.tz_convert(NY).tz_localize(None)
+        idx = idx.tz_convert(ET).tz_localize(None)
     out.index = pd.DatetimeIndex(idx.normalize(), name="Date")
     out = out[~out.index.duplicated(keep="last")].sort_index()
     return out[out["close"].notna()]
@@ -317,11 +316,11 @@ class YahooSource:
         from tui.data.market_clock import is_session_complete, sessions_complete
 
         last = self.cache.last_date(symbol)
-        today = now.astimezone(NY).date()
+        today = now.astimezone(ET).date()
         if last is None or (today - last).days <= 4:
             params = {"range": "5d", "interval": "1d"}
         else:  # the monitor was off for a while: one request still covers the gap
-            start = datetime.combine(last - timedelta(days=3), datetime.min.time(), NY)
+            start = datetime.combine(last - timedelta(days=3), datetime.min.time(), ET)
             params = {"period1": str(int(start.timestamp())), "period2": str(int(now.timestamp())), "interval": "1d"}
         params.update(includePrePost="false", events="div,splits")
         chart = parse_chart(self._chart(symbol, params), symbol)
@@ -395,12 +394,12 @@ class YahooSource:
             return None
 
     def fundamentals(self, now: datetime, *, network: bool = True) -> dict[str, dict[str, float]]:
-        """Trailing P/E per fund, from yfinance ``info`` at most once per NY day; failures leave it absent."""
+        """Trailing P/E per fund, from yfinance ``info`` at most once per New York day; failures leave it absent."""
         out: dict[str, dict[str, float]] = {}
-        today = now.astimezone(NY).date()
+        today = now.astimezone(ET).date()
         for symbol in self.fundamentals_symbols:
             stored = self._stored_info(symbol)
-            due = stored is None or stored[1].astimezone(NY).date() != today
+            due = stored is None or stored[1].astimezone(ET).date() != today
             cooling = self._info_failed_at is not None and now - self._info_failed_at < INFO_EVERY_FAILED
             if due and network and not cooling:
                 try:

@@ -5,14 +5,14 @@ percentages that never read "-0.0%". Missing values are shown as "—", never ma
 from __future__ import annotations
 
 import math
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timezone
 
 from tui import fmt as shared
+from tui.data.market_clock import ET
 from tui.widgets.safe import plain
 
 MISSING = shared.DASH
-EXCHANGE_TZ = ZoneInfo("America/New_York")
+EXCHANGE_TZ = ET
 _SHORT = {"^GSPC": "SPX", "^SPX": "SPX"}
 
 day = shared.day
@@ -57,7 +57,7 @@ def clock_time(value: datetime | None) -> str:
     if value is None:
         return MISSING
     if value.tzinfo is None:
-        value = value.replace(tzinfo=ZoneInfo("UTC"))
+        value = value.replace(tzinfo=timezone.utc)
     return f"{value.astimezone(EXCHANGE_TZ):%H:%M} ET"
 
 
