@@ -110,13 +110,9 @@ class ForwardStat:
 
 
 @dataclass(frozen=True)
-class HistoryEntry:
-    leader: Side
-    start: date
-    end: date
-    length: int
-    small_return: float
-    large_return: float
+class HistoryEntry(StreakRun):
+    """A run listed on the history screen, with what followed it."""
+
     forward: tuple[float | None, ...] = ()  # relative performance after the end, one per horizon
 
 
