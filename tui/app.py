@@ -33,10 +33,11 @@ from tui.alerts import AlertTracker
 from tui.bindings import app_bindings, palette_entries
 from tui.config import Config
 from tui.data.base import Clock, DataSource, MarketData, utc_now
+from tui.data.market_clock import MarketStatus, Phase
 from tui.errors import SourceError, StreakwatchError
 from tui.export import export_app
 from tui.messages import RefreshFailed, SnapshotReady
-from tui.model import DataStatus, Snapshot
+from tui.model import Snapshot
 from tui.screens.alert_log import AlertLogScreen, announce
 from tui.screens.help import HelpScreen
 from tui.snapshot_cache import SnapshotCache
@@ -101,7 +102,7 @@ class StreakwatchApp(App[None]):
         self._paused = False
         self._quitting = threading.Event()
         self._snapshot: Snapshot | None = None
-        self._market: Any = None
+        self._market: MarketStatus | None = None
         self._received_at: datetime | None = None
         self._error: str | None = None
         self._failures = 0  # consecutive failed refreshes (backoff, stale marker)
@@ -262,7 +263,7 @@ class StreakwatchApp(App[None]):
         """Build the snapshot, or reuse the last one when the data brings nothing new (only its status differs)."""
         if self._build is not None:  # an injected builder (tests) may depend on more than the data: always call it
             return self._build(data, self.config)
-        from tui.snapshot import build_snapshot
+        from tui.snapshot import build_snapshot, data_status
 
         last = self._last_built
         if last is not None and same_market(last[0], data):
@@ -407,7 +408,7 @@ class StreakwatchApp(App[None]):
             label=snapshot.data.label if snapshot else None,
             source=self.source_name,
             market=market_text(self._market),
-            market_open=getattr(getattr(self._market, "phase", None), "value", None) == "open",
+            market_open=self._market is not None and self._market.phase is Phase.OPEN,
             as_of=snapshot.as_of if snapshot else None,
             updated=self.fetched_at(),
             age=fmt.age(age) if age is not None else None,
@@ -536,12 +537,6 @@ def next_delay(market: Any, config: Config) -> float:
     return max(float(refresh_delay(market, config.refresh)), 1.0)
 
 
-def data_status(data: MarketData) -> DataStatus:
-    """The snapshot's view of a fetch's status (as tui.snapshot.build_snapshot makes it)."""
-    return DataStatus(source=data.source, label=data.label, stale=data.stale, errors=tuple(data.errors),
-                      fetched_at=data.fetched_at, banner=data.banner, retry_in=data.retry_in)
-
-
 def same_market(old: MarketData, new: MarketData) -> bool:
     """Whether ``new`` would compute the same panes as ``old``: same closes (every row, 0.2 ms), quotes and
     fundamentals. Labels, errors and times live in the snapshot's DataStatus, rebuilt from ``new`` either way."""
@@ -549,25 +544,18 @@ def same_market(old: MarketData, new: MarketData) -> bool:
             and old.closes.shape == new.closes.shape and old.closes.equals(new.closes))
 
 
-def market_text(market: Any) -> str | None:
+def market_text(market: MarketStatus | None) -> str | None:
     """"OPEN · until 16:00 ET", "CLOSED · opens Mon 09:30 ET", "HOLIDAY · Good Friday"."""
     if market is None:
         return None
-    phase = getattr(getattr(market, "phase", None), "value", None) or str(getattr(market, "phase", ""))
-    if not phase:
-        return None
-    text = phase.upper()
-    if phase == "holiday" and getattr(market, "holiday_name", None):
+    text = market.phase.value.upper()
+    if market.phase is Phase.HOLIDAY and market.holiday_name:
         return f"{text} · {plain(market.holiday_name, 30)}"
-    if phase == "open":
-        close = getattr(market, "close", None)
-        half = " (half day)" if getattr(market, "half_day", False) else ""
-        return f"{text} · until {fmt.clock_time(close)}{half}" if isinstance(close, datetime) else text + half
-    next_open = getattr(market, "next_open", None)
-    if isinstance(next_open, datetime):
-        local = next_open.astimezone(fmt.EXCHANGE_TZ)
-        return f"{text} · opens {local:%a} {fmt.clock_time(next_open)}"
-    return text
+    if market.phase is Phase.OPEN:
+        half = " (half day)" if market.half_day else ""
+        return f"{text} · until {fmt.clock_time(market.close)}{half}"
+    local = market.next_open.astimezone(fmt.EXCHANGE_TZ)
+    return f"{text} · opens {local:%a} {fmt.clock_time(market.next_open)}"
 
 
 def focus_chain_names(app: StreakwatchApp) -> list[str]:

@@ -20,6 +20,12 @@ from tui.errors import NoDataError, UsageError
 from tui.model import DataStatus, Snapshot
 
 
+def data_status(data: MarketData) -> DataStatus:
+    """What the screen and the JSON say about a fetch: its source, label, staleness, errors and time."""
+    return DataStatus(source=data.source, label=data.label, stale=data.stale, errors=tuple(data.errors),
+                      fetched_at=data.fetched_at, banner=data.banner, retry_in=data.retry_in)
+
+
 def build_snapshot(data: MarketData, config: Config) -> Snapshot:
     """Compute every pane's content from one fetch.
 
@@ -59,15 +65,7 @@ def build_snapshot(data: MarketData, config: Config) -> Snapshot:
         spread=spread_view(sessions, config.display.spread_window, streak),
         sectors=sector_table(sector_closes, config.sectors, small, streak, as_of),
         risks=risk_checklist(closes_to_date, data.fundamentals, streak, runs, config),
-        data=DataStatus(
-            source=data.source,
-            label=data.label,
-            stale=data.stale,
-            errors=tuple(data.errors),
-            fetched_at=data.fetched_at,
-            banner=data.banner,
-            retry_in=data.retry_in,
-        ),
+        data=data_status(data),
         runs=runs_as_model(runs),
         history=streak_history(sessions, runs, streak, config.history.min_length, config.history.horizons),
         sessions=len(sessions),
