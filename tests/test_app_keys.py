@@ -92,12 +92,12 @@ async def test_sort_key_cycles_sector_columns_and_shows_it_in_the_title():
         sectors = app.pane("sectors")
         table = sectors.query_one(SectorTable)
         assert f"by {SORT_LABELS[SORTS[0]]}" in sectors.title_plain
-        streak_order = [table.get_row_at(i)[0].plain for i in range(table.row_count)]
+        streak_order = [table.row_text(i)[0] for i in range(table.row_count)]
         assert streak_order[0] == "PSCC"  # the biggest streak-window return leads
         for expected in SORTS[1:] + SORTS[:1]:
             await pilot.press("s")
             assert f"by {SORT_LABELS[expected]}" in sectors.title_plain
-            rows = [table.get_row_at(i)[0].plain for i in range(table.row_count)]
+            rows = [table.row_text(i)[0] for i in range(table.row_count)]
             if expected == "symbol":
                 assert rows == sorted(rows)
         assert rows == streak_order
@@ -111,7 +111,7 @@ async def test_sort_puts_missing_values_last():
         table = app.pane("sectors").query_one(SectorTable)
         while app.pane("sectors").sort_key != "ytd":
             await pilot.press("s")
-        assert table.get_row_at(table.row_count - 1)[0].plain == "PSCM"  # its YTD is None
+        assert table.row_text(table.row_count - 1)[0] == "PSCM"  # its YTD is None
 
 
 @pilot_test

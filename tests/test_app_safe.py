@@ -73,10 +73,10 @@ async def test_outside_names_in_panes_are_literal():
 
 def test_sector_rows_with_missing_values_render_dashes():
     from tui.widgets.palette import Palette
-    from tui.widgets.sectors import RETURNS, render_row
+    from tui.widgets.sectors import RETURNS, render_cells
 
     row = SectorRow("KRE", "Regional Banks", None, None, None, None, None, None, None, None, None, None)
     colours = Palette("#0f0", "#f00", "#ff0", "#fa0", "#0f0", "#00f", "#888")
-    cells = render_row(row, RETURNS, 16, colours, set(), set())
+    cells = render_cells(row, RETURNS, 16, colours, set(), set())
     assert [c.plain for c in cells[2:]] == ["—"] * 5
     assert all(c.justify == "right" for c in cells[2:])

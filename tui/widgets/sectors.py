@@ -1,7 +1,7 @@
 """Pane 3: small-cap sector ETFs — returns over several windows and vs the small-cap index, sortable.
 
-The table's rows are positions (row 0 is the top row), so new data, a new sort or a new theme updates only the
-cells whose text or colour changed, in place; the table is rebuilt only when its columns or row count change.
+The table's rows are positions (row 0 is the top row): new data, a new sort or a new theme redraws only the rows
+whose text or colour changed (see ``row_table``), and the cursor stays on its sector.
 """
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widget import Widget
-from textual.widgets import DataTable
 
 from tui.bindings import TABLE_ACTIONS, move_bindings
 from tui.model import SectorRow, Snapshot
 from tui.widgets import fmt
 from tui.widgets.palette import Palette, palette
 from tui.widgets.pane import Pane
+from tui.widgets.row_table import Cell, RowTable, TableColumn
 from tui.widgets.safe import plain
 
 
@@ -32,7 +32,7 @@ class Column:
     numeric: bool = True
 
 
-# Widths include the one-cell gap before each column (the table runs with cell_padding=0 to fit 100 columns).
+# Widths include the one-cell gap between columns (so the table fits 100 columns).
 RETURNS = (
     Column("1d", "1D", 7, lambda r: r.return_1d),
     Column("5d", "5D", 7, lambda r: r.return_5d),
@@ -80,22 +80,12 @@ def abbreviate(name: str, width: int) -> str:
     return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
 
 
-class SectorTable(DataTable):
+class SectorTable(RowTable):
     BINDINGS = [
         *move_bindings(TABLE_ACTIONS),
-        # The app's enter (maximize) would otherwise be swallowed by the table's row selection.
+        # The app's enter (maximize) would otherwise be swallowed by the table.
         Binding("enter", "app.toggle_maximize", "Maximize", show=False),
     ]
-
-    # The row cursor only while the table has focus: unfocused, a highlighted row reads as "selected".
-    def on_mount(self) -> None:
-        self.show_cursor = self.has_focus
-
-    def on_focus(self) -> None:
-        self.show_cursor = True
-
-    def on_blur(self) -> None:
-        self.show_cursor = False
 
 
 class SectorsPane(Pane):
@@ -108,12 +98,10 @@ class SectorsPane(Pane):
         self.sort_key = SORTS[0]
         self._layout: tuple[int, tuple[Column, ...]] | None = None
         self._order: tuple[str, ...] = ()  # symbol of each row, top to bottom
-        self._cells: list[tuple[Cell, ...]] = []  # what each row shows
         self._update_sort_title()
 
     def compose_body(self) -> ComposeResult:
-        yield SectorTable(id="sectors-table", classes="pane-body", cursor_type="row", zebra_stripes=False,
-                          cell_padding=0)
+        yield SectorTable(id="sectors-table", classes="pane-body")
 
     def body(self) -> Widget:
         return self.query_one(SectorTable)
@@ -157,26 +145,18 @@ class SectorsPane(Pane):
         cells = [render_cells(row, columns, name_width, colours, leaders, laggards) for row in rows]
         order = tuple(r.symbol for r in rows)
         keep = self._order[table.cursor_row] if 0 <= table.cursor_row < len(self._order) else None
-        keys = ["symbol", *(["name"] if name_width else []), *(c.key for c in columns)]
-        if layout != self._layout or len(cells) != len(self._cells):
-            table.clear(columns=layout != self._layout)
-            if layout != self._layout:
-                table.add_column(Text(SYMBOL.label), key="symbol", width=SYMBOL.width)
-                if name_width:
-                    table.add_column(Text("Name"), key="name", width=name_width)
-                for c in columns:
-                    table.add_column(Text(c.label.rjust(c.width)), key=c.key, width=c.width)
-                self._layout = layout
-            for i, row in enumerate(cells):
-                table.add_row(*(cell.text() for cell in row), key=str(i))
-        else:
-            for i, (old, new) in enumerate(zip(self._cells, cells)):
-                for key, a, b in zip(keys, old, new):
-                    if a != b:
-                        table.update_cell(str(i), key, b.text())
-        self._order, self._cells = order, cells
-        if keep is not None and keep in order and order.index(keep) != table.cursor_row:
-            table.move_cursor(row=order.index(keep), animate=False)  # the cursor stays on its sector
+        table.set_columns(table_columns(name_width, columns))
+        table.set_rows(cells)
+        self._layout, self._order = layout, order
+        if keep is not None and keep in order:
+            table.move_cursor(order.index(keep))  # the cursor stays on its sector
+
+
+def table_columns(name_width: int, columns: tuple[Column, ...]) -> list[TableColumn]:
+    header = [TableColumn(SYMBOL.label, SYMBOL.width)]
+    if name_width:
+        header.append(TableColumn("Name", name_width))
+    return header + [TableColumn(c.label, c.width, "right") for c in columns]
 
 
 def _sort_value(row: SectorRow, key: str) -> object:
@@ -194,18 +174,6 @@ def sort_rows(rows: tuple[SectorRow, ...], key: str) -> list[SectorRow]:
     present = [r for r in rows if _sort_value(r, key) is not None]
     missing = [r for r in rows if _sort_value(r, key) is None]
     return sorted(present, key=lambda r: -float(_sort_value(r, key))) + missing  # type: ignore[arg-type]
-
-
-@dataclass(frozen=True)
-class Cell:
-    """One table cell's text and style (Rich Text compares text only, so the pane compares these)."""
-
-    plain: str
-    style: str = ""
-    justify: str | None = None
-
-    def text(self) -> Text:
-        return Text(self.plain, style=self.style, justify=self.justify)  # type: ignore[arg-type]
 
 
 def render_cells(row: SectorRow, columns: tuple[Column, ...], name_width: int, colours: Palette,
@@ -226,7 +194,3 @@ def render_cells(row: SectorRow, columns: tuple[Column, ...], name_width: int, c
         cells.append(Cell(text, colours.sign(value) or "dim", "right"))
     return tuple(cells)
 
-
-def render_row(row: SectorRow, columns: tuple[Column, ...], name_width: int, colours: Palette,
-               leaders: set[str], laggards: set[str]) -> list[Text]:
-    return [cell.text() for cell in render_cells(row, columns, name_width, colours, leaders, laggards)]
