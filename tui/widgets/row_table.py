@@ -14,6 +14,7 @@ from typing import Literal, Sequence
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
+from textual.binding import Binding
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -49,6 +50,15 @@ def fit(text: str, width: int, justify: Justify) -> str:
 class RowTable(ScrollView, can_focus=True):
     """Header + rows; a row cursor (``cursor_row``) shown while focused; rows replaced with ``set_rows``."""
 
+    # Cursor keys as in a DataTable; a subclass adds the app's own (tui/bindings.py).
+    BINDINGS = [
+        Binding("down", "cursor_down", "Down", show=False),
+        Binding("up", "cursor_up", "Up", show=False),
+        Binding("home", "scroll_top", "Top", show=False),
+        Binding("end", "scroll_bottom", "Bottom", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+    ]
     COMPONENT_CLASSES = {"row-table--header", "row-table--cursor"}
 
     DEFAULT_CSS = """
