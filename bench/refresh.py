@@ -105,7 +105,7 @@ async def cycles(app, pilot, source, repeats: int, *, alternate: bool) -> list[t
         w0 = time.perf_counter()
         if not app.start_refresh():
             raise RuntimeError("start_refresh refused (a refresh is already running)")
-        got = await wait_for_snapshot(app, pilot, old, timeout=30, step=0.001)
+        got = await wait_for_snapshot(app, pilot, old, timeout=30)
         if got is None:
             raise RuntimeError("refresh did not complete within 30 s")
         if i:
