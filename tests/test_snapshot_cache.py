@@ -231,3 +231,41 @@ def test_the_import_path_to_the_first_paint_has_no_pandas():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[1], env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
     assert out.stdout.strip() == "[]"
+
+
+FIRST_CHART = '''
+import asyncio, sys
+from textual.app import App
+from tests.app_helpers import make_snapshot
+from tui.widgets.palette import Palette
+from tui.widgets.spread import SpreadChart
+
+class ChartApp(App):
+    def compose(self):
+        yield SpreadChart()
+
+async def main():
+    app = ChartApp()
+    async with app.run_test(size=(80, 20)) as pilot:
+        chart = app.query_one(SpreadChart)
+        chart.show(make_snapshot().spread, Palette("#00ff00", "#ff0000", "#ffff00", "#ffaa00", "#00ff00", "#0000ff", "#888888"), None)
+        # Lines of the same frame, asked one after another: none may build the chart.
+        first = [chart.render_line(y).text.strip() for y in range(3)]
+        print(first, chart.builds, "plotext" in sys.modules)
+        for _ in range(10):
+            await pilot.pause()
+            if chart.builds:
+                break
+        print(chart.builds)
+
+asyncio.run(main())
+'''
+
+
+def test_the_first_chart_waits_for_the_next_frame_on_every_line():
+    """plotext's import and first build (~40 ms) stay out of the first frame, whichever line is drawn first."""
+    out = subprocess.run([sys.executable, "-c", FIRST_CHART], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[1], timeout=60)
+    first, later = out.stdout.strip().splitlines()
+    assert first == "['drawing…', '', ''] 0 False"
+    assert later == "1"

@@ -127,13 +127,18 @@ class SpreadChart(Widget):
         self._what: tuple[Spread, Palette, int | None] | None = None
         self._rendered: tuple[tuple, list[Strip]] | None = None
         self.builds = 0  # plotext builds so far (tests check that unchanged data draws nothing)
-        self._deferred = False
+        self._deferred = False  # the first chart was put off to the next frame
+        self._may_build = False  # that frame has come
 
     def show(self, spread: Spread, colours: Palette, cursor: int | None) -> None:
         what = (spread, colours, cursor)
         if what != self._what:
             self._what = what
             self.refresh()
+
+    def _allow_build(self) -> None:
+        self._may_build = True
+        self.refresh()
 
     def render_line(self, y: int) -> Strip:
         lines = self._lines()
@@ -145,10 +150,12 @@ class SpreadChart(Widget):
     def _lines(self) -> list[Strip]:
         if self._what is None:
             return []
-        if not _plotext_loaded() and not self._deferred:
-            # The first chart of the process: let this frame out first, draw the chart in the next one.
-            self._deferred = True
-            self.call_after_refresh(self.refresh)
+        if not self._may_build and not _plotext_loaded():
+            # The first chart of the process: let this frame out first (every line of it says "drawing…", not
+            # just the first one asked for), draw the chart in the next one.
+            if not self._deferred:
+                self._deferred = True
+                self.call_after_refresh(self._allow_build)
             return [Strip([Segment("drawing…", Style(dim=True))])]
         width, height = self.size.width, self.size.height
         key = (self._what, width, height, self.app.theme)
