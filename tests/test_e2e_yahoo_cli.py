@@ -309,7 +309,9 @@ def test_duplicate_and_out_of_order_bars_give_the_right_closes(served, cli, cloc
     assert (rc, err) == (0, "")
     assert_streak(doc, expected_streak(served))
     assert doc["data"]["stale"] is False
-    assert "Yahoo sent duplicate or out-of-order bars for ^RUT (kept the latest bar per day)" in doc["data"]["errors"]
+    # One note for every symbol repaired, not one per symbol.
+    assert doc["data"]["errors"] == ["Yahoo sent duplicate or out-of-order bars for ^RUT, ^GSPC, KRE, PSCI and 8 more "
+                                     "(kept the latest bar per day)"]
 
     # A new day whose latest bar comes after an earlier, 10 % higher copy of itself: the later one is the close.
     advance_market(served, clock)

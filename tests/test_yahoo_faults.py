@@ -186,7 +186,7 @@ def test_duplicate_and_out_of_order_bars_keep_the_right_close(market, make_sourc
         assert data.closes[symbol].tolist() == pytest.approx(want.tolist(), rel=1e-12)
     assert data.closes.index.is_monotonic_increasing and data.closes.index.is_unique
     assert not data.stale
-    assert "Yahoo sent duplicate or out-of-order bars for ^RUT (kept the latest bar per day)" in data.errors
+    assert "Yahoo sent duplicate or out-of-order bars for ^RUT, ^GSPC (kept the latest bar per day)" in data.errors
 
 
 def test_backoff_grows_with_jitter_and_is_capped(market, make_source, clock):

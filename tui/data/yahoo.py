@@ -85,10 +85,16 @@ def _http_reason(status: int) -> str:
     return f"Yahoo refused the request (HTTP {status})"
 
 
+def name_some(symbols: Sequence[str], shown: int = 4) -> str:
+    """"A, B" or "A, B, C, D and 8 more": a status line has room for a few names, not twenty."""
+    names = ", ".join(symbols[:shown])
+    return f"{names} and {len(symbols) - shown} more" if len(symbols) > shown else names
+
+
 class Chart(NamedTuple):
     bars: pd.DataFrame  # clean daily bars indexed by New York exchange date (tz-naive midnight)
     meta: dict
-    notes: list[str]  # repairs made, in plain words
+    reordered: bool  # Yahoo sent the same day twice or days out of order (repaired: the latest bar per day kept)
     null_days: list[date]  # days whose bar had no close and was dropped
 
 
@@ -128,9 +134,8 @@ def parse_chart(payload: Any, symbol: str) -> Chart:
             raise ValueError("bar arrays and timestamps differ in length")
     except (AttributeError, IndexError, KeyError, TypeError, ValueError) as exc:
         raise SymbolProblem(f"Yahoo sent a malformed answer for {symbol} ({exc})") from None
-    notes: list[str] = []
     if not len(stamps):
-        return Chart(pd.DataFrame(columns=["close"], index=pd.DatetimeIndex([], name="Date")), meta, notes, [])
+        return Chart(pd.DataFrame(columns=["close"], index=pd.DatetimeIndex([], name="Date")), meta, False, [])
     if "close" not in frame:
         raise SymbolProblem(f"Yahoo sent bars without closes for {symbol}")
     frame["ts"] = pd.to_numeric(pd.Series(stamps), errors="coerce")
@@ -139,12 +144,11 @@ def parse_chart(payload: Any, symbol: str) -> Chart:
     disordered = not frame["ts"].is_monotonic_increasing
     frame = frame.sort_values("ts", kind="stable")
     duplicated = frame["Date"].duplicated(keep="last")
-    if disordered or duplicated.any():
-        notes.append(f"Yahoo sent duplicate or out-of-order bars for {symbol} (kept the latest bar per day)")
+    reordered = disordered or bool(duplicated.any())
     frame = frame[~duplicated]
     empty = ~np.isfinite(frame["close"].to_numpy())
     null_days = [d.date() for d in frame.loc[empty, "Date"]]
-    return Chart(frame[~empty].set_index("Date").drop(columns="ts"), meta, notes, null_days)
+    return Chart(frame[~empty].set_index("Date").drop(columns="ts"), meta, reordered, null_days)
 
 
 def history_to_bars(df: pd.DataFrame) -> pd.DataFrame:
@@ -311,8 +315,9 @@ class YahooSource:
 
     # -- one symbol -----------------------------------------------------------------------------------------
 
-    def _refresh(self, symbol: str, now: datetime, notes: list[str]) -> None:
-        """Fetch and store one symbol; raises when it could not be brought up to date."""
+    def _refresh(self, symbol: str, now: datetime, repaired: list[str]) -> None:
+        """Fetch and store one symbol; raises when it could not be brought up to date. A symbol whose bars had
+        to be put in order is added to ``repaired``."""
         from tui.data.market_clock import is_session_complete, sessions_complete
 
         last = self.cache.last_date(symbol)
@@ -325,7 +330,8 @@ class YahooSource:
         params.update(includePrePost="false", events="div,splits")
         chart = parse_chart(self._chart(symbol, params), symbol)
         bars, meta = chart.bars, chart.meta
-        notes.extend(chart.notes)
+        if chart.reordered:
+            repaired.append(symbol)
         if last is None:
             full = self._full_history(symbol, meta.get("exchangeTimezoneName"))
             bars = pd.concat([full[~full.index.isin(bars.index)], bars]).sort_index()
@@ -467,6 +473,7 @@ class YahooSource:
             return self._stale(symbols, now, [f"{self._last_reason} — retrying in {format_delay(wait)}"], wait)
 
         notes: list[str] = []  # repairs and drops: worth saying, but the data is good
+        repaired: list[str] = []  # symbols whose bars came duplicated or out of order (one note for all)
         problems: list[str] = []  # symbols that could not be refreshed
         dropped = self._dropped(now)
         refreshed = 0
@@ -475,7 +482,7 @@ class YahooSource:
             if symbol in dropped:
                 continue
             try:
-                self._refresh(symbol, now, notes)
+                self._refresh(symbol, now, repaired)
                 refreshed += 1
             except UnknownSymbol:
                 self._drop(symbol, now)
@@ -486,6 +493,9 @@ class YahooSource:
                 down = str(exc)  # the other symbols would fail the same way: do not hammer Yahoo
                 problems.append(down)
                 break
+        if repaired:
+            notes.insert(0, f"Yahoo sent duplicate or out-of-order bars for {name_some(repaired)} "
+                            "(kept the latest bar per day)")
 
         if not problems:
             self.backoff.success()
