@@ -190,6 +190,8 @@ def test_alert_log_newest_first_and_empty_state():
         messages = [str(cell) for cell in table.columns[3].cells]
         assert messages == ["second one", "first one"]
         assert [str(cell) for cell in table.columns[2].cells] == ["broke", "risk"]
+        # New York time, whatever the machine's zone: 21:30 and 15:30 UTC in January are 16:30 and 10:30 ET.
+        assert [str(cell) for cell in table.columns[0].cells] == ["2026-01-23 16:30:00", "2026-01-23 10:30:00"]
 
     run(test)
 

@@ -19,6 +19,7 @@ from textual.widgets import Static
 
 from tui.alerts import AlertEvent
 from tui.config import Alerts
+from tui.data.market_clock import ET
 from tui.textsafe import plain
 
 KIND_LABELS = {
@@ -44,7 +45,7 @@ def log_table(events: Sequence[AlertEvent]) -> Table | Text:
     if not events:
         return Text("No alerts yet. Streak changes, milestones, records and risk changes will be listed here.")
     table = Table(box=None, padding=(0, 1), expand=True, show_edge=False)
-    table.add_column("Time", no_wrap=True)
+    table.add_column("Time (ET)", no_wrap=True)
     table.add_column("Session", no_wrap=True)
     table.add_column("Kind", no_wrap=True)
     table.add_column("Message", ratio=1)
@@ -53,7 +54,7 @@ def log_table(events: Sequence[AlertEvent]) -> Table | Text:
                                        key=lambda t: (t[0], t[1]))]
     for event in ordered:
         table.add_row(
-            Text(event.at.astimezone().strftime("%Y-%m-%d %H:%M:%S")),
+            Text(event.at.astimezone(ET).strftime("%Y-%m-%d %H:%M:%S")),  # market time, as everywhere else
             Text(event.as_of.isoformat() if event.as_of else ""),
             Text(KIND_LABELS.get(event.kind, plain(event.kind)), style=_SEVERITY_STYLES.get(event.severity, "")),
             Text(plain(event.message)),
