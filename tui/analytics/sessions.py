@@ -15,15 +15,29 @@ TIE_DECIMALS = 12
 COLUMNS = ("small_close", "large_close", "small_return", "large_return", "spread", "winner")
 
 
+def as_floats(series: pd.Series) -> np.ndarray:
+    """``series`` as a float64 array, anything that is not a number as NaN (a float64 column is not copied)."""
+    if series.dtype != np.float64:
+        series = pd.to_numeric(series, errors="coerce").astype("float64")
+    return series.to_numpy()
+
+
+def valid_array(values: np.ndarray) -> np.ndarray:
+    """A float64 array with anything that cannot be a price (NaN, inf, zero, negative) set to NaN."""
+    with np.errstate(invalid="ignore"):
+        keep = np.isfinite(values) & (values > 0)
+    return np.where(keep, values, np.nan)
+
+
+def valid_values(series: pd.Series) -> np.ndarray:
+    """:func:`valid_prices` as a plain float64 array: the analytics read most series by position, and building a
+    Series for each costs more than the arithmetic on it."""
+    return valid_array(as_floats(series))
+
+
 def valid_prices(series: pd.Series) -> pd.Series:
     """``series`` as floats with anything that cannot be a price (NaN, inf, zero, negative) set to NaN."""
-    if series.dtype == np.float64:  # the usual case, without pandas' per-call overhead (same result)
-        values = series.to_numpy()
-        with np.errstate(invalid="ignore"):
-            keep = np.isfinite(values) & (values > 0)
-        return pd.Series(np.where(keep, values, np.nan), index=series.index, name=series.name, copy=False)
-    values = pd.to_numeric(series, errors="coerce").astype("float64")
-    return values.where(np.isfinite(values) & (values > 0))
+    return pd.Series(valid_values(series), index=series.index, name=series.name, copy=False)
 
 
 def winner_of(small_return: np.ndarray | float, large_return: np.ndarray | float) -> np.ndarray:
@@ -48,22 +62,29 @@ def pair_sessions(closes: pd.DataFrame, small: str, large: str) -> pd.DataFrame:
     """
     if small not in closes.columns or large not in closes.columns or closes.empty:
         return _empty(closes.index[:0] if isinstance(closes.index, pd.DatetimeIndex) else None)
-    pair = pd.DataFrame({"small_close": valid_prices(closes[small]), "large_close": valid_prices(closes[large])})
-    pair = pair.dropna()
-    small_close = pair["small_close"].to_numpy()
-    large_close = pair["large_close"].to_numpy()
-    small_ret = np.full(len(pair), np.nan)
-    large_ret = np.full(len(pair), np.nan)
+    small_close = valid_values(closes[small])
+    large_close = valid_values(closes[large])
+    both = ~(np.isnan(small_close) | np.isnan(large_close))
+    small_close, large_close = small_close[both], large_close[both]
+    small_ret = np.full(len(small_close), np.nan)
+    large_ret = np.full(len(large_close), np.nan)
     small_ret[1:] = small_close[1:] / small_close[:-1] - 1.0
     large_ret[1:] = large_close[1:] / large_close[:-1] - 1.0
-    winner = pd.array(winner_of(small_ret, large_ret), dtype="Int8")
-    if len(winner):
-        winner[0] = pd.NA
-    pair["small_return"] = small_ret
-    pair["large_return"] = large_ret
-    pair["spread"] = small_ret - large_ret
-    pair["winner"] = winner
-    return pair
+    no_winner = np.zeros(len(small_ret), dtype=bool)
+    no_winner[:1] = True  # the base row
+    winner = pd.arrays.IntegerArray(winner_of(small_ret, large_ret), no_winner)
+    # One frame built from finished arrays: cheaper than a frame of two Series, dropna and four column inserts.
+    return pd.DataFrame(
+        {
+            "small_close": small_close,
+            "large_close": large_close,
+            "small_return": small_ret,
+            "large_return": large_ret,
+            "spread": small_ret - large_ret,
+            "winner": winner,
+        },
+        index=closes.index[both],
+    )
 
 
 def _empty(index: pd.DatetimeIndex | None) -> pd.DataFrame:
@@ -79,4 +100,4 @@ def winners(sessions: pd.DataFrame) -> np.ndarray:
     """The winner of every session that has one (all rows but the base row), as a plain int8 array."""
     if len(sessions) < 2:
         return np.empty(0, dtype="int8")
-    return sessions["winner"].iloc[1:].to_numpy(dtype="int8")
+    return sessions["winner"].to_numpy(dtype="int8", na_value=0)[1:]  # (slicing the Series first costs more)

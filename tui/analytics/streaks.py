@@ -12,8 +12,9 @@ import pandas as pd
 from tui.analytics.sessions import winners
 from tui.model import LongestSince, Side, Streak, StreakRun
 
-# Indexed by winner + 1 (winner is -1, 0 or 1).
-_LEADERS = np.array(["large", "none", "small"], dtype=object)
+# Indexed by winner + 1 (winner is -1, 0 or 1). A pandas array of the dtype a column of these strings gets, so
+# the leader column is a take from it rather than thousands of Python strings for pandas to infer a dtype from.
+_LEADERS = pd.Series(["large", "none", "small"]).array
 
 RUN_COLUMNS = ("leader", "start", "end", "length", "small_return", "large_return", "start_pos", "end_pos")
 
@@ -38,12 +39,12 @@ def streak_runs(sessions: pd.DataFrame) -> pd.DataFrame:
     ends[-1] = n - 1
     small_close = sessions["small_close"].to_numpy(dtype="float64")
     large_close = sessions["large_close"].to_numpy(dtype="float64")
-    index = sessions.index
+    dates = sessions.index.array  # (picking from the array is cheaper than from the Index, and keeps its dtype)
     return pd.DataFrame(
         {
-            "leader": _LEADERS[won[starts - 1] + 1],
-            "start": index[starts],
-            "end": index[ends],
+            "leader": _LEADERS.take(won[starts - 1] + 1),
+            "start": dates[starts],
+            "end": dates[ends],
             "length": ends - starts + 1,
             "small_return": small_close[ends] / small_close[starts - 1] - 1.0,
             "large_return": large_close[ends] / large_close[starts - 1] - 1.0,
@@ -90,28 +91,31 @@ def current_streak(sessions: pd.DataFrame, runs: pd.DataFrame) -> Streak:
     ``percentile`` the share of that leader's earlier runs strictly shorter than the current one.
     """
     del sessions  # the runs carry everything; kept in the signature so callers pass the pair they computed
-    if runs.empty or runs["leader"].iat[-1] == "none":
+    if runs.empty:
         return NO_STREAK
-    last = runs.iloc[-1]
-    leader: Side = last["leader"]
-    length = int(last["length"])
-    same = runs["leader"].to_numpy() == leader
+    # Whole columns as arrays, then single values: taking a row (runs.iloc) builds a mixed-type Series each time.
+    leaders = runs["leader"].to_numpy()
+    leader: Side = leaders[-1]
+    if leader == "none":
+        return NO_STREAK
     lengths = runs["length"].to_numpy()
+    length = int(lengths[-1])
+    same = leaders == leader
     earlier = same.copy()
     earlier[-1] = False
     past = lengths[earlier]
     at_least = np.flatnonzero(earlier & (lengths >= length))
     longest_since = None
     if at_least.size:
-        row = runs.iloc[at_least[-1]]
-        longest_since = LongestSince(end=row["end"].date(), length=int(row["length"]))
+        row = at_least[-1]
+        longest_since = LongestSince(end=runs["end"].iat[row].date(), length=int(lengths[row]))
     return Streak(
         leader=leader,
         length=length,
-        start=last["start"].date(),
-        end=last["end"].date(),
-        small_return=float(last["small_return"]),
-        large_return=float(last["large_return"]),
+        start=runs["start"].iat[-1].date(),
+        end=runs["end"].iat[-1].date(),
+        small_return=float(runs["small_return"].iat[-1]),
+        large_return=float(runs["large_return"].iat[-1]),
         longest_since=longest_since,
         record_length=int(lengths[same].max()),
         percentile=float((past < length).mean()) if past.size else None,
