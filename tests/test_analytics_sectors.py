@@ -7,6 +7,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tui.analytics import sector_table
 from tui.config import Sector
@@ -121,12 +123,72 @@ def test_nonpositive_prices_are_ignored():
     assert row.return_5d == pytest.approx(val("FULL", str(DATES[-2].date())) / val("FULL", str(DATES[-6].date())) - 1)
 
 
-# --- sector_start: the tail that sector_table reads gives the identical table -----------------------------
+# --- the row-position implementation against the plain pandas definition --------------------------------------
 
 
-def test_the_tail_from_sector_start_gives_the_same_table_on_the_real_history(replay_dir):
+def reference_table(closes, sectors, small, streak, as_of=None):
+    """sector_table written the plain way: a frame of valid closes, forward filled, each window read off by date."""
+    from tui.analytics.sessions import valid_prices
+    from tui.model import SectorRow
+
+    symbols = list(dict.fromkeys([small, *(s.symbol for s in sectors)]))
+    frame = pd.DataFrame(
+        {sym: valid_prices(closes[sym]) if sym in closes.columns else np.nan for sym in symbols}, index=closes.index
+    )
+    if as_of is not None:
+        frame = frame.loc[: pd.Timestamp(as_of)]
+    calendar = frame.index[frame[small].notna().to_numpy()]
+    if as_of is None and len(calendar):
+        frame = frame.loc[: calendar[-1]]
+    if frame.empty:
+        return tuple(SectorRow(s.symbol, s.name, *([None] * 10)) for s in sectors)
+    filled = frame.ffill()
+    last_date = frame.apply(lambda column: column.last_valid_index())
+    latest = pd.Timestamp(as_of) if as_of is not None else (calendar[-1] if len(calendar) else None)
+
+    def on_or_before(day):
+        before = calendar[calendar <= day]
+        return before[-1] if len(before) else None
+
+    anchors = dict.fromkeys(("1d", "5d", "streak", "1m", "ytd"))
+    if len(calendar):
+        anchors["1d"] = calendar[-2] if len(calendar) > 1 else None
+        anchors["5d"] = calendar[-6] if len(calendar) > 5 else None
+        if streak is not None and streak.start is not None:
+            anchors["streak"] = on_or_before(pd.Timestamp(streak.start) - pd.Timedelta(days=1))
+        anchors["1m"] = on_or_before(latest - pd.DateOffset(months=1))
+        anchors["ytd"] = on_or_before(pd.Timestamp(latest.year - 1, 12, 31))
+
+    def window_return(sym, anchor):
+        seen = last_date[sym]
+        if anchor is None or seen is None or pd.isna(seen) or seen <= anchor:
+            return None  # no anchor, or nothing observed after it
+        start = filled.at[anchor, sym]
+        return None if np.isnan(start) else float(filled[sym].iat[-1] / start - 1.0)
+
+    def vs(own, base):
+        return None if own is None or base is None else float((1.0 + own) / (1.0 + base) - 1.0)
+
+    rows = []
+    for sector in sectors:
+        own = [window_return(sector.symbol, anchors[w]) for w in anchors]
+        base = [window_return(small, anchors[w]) for w in anchors]
+        seen = last_date[sector.symbol]
+        rows.append(SectorRow(sector.symbol, sector.name, *own, *(vs(o, b) for o, b in zip(own, base)),
+                              None if seen is None or pd.isna(seen) else seen.date()))
+    return tuple(rows)
+
+
+def test_the_hand_made_frame_matches_the_reference():
+    sectors = [FULL, THIN, LATE, ABSENT]
+    for as_of in (None, date(2024, 1, 3), date(2024, 1, 12), date(2023, 12, 29), date(2023, 11, 20)):
+        for streak in (None, streak_from("2024-01-08"), streak_from("2023-12-01")):
+            got = sector_table(make_closes(), sectors, SMALL, streak, as_of)
+            assert got == reference_table(make_closes(), sectors, SMALL, streak, as_of), (as_of, streak)
+
+
+def test_the_real_history_matches_the_reference(replay_dir):
     from tui.analytics import current_streak, pair_sessions, streak_runs
-    from tui.analytics.sectors import sector_start
     from tui.config import Config
     from tui.data.replay import ReplaySource
 
@@ -139,41 +201,55 @@ def test_the_tail_from_sector_start_gives_the_same_table_on_the_real_history(rep
         sessions = pair_sessions(closes, config.small, config.large)
         streak = current_streak(sessions, streak_runs(sessions))
         day = sessions.index[-1]
-        full = closes.loc[:day]
-        start = sector_start(full, config.sectors, config.small, streak, day)
-        assert start is not None and len(full.loc[start:]) < 800, as_of  # a real saving: about a year, not all
-        assert start <= pd.Timestamp(day.year - 1, 12, 31)
-        want = sector_table(full, config.sectors, config.small, streak, day)
-        assert sector_table(full.loc[start:], config.sectors, config.small, streak, day) == want, as_of
+        for kw in ({"as_of": day}, {}):
+            want = reference_table(closes.loc[:day], config.sectors, config.small, streak, **kw)
+            assert sector_table(closes.loc[:day], config.sectors, config.small, streak, **kw) == want, as_of
+        # as_of before the last row: the rows after it are not read
+        earlier = day - pd.Timedelta(days=9)
+        want = reference_table(closes, config.sectors, config.small, streak, earlier)
+        assert sector_table(closes, config.sectors, config.small, streak, earlier) == want, as_of
 
 
-def test_the_tail_keeps_a_thin_etfs_last_close_before_the_earliest_anchor():
-    from tui.analytics.sectors import sector_start
-
+def test_thin_dead_and_late_columns_match_the_reference():
     days = pd.bdate_range("2024-06-03", "2026-01-15")
     rng = np.random.default_rng(7)
     closes = pd.DataFrame(
         {sym: 100 * np.exp(np.cumsum(rng.normal(0, 0.01, len(days)))) for sym in ("SMALL", "THIN", "DEAD", "LATE")},
         index=days,
     )
-    # Anchors for 2026-01-15: 1M 2025-12-15, YTD 2025-12-31, the streak below 2025-02-28.
     closes.loc["2025-11-01":"2026-01-05", "THIN"] = np.nan  # a gap over the 1M and YTD anchors
     closes.loc["2025-02-01":"2025-03-31", "THIN"] = np.nan  # and one over the streak's
     closes.loc["2025-01-02":, "DEAD"] = np.nan  # stopped trading long before
     closes.loc[:"2025-06-30", "LATE"] = np.nan  # starts after the streak's anchor
     closes.loc["2025-12-12", "SMALL"] = 0.0  # not a price: not a session of the small index
+    closes.loc["2026-01-15", "SMALL"] = np.nan  # the small index has no close on the last day
+    sectors = [Sector(s, s) for s in ("THIN", "DEAD", "LATE", "ABSENT", "SMALL")]
     streak = Streak("small", 40, date(2025, 3, 3), date(2026, 1, 15), 0.1, 0.05, None, 40, 1.0)
-    as_of = pd.Timestamp("2026-01-15")
-    cases = [
-        (["THIN", "LATE", "ABSENT"], None, "2025-10-31"),  # THIN's last close before the 1M anchor
-        (["THIN", "LATE", "ABSENT"], streak, "2025-01-31"),  # THIN's last close before the streak's anchor
-        (["THIN", "DEAD", "LATE"], None, "2025-01-01"),  # DEAD's last close: its row still shows that date
-    ]
-    for symbols, streak_, expected in cases:
-        sectors = [Sector(s, s) for s in symbols]
-        start = sector_start(closes, sectors, "SMALL", streak_, as_of)
-        assert start == pd.Timestamp(expected)
-        want = sector_table(closes, sectors, "SMALL", streak_, as_of)
-        assert sector_table(closes.loc[start:], sectors, "SMALL", streak_, as_of) == want
-        # and it is the latest such date: one session later the table changes
-        assert sector_table(closes.loc[start + pd.offsets.BDay(1):], sectors, "SMALL", streak_, as_of) != want
+    for as_of in (None, pd.Timestamp("2026-01-15"), date(2026, 1, 14), date(2025, 12, 31), date(2025, 1, 2)):
+        for streak_ in (None, streak):
+            want = reference_table(closes, sectors, "SMALL", streak_, as_of)
+            assert sector_table(closes, sectors, "SMALL", streak_, as_of) == want, (as_of, streak_)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    data=st.lists(
+        st.tuples(*[st.one_of(st.floats(1.0, 2.0), st.just(np.nan), st.just(0.0), st.just(-1.0), st.just(np.inf))] * 3),
+        min_size=0,
+        max_size=60,
+    ),
+    as_of_offset=st.one_of(st.none(), st.integers(-5, 70)),
+    streak_offset=st.one_of(st.none(), st.integers(0, 70)),
+)
+def test_random_frames_match_the_reference(data, as_of_offset, streak_offset):
+    days = pd.bdate_range("2023-11-01", periods=len(data))  # spans a year end from about 45 rows
+    closes = pd.DataFrame(data or None, columns=["SMALL", "A", "B"], index=days, dtype="float64")
+    first = pd.Timestamp("2023-11-01")
+    as_of = None if as_of_offset is None else first + pd.offsets.BDay(as_of_offset)
+    streak = None
+    if streak_offset is not None:
+        start = (first + pd.offsets.BDay(streak_offset)).date()
+        streak = Streak("small", 1, start, start, 0.0, 0.0, None, 1)
+    sectors = [Sector("A", "A"), Sector("B", "B"), Sector("C", "absent")]
+    want = reference_table(closes, sectors, "SMALL", streak, as_of)
+    assert sector_table(closes, sectors, "SMALL", streak, as_of) == want

@@ -13,7 +13,6 @@ from tui.analytics import (
     streak_history,
     streak_runs,
 )
-from tui.analytics.sectors import sector_start
 from tui.config import Config
 from tui.data.base import MarketData
 from tui.errors import NoDataError, UsageError
@@ -50,10 +49,6 @@ def build_snapshot(data: MarketData, config: Config) -> Snapshot:
     provisional = provisional_race(sessions, runs, data.quotes.get(small), data.quotes.get(large))
     # Sectors and risks see the same completed sessions as the pair: nothing after the pair's last session.
     closes_to_date = closes.loc[:as_of]
-    # The sector windows reach back a year or so: give them only that tail (the result is the same, and cheaper).
-    # The risks get the whole history: the RSI's Wilder smoothing starts at the first close.
-    start = sector_start(closes_to_date, config.sectors, small, streak, as_of)
-    sector_closes = closes_to_date if start is None else closes_to_date.loc[start:]
 
     return Snapshot(
         source=data.source,
@@ -63,7 +58,7 @@ def build_snapshot(data: MarketData, config: Config) -> Snapshot:
         streak=streak,
         provisional=provisional,
         spread=spread_view(sessions, config.display.spread_window, streak),
-        sectors=sector_table(sector_closes, config.sectors, small, streak, as_of),
+        sectors=sector_table(closes_to_date, config.sectors, small, streak, as_of),
         risks=risk_checklist(closes_to_date, data.fundamentals, streak, runs, config),
         data=data_status(data),
         runs=runs_as_model(runs),

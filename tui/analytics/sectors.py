@@ -13,7 +13,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from tui.analytics.sessions import valid_prices
+from tui.analytics.sessions import as_floats, valid_array
 from tui.config import Sector
 from tui.model import SectorRow, Streak
 
@@ -38,42 +38,35 @@ def sector_table(
     ``(1+r_sector)/(1+r_small)-1`` over the same window.
     """
     sectors = tuple(sectors)
-    symbols = list(dict.fromkeys([small, *(s.symbol for s in sectors)]))
-    frame = pd.DataFrame(
-        {sym: valid_prices(closes[sym]) if sym in closes.columns else np.nan for sym in symbols}, index=closes.index
-    )
-    if as_of is not None:
-        frame = frame.loc[: pd.Timestamp(as_of)]
-    calendar = frame.index[frame[small].notna().to_numpy()]
+    index = closes.index
+    # Everything below works on row positions in ``closes`` and plain arrays, and reads each column only from the
+    # earliest anchor on: pandas' per-call overhead and a pass over decades of history cost far more than this.
+    # Rows [0, stop) are closes.loc[:as_of] (the index is ascending, see MarketData).
+    stop = len(index) if as_of is None else int(index.searchsorted(pd.Timestamp(as_of), side="right"))
+    floats = {
+        sym: as_floats(closes[sym])[:stop]
+        for sym in dict.fromkeys([small, *(s.symbol for s in sectors)])
+        if sym in closes.columns
+    }
+    calendar = np.empty(0, dtype=np.intp)  # the small index's sessions, as row positions
+    if small in floats:
+        calendar = np.flatnonzero(~np.isnan(valid_array(floats[small])))
     if as_of is None and len(calendar):
-        frame = frame.loc[: calendar[-1]]
-    if frame.empty:
+        stop = int(calendar[-1]) + 1
+    if stop == 0:
         return tuple(_empty_row(s) for s in sectors)
 
-    # Last valid value, and the row position of that value, at every row: a forward fill, once for all columns.
-    values = frame.to_numpy(dtype="float64")
-    positions = np.where(np.isnan(values), np.nan, np.arange(len(frame), dtype="float64")[:, None])
-    filled = pd.DataFrame(values).ffill().to_numpy()
-    last_pos = pd.DataFrame(positions).ffill().to_numpy()
-
-    anchors = _anchors(frame.index, calendar, streak, pd.Timestamp(as_of) if as_of is not None else None)
-    end = len(frame) - 1
-    returns: dict[str, np.ndarray] = {}  # window -> return per column
-    for window in WINDOWS:
-        row = anchors[window]
-        if row is None:
-            returns[window] = np.full(len(symbols), np.nan)
-            continue
-        r = filled[end] / filled[row] - 1.0
-        r[~(last_pos[end] > row)] = np.nan  # no close after the anchor: nothing observed (NaN compares False)
-        returns[window] = r
-    small_col = symbols.index(small)
+    anchors = _anchors(index, calendar, streak, pd.Timestamp(as_of) if as_of is not None else None)
+    end = stop - 1
+    first = min([row for row in anchors.values() if row is not None], default=end)
+    observed = {sym: _observed(values[:stop], first) for sym, values in floats.items()}
+    returns = {sym: _window_returns(floats[sym], observed[sym], anchors) for sym in floats}
+    no_returns: dict[str, float | None] = dict.fromkeys(WINDOWS)
+    small_returns = returns.get(small, no_returns)
     out = []
     for sector in sectors:
-        col = symbols.index(sector.symbol)
-        own = {w: _num(returns[w][col]) for w in WINDOWS}
-        vs = {w: _vs(returns[w][col], returns[w][small_col]) for w in WINDOWS}
-        last = last_pos[end, col]
+        own = returns.get(sector.symbol, no_returns)
+        seen = observed.get(sector.symbol, ())
         out.append(
             SectorRow(
                 symbol=sector.symbol,
@@ -83,64 +76,64 @@ def sector_table(
                 return_streak=own["streak"],
                 return_1m=own["1m"],
                 return_ytd=own["ytd"],
-                vs_small_1d=vs["1d"],
-                vs_small_5d=vs["5d"],
-                vs_small_streak=vs["streak"],
-                vs_small_1m=vs["1m"],
-                vs_small_ytd=vs["ytd"],
-                last_date=None if np.isnan(last) else frame.index[int(last)].date(),
+                vs_small_1d=_vs(own["1d"], small_returns["1d"]),
+                vs_small_5d=_vs(own["5d"], small_returns["5d"]),
+                vs_small_streak=_vs(own["streak"], small_returns["streak"]),
+                vs_small_1m=_vs(own["1m"], small_returns["1m"]),
+                vs_small_ytd=_vs(own["ytd"], small_returns["ytd"]),
+                last_date=index[seen[-1]].date() if len(seen) else None,
             )
         )
     return tuple(out)
 
 
-def sector_start(
-    closes: pd.DataFrame, sectors: Iterable[Sector], small: str, streak: Streak | None, as_of: date | pd.Timestamp
-) -> pd.Timestamp | None:
-    """The earliest date that :func:`sector_table` reads for ``as_of``: given only ``closes.loc[start:]`` it
-    returns exactly what it returns for the whole history. None when that cannot be told cheaply (then pass it
-    all).
+def _observed(values: np.ndarray, first: int) -> np.ndarray:
+    """Row positions, ascending, of the valid closes in ``values`` that windows anchored at row ``first`` or later
+    read: those from ``first`` on, preceded by the last one before it when ``first`` has none (a thin ETF's gap,
+    or a series that ended: its value at the anchor is that close)."""
+    observed = np.flatnonzero(~np.isnan(valid_array(values[first:]))) + first
+    if first > 0 and not (len(observed) and observed[0] == first):
+        before = np.flatnonzero(~np.isnan(valid_array(values[:first])))  # the whole prefix, only in this case
+        observed = np.concatenate([before[-1:], observed])
+    return observed
 
-    That is the earliest window anchor (which may be a year and more back: YTD anchors on the last session of
-    the previous year, the streak window before the streak's start), and, for every column, its last valid close
-    on or before that anchor (a thin ETF's value there may come from days before: the window must still see it).
-    """
-    symbols = [sym for sym in dict.fromkeys([small, *(s.symbol for s in sectors)]) if sym in closes.columns]
-    if small not in symbols or any(closes[sym].dtype != np.float64 for sym in symbols):
-        return None
-    frame = closes[symbols].loc[: pd.Timestamp(as_of)]
-    values = frame.to_numpy(dtype="float64")
-    with np.errstate(invalid="ignore"):
-        valid = np.isfinite(values) & (values > 0)  # what valid_prices keeps
-    calendar = frame.index[valid[:, 0]]
-    if len(calendar) == 0:
-        return None
-    rows = [row for row in _anchors(frame.index, calendar, streak, pd.Timestamp(as_of)).values() if row is not None]
-    if not rows:
-        return None
-    first = min(rows)
-    upto = valid[: first + 1]
-    seen = upto.any(axis=0)
-    last_valid = first - np.argmax(upto[::-1], axis=0)  # per column: its last valid row at or before the anchor
-    start = min(first, int(last_valid[seen].min())) if seen.any() else first
-    return frame.index[start]
+
+def _window_returns(
+    values: np.ndarray, observed: np.ndarray, anchors: dict[str, int | None]
+) -> dict[str, float | None]:
+    """One column's return per window: its last valid close over its last valid close on or before the anchor
+    (``observed`` as from :func:`_observed`). None without an anchor, without a close on or before it, or without
+    one after it (nothing observed in the window)."""
+    out: dict[str, float | None] = dict.fromkeys(WINDOWS)
+    if not len(observed):
+        return out
+    last = observed[-1]
+    windows = [w for w, row in anchors.items() if row is not None and row < last]
+    if windows:
+        at = np.searchsorted(observed, [anchors[w] for w in windows], side="right") - 1  # -1: none on or before
+        for window, i in zip(windows, at.tolist()):
+            if i >= 0:
+                out[window] = float(values[last] / values[observed[i]] - 1.0)
+    return out
 
 
 def _anchors(
-    index: pd.DatetimeIndex, calendar: pd.DatetimeIndex, streak: Streak | None, as_of: pd.Timestamp | None
+    index: pd.DatetimeIndex, calendar: np.ndarray, streak: Streak | None, as_of: pd.Timestamp | None
 ) -> dict[str, int | None]:
-    """Row position in ``index`` of each window's anchor session, None where the window cannot be formed."""
+    """Row position of each window's anchor session, None where the window cannot be formed. ``calendar`` holds
+    the row positions of the small index's sessions in ``index``, ascending."""
     anchors: dict[str, int | None] = dict.fromkeys(WINDOWS)
     if len(calendar) == 0:
         return anchors
-    latest = as_of if as_of is not None else calendar[-1]
+    latest = as_of if as_of is not None else index[calendar[-1]]
 
     def on_or_before(day: pd.Timestamp) -> int | None:
-        i = calendar.searchsorted(day, side="right") - 1
-        return None if i < 0 else index.get_loc(calendar[i])
+        rows = index.searchsorted(day, side="right")  # the rows dated on or before ``day`` are [0, rows)
+        i = int(np.searchsorted(calendar, rows, side="left")) - 1
+        return None if i < 0 else int(calendar[i])
 
     def back(sessions: int) -> int | None:
-        return index.get_loc(calendar[-1 - sessions]) if len(calendar) > sessions else None
+        return int(calendar[-1 - sessions]) if len(calendar) > sessions else None
 
     anchors["1d"] = back(1)
     anchors["5d"] = back(5)
@@ -151,14 +144,10 @@ def _anchors(
     return anchors
 
 
-def _num(x: float) -> float | None:
-    return None if np.isnan(x) else float(x)
-
-
-def _vs(sector: float, small: float) -> float | None:
-    if np.isnan(sector) or np.isnan(small):
+def _vs(sector: float | None, small: float | None) -> float | None:
+    if sector is None or small is None:
         return None
-    return float((1.0 + sector) / (1.0 + small) - 1.0)
+    return (1.0 + sector) / (1.0 + small) - 1.0
 
 
 def _empty_row(sector: Sector) -> SectorRow:
