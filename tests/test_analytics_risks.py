@@ -221,3 +221,28 @@ def test_wilder_rsi_matches_the_textbook_loop():
     assert wilder_rsi(pd.Series(closes[:14]), 14) is None
     assert wilder_rsi(pd.Series([1.0] * 20), 14) == 50.0
     assert wilder_rsi(pd.Series(np.arange(1.0, 21.0)), 14) == 100.0
+
+
+def test_quality_on_gappy_closes_matches_the_series_definition():
+    """The quality rule finds its closes by row position; with gaps, non-prices and streak starts on any calendar
+    day it must agree exactly with the plain definition on each series' valid closes."""
+    rng = np.random.default_rng(11)
+    for _ in range(60):
+        closes = market()
+        for sym in ("IJR", "IWM"):
+            values = 100 * np.cumprod(1 + rng.normal(0, 0.01, len(DATES)))
+            values[rng.random(len(DATES)) < 0.3] = np.nan
+            values[rng.random(len(DATES)) < 0.05] = 0.0
+            closes[sym] = values
+        start = (DATES[0] + pd.Timedelta(days=int(rng.integers(-3, 60)))).date()
+        risk = check(closes, streak=replace(STREAK, start=start))["quality"]
+        day = pd.Timestamp(start)
+        growth = {}
+        for sym in ("IJR", "IWM"):
+            series = closes[sym][closes[sym] > 0].dropna()
+            before = series[series.index < day]
+            growth[sym] = None if before.empty or series.index[-1] < day else series.iat[-1] / before.iat[-1]
+        if None in growth.values():
+            assert risk.status == "unknown" and "close around the streak start" in risk.detail
+        else:
+            assert risk.value == growth["IWM"] / growth["IJR"] - 1.0

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from tui.analytics.sessions import valid_prices
+from tui.analytics.sessions import as_floats, valid_values
 from tui.config import Band, Config
 from tui.model import Risk, RiskStatus, Streak
 
@@ -42,68 +42,97 @@ def risk_checklist(
     rules = config.risks
     sym = config.risk_symbols
     fundamentals = fundamentals or {}
+    prices = _Prices(closes)
     return (
-        _ratio_change("economic", closes, sym.credit, sym.treasuries, rules.lookback, rules.economic),
-        _rates(closes, sym.ten_year, rules.lookback, rules.rates),
-        _quality(closes, sym.quality_small, sym.broad_small, streak, rules.quality),
-        _volatility(closes, sym.volatility, rules.volatility),
-        _ratio_change("breadth", closes, sym.equal_weight, sym.cap_weight, rules.lookback, rules.breadth),
+        _ratio_change("economic", prices, sym.credit, sym.treasuries, rules.lookback, rules.economic),
+        _rates(prices, sym.ten_year, rules.lookback, rules.rates),
+        _quality(prices, sym.quality_small, sym.broad_small, streak, rules.quality),
+        _volatility(prices, sym.volatility, rules.volatility),
+        _ratio_change("breadth", prices, sym.equal_weight, sym.cap_weight, rules.lookback, rules.breadth),
         _valuation(fundamentals, sym.broad_small, sym.cap_weight, rules.valuation),
         _extension(
-            closes, config.small, streak, runs, rules.extension_percentile, rules.extension_rsi, rules.rsi_period
+            prices, config.small, streak, runs, rules.extension_percentile, rules.extension_rsi, rules.rsi_period
         ),
     )
+
+
+class _Prices:
+    """The valid closes of each symbol of one closes frame, as arrays by row, each computed once per checklist
+    (several rules read the same symbols, and a Series per read costs more than the arithmetic on it)."""
+
+    def __init__(self, closes: pd.DataFrame) -> None:
+        self.closes = closes
+        self._valid: dict[str, np.ndarray] = {}
+
+    def __getitem__(self, symbol: str) -> np.ndarray:
+        """``valid_prices(closes[symbol])`` as an array: NaN where there is no usable close."""
+        if symbol not in self._valid:
+            self._valid[symbol] = valid_values(self.closes[symbol])
+        return self._valid[symbol]
+
+    def missing(self, *symbols: str) -> str | None:
+        """The reason a measure cannot run for lack of data ("no data for HYG"), or None."""
+        for symbol in symbols:
+            if symbol not in self.closes.columns or np.isnan(self[symbol]).all():
+                return f"no data for {symbol}"
+        return None
+
+    def observed(self, symbol: str) -> np.ndarray:
+        """Row positions of the symbol's valid closes, ascending."""
+        return np.flatnonzero(~np.isnan(self[symbol]))
 
 
 # --- measures -------------------------------------------------------------------------------------------------
 
 
-def _ratio_change(rid: str, closes: pd.DataFrame, num: str, den: str, lookback: int, band: Band) -> Risk:
+def _ratio_change(rid: str, prices: _Prices, num: str, den: str, lookback: int, band: Band) -> Risk:
     """Change of num/den over ``lookback`` sessions on which both have a close; below the band is bad."""
-    missing = _missing(closes, num, den)
+    missing = prices.missing(num, den)
     if missing:
         return _unknown(rid, missing)
-    ratio = (_series(closes, num) / _series(closes, den)).dropna()
+    ratio = prices[num] / prices[den]
+    ratio = ratio[~np.isnan(ratio)]
     if len(ratio) <= lookback:
         return _unknown(rid, f"not enough data for {num}/{den} ({len(ratio)} sessions, need {lookback + 1})")
-    change = float(ratio.iat[-1] / ratio.iat[-1 - lookback] - 1.0)
+    change = float(ratio[-1] / ratio[-1 - lookback] - 1.0)
     status = _below(change, band)
     return Risk(rid, LABELS[rid], status, change,
                 f"{num}/{den} {_pct(change)} over {lookback} sessions{_band_text(status, band, 'below', _pct)}")
 
 
-def _rates(closes: pd.DataFrame, symbol: str, lookback: int, band: Band) -> Risk:
+def _rates(prices: _Prices, symbol: str, lookback: int, band: Band) -> Risk:
     rid = "rates"
-    if _missing(closes, symbol):
+    if prices.missing(symbol):
         return _unknown(rid, f"no data for {symbol}")
     # Yields are quoted in percent and may in principle be zero or negative: only require finite values.
-    raw = pd.to_numeric(closes[symbol], errors="coerce").astype("float64")
+    raw = as_floats(prices.closes[symbol])
     yields = raw[np.isfinite(raw)]
     if len(yields) <= lookback:
         return _unknown(rid, f"not enough data for {symbol} ({len(yields)} sessions, need {lookback + 1})")
-    bp = float(100.0 * (yields.iat[-1] - yields.iat[-1 - lookback]))
+    bp = float(100.0 * (yields[-1] - yields[-1 - lookback]))
     status = _above(bp, band)
     return Risk(rid, LABELS[rid], status, bp,
-                f"10-year yield {bp:+.0f} bp over {lookback} sessions to {yields.iat[-1]:.2f}%"
+                f"10-year yield {bp:+.0f} bp over {lookback} sessions to {yields[-1]:.2f}%"
                 f"{_band_text(status, band, 'above', lambda v: f'{v:+.0f} bp')}")
 
 
-def _quality(closes: pd.DataFrame, quality: str, broad: str, streak: Streak, band: Band) -> Risk:
+def _quality(prices: _Prices, quality: str, broad: str, streak: Streak, band: Band) -> Risk:
     """How far the broad index (profitable and unprofitable) is ahead of the quality one over the streak."""
     rid = "quality"
     if streak.start is None:
         return _unknown(rid, "no current streak")
-    missing = _missing(closes, quality, broad)
+    missing = prices.missing(quality, broad)
     if missing:
         return _unknown(rid, missing)
-    start = pd.Timestamp(streak.start)
+    # Rows dated before the streak start are [0, start) (the index is ascending, see MarketData).
+    start = int(prices.closes.index.searchsorted(pd.Timestamp(streak.start), side="left"))
     returns = {}
     for symbol in (quality, broad):
-        series = _series(closes, symbol).dropna()
-        before = series[series.index < start]
-        if before.empty or series.index[-1] < start:
+        values, observed = prices[symbol], prices.observed(symbol)
+        before = int(np.searchsorted(observed, start, side="left"))  # how many valid closes precede the streak
+        if before == 0 or observed[-1] < start:  # none before it, or none since
             return _unknown(rid, f"no {symbol} close around the streak start {streak.start.isoformat()}")
-        returns[symbol] = series.iat[-1] / before.iat[-1]
+        returns[symbol] = values[observed[-1]] / values[observed[before - 1]]
     ahead = float(returns[broad] / returns[quality] - 1.0)
     status = _above(ahead, band)
     by = f"{abs(ahead) * 100:.1f}%"
@@ -112,12 +141,11 @@ def _quality(closes: pd.DataFrame, quality: str, broad: str, streak: Streak, ban
                 f"{lead} over the streak{_band_text(status, band, 'above', _pct)}")
 
 
-def _volatility(closes: pd.DataFrame, symbol: str, band: Band) -> Risk:
+def _volatility(prices: _Prices, symbol: str, band: Band) -> Risk:
     rid = "volatility"
-    series = _series(closes, symbol).dropna() if not _missing(closes, symbol) else pd.Series(dtype="float64")
-    if series.empty:
+    if prices.missing(symbol):
         return _unknown(rid, f"no data for {symbol}")
-    level = float(series.iat[-1])
+    level = float(prices[symbol][prices.observed(symbol)[-1]])
     status: RiskStatus = "alert" if level >= band.alert else "watch" if level >= band.watch else "ok"
     if status == "ok":
         detail = f"VIX {level:.1f} < {band.watch:g}"
@@ -141,12 +169,12 @@ def _valuation(fundamentals: Mapping[str, Mapping[str, float]], small: str, larg
                 f"{_band_text(status, band, 'above', lambda v: f'{v:.2f}')}")
 
 
-def _extension(closes: pd.DataFrame, small: str, streak: Streak, runs: pd.DataFrame, percentile: float,
+def _extension(prices: _Prices, small: str, streak: Streak, runs: pd.DataFrame, percentile: float,
                band: Band, period: int) -> Risk:
     """Watch when the streak is long for its leader or the small index is overbought; alert when very overbought."""
     rid = "extension"
-    missing = _missing(closes, small)
-    rsi = None if missing else wilder_rsi(_series(closes, small).dropna(), period)
+    missing = prices.missing(small)
+    rsi = None if missing else wilder_rsi(prices[small][prices.observed(small)], period)
     parts = []
     long_streak = False
     if streak.leader != "none" and streak.length > 0 and not runs.empty:
@@ -170,10 +198,10 @@ def _extension(closes: pd.DataFrame, small: str, streak: Streak, runs: pd.DataFr
     return Risk(rid, LABELS[rid], status, rsi, "; ".join(parts))
 
 
-def wilder_rsi(closes: pd.Series, period: int = 14) -> float | None:
+def wilder_rsi(closes: pd.Series | np.ndarray, period: int = 14) -> float | None:
     """Wilder's RSI of the last close: averages seeded with the simple mean of the first ``period`` changes,
     then smoothed with alpha = 1/period. None with fewer than ``period + 1`` closes."""
-    values = closes.to_numpy(dtype="float64")
+    values = np.asarray(closes, dtype="float64")
     values = values[np.isfinite(values)]
     if len(values) <= period:
         return None
@@ -194,18 +222,6 @@ def _wilder_last(x: np.ndarray, period: int) -> float:
 
 
 # --- helpers --------------------------------------------------------------------------------------------------
-
-
-def _series(closes: pd.DataFrame, symbol: str) -> pd.Series:
-    return valid_prices(closes[symbol])
-
-
-def _missing(closes: pd.DataFrame, *symbols: str) -> str | None:
-    """The reason a measure cannot run for lack of data ("no data for HYG"), or None."""
-    for symbol in symbols:
-        if symbol not in closes.columns or valid_prices(closes[symbol]).isna().all():
-            return f"no data for {symbol}"
-    return None
 
 
 def _unknown(rid: str, reason: str) -> Risk:
