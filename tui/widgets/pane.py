@@ -20,6 +20,13 @@ from tui.model import Snapshot
 PaneState = Literal["loading", "data", "empty", "error"]
 
 
+def same_text(a: Text | None, b: Text | None) -> bool:
+    """Whether two texts look the same (Text's own ``==`` ignores the base style: "x" in red == "x" in blue)."""
+    if a is None or b is None:
+        return a is b
+    return a.plain == b.plain and a.style == b.style and a.spans == b.spans
+
+
 class PaneMessage(Static, can_focus=True):
     """What a pane says when it has nothing to draw; focusable so the pane stays reachable by keyboard."""
 
@@ -38,6 +45,7 @@ class Pane(Vertical):
         self._part: Any = None
         self._has_part = False
         self._title_extra: Text | None = None
+        self._title: Text | None = None
         self._marker: Text | None = None
         self._set_title()
 
@@ -102,7 +110,7 @@ class Pane(Vertical):
 
     def set_marker(self, marker: Text | None) -> None:
         """The border subtitle: e.g. "STALE · 12 min old". None clears it."""
-        if marker == self._marker:
+        if same_text(marker, self._marker):
             return
         self._marker = marker
         self.border_subtitle = marker
@@ -111,10 +119,11 @@ class Pane(Vertical):
     @property
     def title_plain(self) -> str:
         """The border title as plain text ("3 Sector winners · by Streak ↓")."""
+        assert self._title is not None
         return self._title.plain
 
     def set_title_extra(self, extra: Text | None) -> None:
-        if extra == self._title_extra:
+        if same_text(extra, self._title_extra):
             return
         self._title_extra = extra
         self._set_title()
@@ -124,6 +133,8 @@ class Pane(Vertical):
         if self._title_extra is not None:
             title.append(" · ")
             title.append_text(self._title_extra)
+        if same_text(title, self._title):
+            return  # setting a border title repaints the whole pane, even when it is the same
         self._title = title
         self.border_title = title
 
