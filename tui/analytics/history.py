@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -35,7 +36,8 @@ def streak_history(
                        note="not enough history: no completed sessions")
     leaders = runs["leader"].to_numpy()
     lengths = runs["length"].to_numpy()
-    chosen = np.flatnonzero((leaders != "none") & (lengths >= min_length))[::-1]  # newest first
+    long_enough = np.flatnonzero(lengths >= min_length)  # (the few long runs first: comparing strings is dearer)
+    chosen = long_enough[leaders[long_enough] != "none"][::-1]  # newest first
 
     # Relative level small/large: the forward outcome is a ratio of two of its values.
     rel = (sessions["small_close"].to_numpy(dtype="float64") / sessions["large_close"].to_numpy(dtype="float64"))
@@ -46,18 +48,19 @@ def streak_history(
         ok = ends + h < n
         forward[ok, j] = rel[ends[ok] + h] / rel[ends[ok]] - 1.0
 
-    picked = runs.iloc[chosen]
+    # Column arrays picked by position, not runs.iloc[chosen]: a sub-frame costs more than these few dozen rows.
+    # NaN (no outcome yet) becomes None.
     entries = tuple(
-        HistoryEntry(leader=leader, start=start, end=end, length=int(length), small_return=float(sr),
-                     large_return=float(lr), forward=tuple(None if np.isnan(v) else float(v) for v in fwd))
+        HistoryEntry(leader=leader, start=start, end=end, length=length, small_return=sr, large_return=lr,
+                     forward=tuple(None if math.isnan(v) else v for v in fwd))
         for leader, start, end, length, sr, lr, fwd in zip(
-            picked["leader"].tolist(),
-            picked["start"].dt.date.tolist(),
-            picked["end"].dt.date.tolist(),
-            picked["length"].tolist(),
-            picked["small_return"].tolist(),
-            picked["large_return"].tolist(),
-            forward,
+            leaders[chosen].tolist(),
+            runs["start"].array[chosen].date.tolist(),  # what .dt.date gives, on the chosen rows only
+            runs["end"].array[chosen].date.tolist(),
+            lengths[chosen].tolist(),
+            runs["small_return"].to_numpy(dtype="float64")[chosen].tolist(),
+            runs["large_return"].to_numpy(dtype="float64")[chosen].tolist(),
+            forward.tolist(),
         )
     )
 
