@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import sys
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import re
@@ -129,6 +130,7 @@ class SpreadChart(Widget):
         self.builds = 0  # plotext builds so far (tests check that unchanged data draws nothing)
         self._deferred = False  # the first chart was put off to the next frame
         self._may_build = False  # that frame has come
+        self._plot: Any = None  # one plotext figure for every build (draw_chart clears it first)
 
     def show(self, spread: Spread, colours: Palette, cursor: int | None) -> None:
         what = (spread, colours, cursor)
@@ -142,26 +144,34 @@ class SpreadChart(Widget):
 
     def render_line(self, y: int) -> Strip:
         lines = self._lines()
-        width = self.size.width
         if y >= len(lines):
-            return Strip.blank(width, self.rich_style)
-        return lines[y].crop_extend(0, width, self.rich_style)
+            return Strip.blank(self.size.width, self.rich_style)
+        return lines[y]
 
     def _lines(self) -> list[Strip]:
+        """The chart's lines, each the widget's width: padded once here, not per line and frame in render_line
+        (``rich_style`` walks every ancestor's styles on each call)."""
         if self._what is None:
             return []
+        width = self.size.width
         if not self._may_build and not _plotext_loaded():
             # The first chart of the process: let this frame out first (every line of it says "drawing…", not
             # just the first one asked for), draw the chart in the next one.
             if not self._deferred:
                 self._deferred = True
                 self.call_after_refresh(self._allow_build)
-            return [Strip([Segment("drawing…", Style(dim=True))])]
-        width, height = self.size.width, self.size.height
+            return [Strip([Segment("drawing…", Style(dim=True))]).crop_extend(0, width, self.rich_style)]
+        height = self.size.height
         key = (self._what, width, height, self.app.theme)
         if self._rendered is None or self._rendered[0] != key:
             spread, colours, cursor = self._what
-            self._rendered = (key, chart_strips(spread, colours, cursor, width, height, self._plot_theme()))
+            if self._plot is None:
+                from textual_plotext.plot import Plot  # lazily: plotext is not needed before the first chart
+
+                self._plot = Plot()
+            ansi = chart_ansi(self._plot, spread, colours, cursor, width, height, self._plot_theme())
+            padding = self.rich_style
+            self._rendered = (key, [line.crop_extend(0, width, padding) for line in ansi_strips(ansi)])
             self.builds += 1
         return self._rendered[1]
 
@@ -183,11 +193,10 @@ def _plotext_loaded() -> bool:
     return "textual_plotext.plot" in sys.modules
 
 
-def chart_ansi(spread: Spread, colours: Palette, cursor: int | None, width: int, height: int, theme: str) -> str:
-    """The chart as plotext draws it: ``height`` lines of ``width`` cells with SGR colour codes."""
-    from textual_plotext.plot import Plot  # lazily: plotext is not needed before the first chart
-
-    plt = Plot()
+def chart_ansi(plt: Any, spread: Spread, colours: Palette, cursor: int | None, width: int, height: int,
+               theme: str) -> str:
+    """The chart as plotext draws it on ``plt`` (a textual_plotext Plot, cleared first): ``height`` lines of
+    ``width`` cells with SGR colour codes."""
     draw_chart(plt, spread, colours, cursor)
     plt.plotsize(width, height)
     plt._set_size(width, height)  # as textual_plotext's PlotextPlot does: plotsize alone doesn't always take
@@ -195,42 +204,45 @@ def chart_ansi(spread: Spread, colours: Palette, cursor: int | None, width: int,
     return plt.build()
 
 
-def chart_strips(spread: Spread, colours: Palette, cursor: int | None, width: int, height: int,
-                 theme: str) -> list[Strip]:
-    return ansi_strips(chart_ansi(spread, colours, cursor, width, height, theme))
-
-
 _SGR = re.compile(r"\x1b\[([0-9;]*)m")
+_CODES_THEN_TEXT = re.compile(r"((?:\x1b\[[0-9;]*m)*)([^\x1b]*)")
 
 
 def ansi_strips(ansi: str) -> list[Strip]:
     """plotext's output (text and SGR codes: reset, bold, 24-bit / 256 / basic colours) as one Strip per line.
 
-    What ``Text.from_ansi`` then Rich's renderer would make of it, in one pass and with one Style per distinct
-    code sequence, since a chart has a few colours and thousands of cells."""
-    styles: dict[str, Style] = {}
+    What ``Text.from_ansi`` then Rich's renderer would make of it, in one pass. plotext opens every run of cells
+    with the same few code sequences ("reset, background, foreground"), so the style each sequence leads to is
+    worked out once per (style before, sequence), and runs of one style are joined as they are read."""
+    styles_after: dict[tuple[Style, str], Style] = {}
     strips = []
     style = Style()
     for line in ansi.rstrip("\n").split("\n"):
         segments: list[Segment] = []
-        pos = 0
-        for match in _SGR.finditer(line):
-            if match.start() > pos:
-                segments.append(Segment(line[pos:match.start()], style or None))
-            codes = match.group(1)
-            if codes in ("", "0"):
-                style = Style()
-            else:
-                if codes not in styles:
-                    styles[codes] = _sgr_style(codes)
-                style = style + styles[codes]
-            pos = match.end()
-        if pos < len(line):
-            segments.append(Segment(line[pos:], style or None))
-        strips.append(Strip(Segment.simplify(segments)))
+        for codes, text in _CODES_THEN_TEXT.findall(line):
+            if codes:
+                key = (style, codes)
+                if key not in styles_after:
+                    styles_after[key] = _apply_sgr(style, codes)
+                style = styles_after[key]
+            if text:
+                segment_style = style or None
+                if segments and segments[-1].style == segment_style:
+                    segments[-1] = Segment(segments[-1].text + text, segments[-1].style)
+                else:
+                    segments.append(Segment(text, segment_style))
+        strips.append(Strip(segments))
     return strips
 
 
+def _apply_sgr(style: Style, sequence: str) -> Style:
+    """``style`` after a sequence of SGR codes: a reset starts again from no style, the rest add up."""
+    for codes in _SGR.findall(sequence):
+        style = Style() if codes in ("", "0") else style + _sgr_style(codes)
+    return style
+
+
+@lru_cache(maxsize=256)
 def _sgr_style(codes: str) -> Style:
     """One SGR parameter list as a Rich Style (by Rich's own ANSI decoder, so colours match Text.from_ansi)."""
     spans = Text.from_ansi(f"\x1b[{codes}mx").spans
