@@ -246,3 +246,41 @@ def test_quality_on_gappy_closes_matches_the_series_definition():
             assert risk.status == "unknown" and "close around the streak start" in risk.detail
         else:
             assert risk.value == growth["IWM"] / growth["IJR"] - 1.0
+
+
+def test_wilder_rsi_of_earlier_closes_is_read_off_exactly_and_only_for_the_same_closes(monkeypatch):
+    """wilder_rsi keeps the last smoothing and reads the RSI of a prefix of those closes off it: the result must
+    be exactly that of smoothing the prefix itself, and any other closes must be smoothed afresh."""
+    import tui.analytics.risks as risks
+
+    real_wilder = risks._wilder
+
+    def fresh(values, period=14):
+        risks._last_smoothed = None
+        return wilder_rsi(values, period)
+
+    rng = np.random.default_rng(5)
+    closes = 100 * np.cumprod(1 + rng.normal(0, 0.01, 600))
+    full = fresh(closes)
+    for n in [600, 599, 598, 400, 16, 15, 14, 3]:
+        want = fresh(closes[:n])
+        wilder_rsi(closes)  # the longer history is the last one smoothed
+        assert wilder_rsi(closes[:n]) == want, n  # exactly, not approximately
+        assert wilder_rsi(closes[:n], 10) == fresh(closes[:n], 10), n  # another period is smoothed afresh
+    smoothed = []
+    monkeypatch.setattr(risks, "_wilder", lambda x, period: smoothed.append(len(x)) or real_wilder(x, period))
+    wilder_rsi(closes)
+    assert wilder_rsi(closes[:300]) == fresh(closes[:300]) and smoothed == [599, 599, 299, 299]  # read off; fresh
+    wilder_rsi(closes)
+    changed = closes.copy()
+    changed[300] *= 1.05  # as long as a prefix, one close different
+    smoothed.clear()
+    assert wilder_rsi(changed[:500]) == fresh(changed[:500]) and smoothed == [499] * 4
+    wilder_rsi(closes)
+    assert wilder_rsi(np.r_[closes, 101.0]) == fresh(np.r_[closes, 101.0])  # longer: smoothed afresh
+    # The memo holds its own copy: changing the caller's array afterwards does not make it stale.
+    mine = closes.copy()
+    assert fresh(mine) == full
+    mine[-100:] *= 1.1
+    assert wilder_rsi(mine[:550]) == fresh(mine[:550])
+    assert wilder_rsi(pd.Series(closes)) == full

@@ -202,23 +202,41 @@ def wilder_rsi(closes: pd.Series | np.ndarray, period: int = 14) -> float | None
     """Wilder's RSI of the last close: averages seeded with the simple mean of the first ``period`` changes,
     then smoothed with alpha = 1/period. None with fewer than ``period + 1`` closes."""
     values = np.asarray(closes, dtype="float64")
-    values = values[np.isfinite(values)]
+    values = values[np.isfinite(values)]  # (a copy: the memo below may keep it)
     if len(values) <= period:
         return None
-    delta = np.diff(values)
-    gain = np.clip(delta, 0.0, None)
-    loss = np.clip(-delta, 0.0, None)
-    # Seeding: replace the first `period` changes by their mean, then the recursive smoothing is an EWM.
-    avg_gain = _wilder_last(gain, period)
-    avg_loss = _wilder_last(loss, period)
+    gains, losses = _wilder_averages(values, period)
+    last = len(values) - 1 - period  # the first `period` changes make the seed, one average per change after it
+    avg_gain, avg_loss = float(gains[last]), float(losses[last])
     if avg_loss == 0.0:
         return 50.0 if avg_gain == 0.0 else 100.0
     return float(100.0 - 100.0 / (1.0 + avg_gain / avg_loss))
 
 
-def _wilder_last(x: np.ndarray, period: int) -> float:
+# The last closes smoothed, with the average gain and loss after each of their closes. The smoothing runs over
+# the whole history (decades: ~0.3 ms) but is causal, the averages after a close depending only on the closes up
+# to it: closes that are the start of the last ones (the same history at the next refresh, an earlier as-of)
+# read theirs off. Keyed on the closes themselves; one tuple swapped in whole, so threads are safe.
+_last_smoothed: tuple[np.ndarray, int, np.ndarray, np.ndarray] | None = None
+
+
+def _wilder_averages(values: np.ndarray, period: int) -> tuple[np.ndarray, np.ndarray]:
+    """Wilder's average gain and loss after each close of ``values`` from close ``period`` on."""
+    global _last_smoothed
+    last = _last_smoothed
+    if (last is not None and last[1] == period and len(values) <= len(last[0])
+            and np.array_equal(values, last[0][: len(values)])):
+        return last[2], last[3]
+    delta = np.diff(values)
+    smoothed = (values, period, _wilder(np.clip(delta, 0.0, None), period), _wilder(np.clip(-delta, 0.0, None), period))
+    _last_smoothed = smoothed
+    return smoothed[2], smoothed[3]
+
+
+def _wilder(x: np.ndarray, period: int) -> np.ndarray:
+    # Seeding: replace the first `period` changes by their mean, then the recursive smoothing is an EWM.
     seeded = np.concatenate(([x[:period].mean()], x[period:]))
-    return float(pd.Series(seeded).ewm(alpha=1.0 / period, adjust=False).mean().iat[-1])
+    return pd.Series(seeded).ewm(alpha=1.0 / period, adjust=False).mean().to_numpy()
 
 
 # --- helpers --------------------------------------------------------------------------------------------------
