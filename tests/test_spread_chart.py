@@ -1,5 +1,5 @@
-"""The spread chart's shortcuts draw exactly what the plain way does: a reused plotext figure as a new one, and
-plotext's ANSI output as Rich would decode it."""
+"""The spread chart's shortcuts draw exactly what the plain way does: the bars as plt.bar draws them, a reused
+plotext figure as a new one, and plotext's ANSI output as Rich would decode it."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from rich.segment import Segment
 from rich.text import Text
 
 from tui.model import Spread
+from tui.widgets import spread as spread_module
 from tui.widgets.palette import Palette
-from tui.widgets.spread import ansi_strips, chart_ansi
+from tui.widgets.spread import BAR_WIDTH, ansi_strips, chart_ansi
 
 COLOURS = Palette(up="#4ebf71", down="#ba3c5b", warn="#ffa62b", accent="#ffa62b", small="#4ebf71",
                   large="#0178d4", muted="#7a7a7a")
@@ -40,6 +41,19 @@ def plot():
     from textual_plotext.plot import Plot
 
     return Plot()
+
+
+def test_bars_draw_what_plt_bar_draws(monkeypatch):
+    rng = random.Random(20261124)
+    cases = [(random_spread(rng), size, rng.choice((None, 0, 1))) for _ in range(40) for size in SIZES]
+    ours = [chart_ansi(plot(), spread, COLOURS, cursor, *size, "dark") for spread, size, cursor in cases]
+
+    def plt_bar(plt, xs, heights, colour):
+        plt.bar(xs, heights, color=colour, width=BAR_WIDTH)
+
+    monkeypatch.setattr(spread_module, "_bars", plt_bar)
+    for (spread, size, cursor), drawn in zip(cases, ours):
+        assert drawn == chart_ansi(plot(), spread, COLOURS, cursor, *size, "dark"), (spread, size, cursor)
 
 
 def test_a_reused_figure_draws_what_a_new_one_does():
