@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tui.analytics import current_streak, pair_sessions, streak_history, streak_runs
 
@@ -99,3 +101,17 @@ def test_no_qualifying_streaks():
     history = streak_history(sessions, runs, streak, 3, (1,))
     assert history.streaks == ()
     assert history.note == "not enough history: no streaks of 3+ sessions"
+
+
+# Outcomes are x / y - 1.0, never -0.0 (whose place among equal zeros sort and partition may order differently).
+@given(st.lists(st.floats(-2.0, 2.0).map(lambda x: x + 0.0), min_size=1, max_size=80))
+def test_median_and_share_positive_are_numpys_exactly(values):
+    """The statistics skip np.median's overhead: the result must be np.median's to the last bit."""
+    from tui.analytics.history import _median, _stats
+
+    values = np.array(values)
+    want = float(np.median(values))
+    assert repr(_median(values)) == repr(want)
+    (stat,) = _stats((20,), {20: np.r_[values, np.nan]})
+    assert stat.count == len(values) and repr(stat.median) == repr(want)
+    assert stat.share_positive == float((values > 0).mean()) and type(stat.share_positive) is float

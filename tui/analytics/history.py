@@ -87,10 +87,19 @@ def _stats(horizons: tuple[int, ...], outcomes: dict[int, np.ndarray]) -> tuple[
         values = outcomes.get(h, np.empty(0))
         values = values[~np.isnan(values)]
         if values.size:
-            out.append(ForwardStat(h, int(values.size), float(np.median(values)), float((values > 0).mean())))
+            positive = float(np.count_nonzero(values > 0) / values.size)  # == (values > 0).mean(), exactly
+            out.append(ForwardStat(h, int(values.size), _median(values), positive))
         else:
             out.append(ForwardStat(h, 0, None, None))
     return tuple(out)
+
+
+def _median(values: np.ndarray) -> float:
+    """``np.median`` of a non-empty array without NaN, without its overhead (~15 µs, six per refresh): the middle
+    value, or the mean of the two middle ones taken as np.mean takes it, (a + b) / 2."""
+    ordered = np.sort(values)
+    mid = len(ordered) // 2
+    return float(ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2)
 
 
 def _note(stats: dict[str, tuple[ForwardStat, ...]], min_length: int, count: int) -> str | None:
