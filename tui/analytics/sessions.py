@@ -74,6 +74,7 @@ def pair_sessions(closes: pd.DataFrame, small: str, large: str) -> pd.DataFrame:
     no_winner[:1] = True  # the base row
     winner = pd.arrays.IntegerArray(winner_of(small_ret, large_ret), no_winner)
     # One frame built from finished arrays: cheaper than a frame of two Series, dropna and four column inserts.
+    # They are this call's own, so the frame may keep them rather than copy them (copy=False).
     return pd.DataFrame(
         {
             "small_close": small_close,
@@ -84,6 +85,7 @@ def pair_sessions(closes: pd.DataFrame, small: str, large: str) -> pd.DataFrame:
             "winner": winner,
         },
         index=closes.index[both],
+        copy=False,
     )
 
 

@@ -50,7 +50,8 @@ def streak_runs(sessions: pd.DataFrame) -> pd.DataFrame:
             "large_return": large_close[ends] / large_close[starts - 1] - 1.0,
             "start_pos": starts,
             "end_pos": ends,
-        }
+        },
+        copy=False,  # arrays made just now for this frame: no need to copy them again
     )
 
 
