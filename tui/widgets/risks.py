@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.widget import Widget
@@ -10,7 +9,7 @@ from textual.widget import Widget
 from tui.model import Risk, Snapshot
 from tui.widgets import fmt
 from tui.widgets.palette import Palette, palette
-from tui.widgets.lines import Lines
+from tui.widgets.lines import Grid, Lines, Stack
 from tui.widgets.pane import Pane
 from tui.widgets.safe import plain
 from tui.widgets.scroll_body import ScrollBody
@@ -83,18 +82,19 @@ def ordered(risks: tuple[Risk, ...]) -> list[Risk]:
     return sorted(risks, key=lambda r: _RANK.get(r.status, 2))
 
 
-def checklist(risks: tuple[Risk, ...], colours: Palette) -> Table:
-    """Symbol | label and value, then the why on the next line; wrapped lines keep their indent."""
+def checklist(risks: tuple[Risk, ...], colours: Palette) -> Stack:
+    """Symbol | label and value, then the why on the next line; wrapped lines keep their indent. A block of
+    rows per risk: a refresh renders only the risks that changed."""
     width = max((len(plain(r.label, 28)) for r in risks), default=10)
-    grid = Table.grid(padding=(0, 1))
-    grid.add_column(no_wrap=True)
-    grid.add_column()
+    blocks = []
     for risk in ordered(risks):
         style = status_style(risk.status, colours)
         head = Text(plain(risk.label, 28).ljust(width), style="bold" if risk.status != "unknown" else "dim")
         value = value_text(risk) if risk.status != "unknown" else "unknown"
         head.append(f" {value:>7}", style=style if risk.status in ("alert", "unknown") else "")
-        grid.add_row(Text(SYMBOLS.get(risk.status, "?"), style=style), head)
         why = plain(risk.detail) or fmt.MISSING
-        grid.add_row("", Text(why, style="dim" if risk.status in ("ok", "unknown") else ""))
-    return grid
+        blocks.append((
+            (Text(SYMBOLS.get(risk.status, "?"), style=style), head),
+            ("", Text(why, style="dim" if risk.status in ("ok", "unknown") else "")),
+        ))
+    return Grid.blocks(blocks)

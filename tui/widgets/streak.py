@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -13,7 +12,7 @@ from textual.widget import Widget
 from tui.model import Provisional, Snapshot, Streak, StreakRun
 from tui.widgets import fmt
 from tui.widgets.bignum import BigNumber
-from tui.widgets.lines import Lines
+from tui.widgets.lines import Grid, Lines, Stack
 from tui.widgets.palette import Palette, palette
 from tui.widgets.pane import Pane
 from tui.widgets.scroll_body import ScrollBody
@@ -116,19 +115,17 @@ def headline(part: StreakPart, colours: Palette) -> Text:
     )
 
 
-def _grid() -> Table:
-    grid = Table.grid(padding=(0, 1))
-    grid.add_column(style="dim", no_wrap=True)
-    grid.add_column()
-    return grid
+def _grid(rows: list[tuple[str | Text, Text]]) -> Stack:
+    """Dim labels and their values, a row per block: a refresh renders only the rows that changed."""
+    return Grid.blocks([(row,) for row in rows], label_style="dim")
 
 
-def details(part: StreakPart, colours: Palette, width: int = 80) -> Table | Text:
+def details(part: StreakPart, colours: Palette, width: int = 80) -> Stack | Text:
     streak = part.streak
     if streak.leader == "none" or streak.length == 0:
         return Text("A tie ends any streak; the next session starts a new one.", style="dim")
     small, large = fmt.short_of(part.small), fmt.short_of(part.large)
-    grid = _grid()
+    rows: list[tuple[str | Text, Text]] = []
     returns = Text.assemble(
         f"{small} ", (fmt.pct(streak.small_return), colours.sign(streak.small_return)),
         f"  {large} ", (fmt.pct(streak.large_return), colours.sign(streak.large_return)),
@@ -137,19 +134,19 @@ def details(part: StreakPart, colours: Palette, width: int = 80) -> Table | Text
     gap_text = f"  gap {gap:+.1f} pp" if gap is not None else ""
     if gap_text and len("Return ") + returns.cell_len + len(gap_text) <= width:
         returns.append(gap_text, style="dim")
-    grid.add_row("Return", returns)
+    rows.append(("Return", returns))
     if streak.longest_since is not None:
         since = streak.longest_since
-        grid.add_row("Longest", Text.assemble("since ", (fmt.short_day(since.end), "bold"),
-                                              (f" ({since.length})", "dim")))
+        rows.append(("Longest", Text.assemble("since ", (fmt.short_day(since.end), "bold"),
+                                              (f" ({since.length})", "dim"))))
     elif streak.record_length is not None:
-        grid.add_row("Longest", Text("on record", style=f"bold {colours.warn}"))
+        rows.append(("Longest", Text("on record", style=f"bold {colours.warn}")))
     record = Text(fmt.sessions(streak.record_length) if streak.record_length is not None else fmt.MISSING)
     if streak.percentile is not None:
         record.append(" · ", style="dim")
         record.append(f"{fmt.percentile(streak.percentile)} pct", style="bold")
-    grid.add_row("Record", record)
-    return grid
+    rows.append(("Record", record))
+    return _grid(rows)
 
 
 def earlier_runs(part: StreakPart, colours: Palette, width: int) -> Text:
@@ -167,21 +164,21 @@ def earlier_runs(part: StreakPart, colours: Palette, width: int) -> Text:
     return text
 
 
-def race(part: StreakPart, colours: Palette) -> Table:
+def race(part: StreakPart, colours: Palette) -> Stack:
     """Today's provisional race: clearly marked, never mixed into the completed streak above."""
     prov = part.provisional
     assert prov is not None
     small, large = fmt.short_of(part.small), fmt.short_of(part.large)
-    grid = _grid()
+    rows: list[tuple[str | Text, Text]] = []
     stamp = Text()
     stamp.append(" PROVISIONAL ", style=f"bold reverse {colours.warn}")
     if prov.quote_time is not None:
         stamp.append(f" {fmt.clock_time(prov.quote_time)}", style="dim")
-    grid.add_row(Text("Today", style=f"bold {colours.warn}"), stamp)
-    grid.add_row("Now", Text.assemble(
+    rows.append((Text("Today", style=f"bold {colours.warn}"), stamp))
+    rows.append(("Now", Text.assemble(
         f"{small} ", (fmt.pct(prov.small_change, 2), colours.sign(prov.small_change)),
         f"  {large} ", (fmt.pct(prov.large_change, 2), colours.sign(prov.large_change)),
-    ))
+    )))
     # Who leads now, and what the streak would be if the session ended at this price.
     if prov.leader == "none":
         outcome = Text("level: a tie ends the streak", style="bold")
@@ -194,8 +191,8 @@ def race(part: StreakPart, colours: Palette) -> Table:
             outcome.append(fmt.sessions(prov.streak_length), style="bold")
             if prov.streak_leader != part.streak.leader and part.streak.length:
                 outcome.append(" (breaks)", style=f"bold {colours.warn}")
-    grid.add_row("If closed", outcome)
-    return grid
+    rows.append(("If closed", outcome))
+    return _grid(rows)
 
 
 def _gap(a: float | None, b: float | None) -> float | None:
