@@ -55,7 +55,8 @@ class StatusLine(Static):
     def _repaint(self) -> None:
         if self._info is None:
             return
-        self.update(fitted_status(self._info, palette(self.app), self.size.width))
+        # One line of fixed height, fitted to the width: a repaint, never a layout pass of the whole screen.
+        self.update(fitted_status(self._info, palette(self.app), self.size.width), layout=False)
 
 
 # How hard the line is squeezed, one level at a time, until it fits (the whole error counts):
