@@ -48,7 +48,7 @@ def test_bars_draw_what_plt_bar_draws(monkeypatch):
     cases = [(random_spread(rng), size, rng.choice((None, 0, 1))) for _ in range(40) for size in SIZES]
     ours = [chart_ansi(plot(), spread, COLOURS, cursor, *size, "dark") for spread, size, cursor in cases]
 
-    def plt_bar(plt, xs, heights, colour):
+    def plt_bar(plt, xs, heights, colour, step):
         plt.bar(xs, heights, color=colour, width=BAR_WIDTH)
 
     monkeypatch.setattr(spread_module, "_bars", plt_bar)

@@ -1,6 +1,6 @@
 """Pane 2: the daily spread (bars) and relative performance (line) over the window, current streak marked.
 
-The chart is drawn by plotext, which rebuilds its whole character matrix on every build (~8 ms): its output is
+The chart is drawn by plotext, which rebuilds its whole character matrix on every build (~7 ms): its output is
 turned straight into Textual strips (one line each, no Rich Text in between) and cached; both are redone only
 when what the chart shows changes (the spread, the size, the cursor, the theme).
 plotext itself is imported on the first chart drawn, not with this module (it is not needed before data), and
@@ -197,7 +197,7 @@ def chart_ansi(plt: Any, spread: Spread, colours: Palette, cursor: int | None, w
                theme: str) -> str:
     """The chart as plotext draws it on ``plt`` (a textual_plotext Plot, cleared first): ``height`` lines of
     ``width`` cells with SGR colour codes."""
-    draw_chart(plt, spread, colours, cursor)
+    draw_chart(plt, spread, colours, cursor, width)
     plt.plotsize(width, height)
     plt._set_size(width, height)  # as textual_plotext's PlotextPlot does: plotsize alone doesn't always take
     plt.theme(theme)
@@ -271,11 +271,12 @@ def streak_index(spread: Spread) -> int | None:
     return None
 
 
-def draw_chart(plt: Any, spread: Spread, colours: Palette, cursor: int | None) -> None:
+def draw_chart(plt: Any, spread: Spread, colours: Palette, cursor: int | None, width: int) -> None:
     """Build the plotext figure on ``plt`` (a textual_plotext Plot); the caller sets its size and builds it."""
     plt.clear_figure()
     n = len(spread.dates)
     xs = list(range(n))
+    x_range = (-0.8, n - 0.2)
     daily = [(v * 100 if fmt.finite(v) else 0.0) for v in spread.daily]
     start = streak_index(spread)
     in_streak = [start is not None and i >= start for i in xs]
@@ -289,7 +290,8 @@ def draw_chart(plt: Any, spread: Spread, colours: Palette, cursor: int | None) -
         picked = [(x, v) for x, v, s in zip(xs, daily, in_streak) if keep(v, s)]
         if picked:
             _bars(plt, [p[0] for p in picked], [p[1] for p in picked],
-                  _dim(colour, colours.muted) if dimmed else _rgb(colour))
+                  _dim(colour, colours.muted) if dimmed else _rgb(colour),
+                  step=(x_range[1] - x_range[0]) / width)  # less than a column: the plot is narrower
     relative = [(v * 100 if fmt.finite(v) else None) for v in spread.relative]
     points = [(x, y) for x, y in zip(xs, relative) if y is not None]
     if points:
@@ -305,32 +307,35 @@ def draw_chart(plt: Any, spread: Spread, colours: Palette, cursor: int | None) -
     _axis_ticks(plt, [p[1] for p in points], "right", digits=1)
     ticks = sorted({0, n // 3, (2 * n) // 3, n - 1})
     plt.xticks(ticks, [f"{spread.dates[i]:%d %b}" for i in ticks])
-    plt.xlim(-0.8, n - 0.2)
+    plt.xlim(*x_range)
     plt.frame(True)  # without the frame plotext leaves no room for the right-hand labels
 
 
 BAR_WIDTH = 0.6
 
 
-def _bars(plt: Any, xs: list[int], heights: list[float], colour: tuple[int, int, int]) -> None:
+def _bars(plt: Any, xs: list[int], heights: list[float], colour: tuple[int, int, int], step: float) -> None:
     """The cells ``plt.bar(xs, heights, color=colour, width=BAR_WIDTH)`` fills, drawn as one plotext signal.
 
-    plt.bar makes each bar a signal of its own (a filled rectangle from 0), and plotext's build costs ~0.13 ms
-    per signal: 60 bars were most of a chart's ~11 ms. Here each bar is its top edge (the same corners, from
-    plotext's own ``bars``), filled down to the zero row; a negative bar also gets its zero-row edge, since a
-    fill toward 0 from below stops one row short. NaN points break the line between bars."""
+    plt.bar makes each bar a signal of its own (a filled rectangle from 0, its outline drawn as lines), and
+    plotext's build costs ~0.13 ms per signal: 60 bars were most of a chart's ~11 ms. Here a bar is points along
+    its top edge (the same corners, from plotext's own ``bars``) at most ``step`` apart, less than a column, so
+    each of its columns gets one, filled down to the zero row; a negative bar also gets them on the zero row,
+    where a fill toward 0 from below stops one row short."""
     from plotext._utility import bars
 
     edges_x, edges_y = bars(xs, heights, BAR_WIDTH, 0)
     x: list[float] = []
     y: list[float] = []
     for (left, right), (_, top) in zip(edges_x, edges_y):
-        x += [left, right, math.nan]
-        y += [top, top, math.nan]
+        count = max(1, math.ceil((right - left) / step))
+        along = [left + (right - left) * i / count for i in range(count)] + [right]
+        x += along
+        y += [top] * len(along)
         if top < 0:
-            x += [left, right, math.nan]
-            y += [0.0, 0.0, math.nan]
-    plt.plot(x, y, marker="sd", color=colour, fillx=0)
+            x += along
+            y += [0.0] * len(along)
+    plt.scatter(x, y, marker="sd", color=colour, fillx=0)
 
 
 def nice_ticks(lo: float, hi: float, count: int = 4, steps: tuple[float, ...] = (1, 2, 2.5, 5, 10)) -> list[float]:
