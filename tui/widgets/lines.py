@@ -50,6 +50,7 @@ class Lines(Widget):
     def __init__(self, content: RenderableType | Stack = "", *, id: str | None = None,
                  classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
+        self.auto_links = False  # no links in what panes show: skip looking for them in every render and frame
         self._content: RenderableType | Stack = content
         self._strips: tuple[Any, list[Strip]] | None = None  # ((width, style), strips)
         self._blocks: tuple[Any, dict[Hashable, list[Strip]]] = (None, {})  # ((width, style), a Stack's blocks)
