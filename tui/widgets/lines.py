@@ -155,7 +155,7 @@ class Grid:
     """Rows of a two-column grid as ``Table.grid(padding=(0, 1))`` draws them (labels no_wrap, in
     ``label_style``), at the column widths of the whole grid: labels as wide as the widest, values as wide as
     the widest but no wider than what is left. So a few rows drawn alone are the lines they'd be in the whole
-    grid. Equal when they draw the same."""
+    grid. Equal when they draw the same. A str cell is console markup, as in a Table: constants only."""
 
     def __init__(self, rows: tuple[tuple[Cell, Cell], ...], label_width: int, value_width: int,
                  label_style: str = "") -> None:
