@@ -1,4 +1,4 @@
-"""The spread chart's shortcuts draw exactly what the plain way does: the bars as plt.bar draws them, a reused
+"""The spread chart's shortcuts draw exactly what the plain way does: the bars as plt.bar draws each, a reused
 plotext figure as a new one, and plotext's ANSI output as Rich would decode it."""
 
 from __future__ import annotations
@@ -49,7 +49,8 @@ def test_bars_draw_what_plt_bar_draws(monkeypatch):
     ours = [chart_ansi(plot(), spread, COLOURS, cursor, *size, "dark") for spread, size, cursor in cases]
 
     def plt_bar(plt, xs, heights, colour, step):
-        plt.bar(xs, heights, color=colour, width=BAR_WIDTH)
+        for x, height in zip(xs, heights):  # one call per bar: its width is BAR_WIDTH sessions, whatever the others
+            plt.bar([x], [height], color=colour, width=BAR_WIDTH)
 
     monkeypatch.setattr(spread_module, "_bars", plt_bar)
     for (spread, size, cursor), drawn in zip(cases, ours):

@@ -315,19 +315,18 @@ BAR_WIDTH = 0.6
 
 
 def _bars(plt: Any, xs: list[int], heights: list[float], colour: tuple[int, int, int], step: float) -> None:
-    """The cells ``plt.bar(xs, heights, color=colour, width=BAR_WIDTH)`` fills, drawn as one plotext signal.
+    """Bars ``BAR_WIDTH`` sessions wide, each filling the cells ``plt.bar([x], [height], width=BAR_WIDTH)`` would,
+    drawn as one plotext signal.
 
-    plt.bar makes each bar a signal of its own (a filled rectangle from 0, its outline drawn as lines), and
-    plotext's build costs ~0.13 ms per signal: 60 bars were most of a chart's ~11 ms. Here a bar is points along
-    its top edge (the same corners, from plotext's own ``bars``) at most ``step`` apart, less than a column, so
-    each of its columns gets one, filled down to the zero row; a negative bar also gets them on the zero row,
-    where a fill toward 0 from below stops one row short."""
-    from plotext._utility import bars
-
-    edges_x, edges_y = bars(xs, heights, BAR_WIDTH, 0)
+    One ``plt.bar`` call for all of them would widen every bar by the series' mean spacing: the few dimmed days
+    outside a streak came out several sessions wide, over their neighbours. And plt.bar makes each bar a signal
+    of its own, at ~0.13 ms of plotext's build each. Here a bar is points along its top edge at most ``step``
+    apart, less than a column, so each of its columns gets one, filled down to the zero row; a negative bar also
+    gets them on the zero row, where a fill toward 0 from below stops one row short."""
     x: list[float] = []
     y: list[float] = []
-    for (left, right), (_, top) in zip(edges_x, edges_y):
+    for centre, top in zip(xs, heights):
+        left, right = centre - BAR_WIDTH / 2, centre + BAR_WIDTH / 2
         count = max(1, math.ceil((right - left) / step))
         along = [left + (right - left) * i / count for i in range(count)] + [right]
         x += along
