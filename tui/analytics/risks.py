@@ -202,7 +202,7 @@ def wilder_rsi(closes: pd.Series | np.ndarray, period: int = 14) -> float | None
     """Wilder's RSI of the last close: averages seeded with the simple mean of the first ``period`` changes,
     then smoothed with alpha = 1/period. None with fewer than ``period + 1`` closes."""
     values = np.asarray(closes, dtype="float64")
-    values = values[np.isfinite(values)]  # (a copy: the memo below may keep it)
+    values = values[np.isfinite(values)]
     if len(values) <= period:
         return None
     gains, losses = _wilder_averages(values, period)
@@ -213,24 +213,10 @@ def wilder_rsi(closes: pd.Series | np.ndarray, period: int = 14) -> float | None
     return float(100.0 - 100.0 / (1.0 + avg_gain / avg_loss))
 
 
-# The last closes smoothed, with the average gain and loss after each of their closes. The smoothing runs over
-# the whole history (decades: ~0.3 ms) but is causal, the averages after a close depending only on the closes up
-# to it: closes that are the start of the last ones (the same history at the next refresh, an earlier as-of)
-# read theirs off. Keyed on the closes themselves; one tuple swapped in whole, so threads are safe.
-_last_smoothed: tuple[np.ndarray, int, np.ndarray, np.ndarray] | None = None
-
-
 def _wilder_averages(values: np.ndarray, period: int) -> tuple[np.ndarray, np.ndarray]:
     """Wilder's average gain and loss after each close of ``values`` from close ``period`` on."""
-    global _last_smoothed
-    last = _last_smoothed
-    if (last is not None and last[1] == period and len(values) <= len(last[0])
-            and np.array_equal(values, last[0][: len(values)])):
-        return last[2], last[3]
     delta = np.diff(values)
-    smoothed = (values, period, _wilder(np.clip(delta, 0.0, None), period), _wilder(np.clip(-delta, 0.0, None), period))
-    _last_smoothed = smoothed
-    return smoothed[2], smoothed[3]
+    return _wilder(np.clip(delta, 0.0, None), period), _wilder(np.clip(-delta, 0.0, None), period)
 
 
 def _wilder(x: np.ndarray, period: int) -> np.ndarray:
