@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.app_helpers import ready, until, FakeSource, make_app, pilot_test, screen_text
+from tests.app_helpers import ready, FakeSource, make_app, pilot_test, screen_text
 from tui.bindings import APP_KEYS, BUILTIN_KEYS, MOVE_KEYS, palette_entries
 from tui.screens.help import HelpScreen
 from tui.widgets.pane import Pane

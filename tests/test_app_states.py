@@ -6,8 +6,8 @@ from dataclasses import replace
 from datetime import timedelta
 
 from tests.app_helpers import (
-    ready, until,
-    FROZEN, BlockingSource, FakeSource, builder, frozen_clock, make_app, make_snapshot, pilot_test,
+    ready,
+    FROZEN, BlockingSource, FakeSource, builder, make_app, make_snapshot, pilot_test,
     provisional, screen_text,
 )
 from tui.errors import SourceError

@@ -19,7 +19,6 @@ from tui.data.market_clock import (
     refresh_delay,
     session_dates,
     sessions_complete,
-    warm_up,
 )
 
 UTC = timezone.utc

@@ -20,7 +20,6 @@ from tests.app_helpers import (
     FakeSource,
     builder,
     frozen_clock,
-    make_app,
     make_snapshot,
     pilot_test,
     provisional,
@@ -211,7 +210,7 @@ async def test_a_refresh_with_nothing_new_reuses_the_snapshot(replay_dir):
 
     source = ReplaySource(replay_dir, as_of=date(2026, 1, 15))
     app = StreakwatchApp(source=source, config=Config(), clock=frozen_clock(after_close(date(2026, 1, 15))))
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE):
         await until(lambda: app._generation > 0 and not app.fetching, timeout=30)
         first = app.snapshot
         drawn = {p.id: p._part for p in app.panes()}
