@@ -248,6 +248,32 @@ async def test_theme_comes_from_config():
 
 
 @pilot_test
+async def test_a_theme_change_recolours_the_sector_table():
+    from rich.color import Color
+
+    from tui.widgets.palette import palette
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        table = app.pane("sectors").query_one(SectorTable)
+
+        def leader_colour():  # the top row's symbol, coloured as a leader
+            return next(seg.style.color for seg in table.render_line(1) if seg.text.strip() == table.row_text(0)[0])
+
+        def header_background():
+            return list(table.render_line(0))[0].style.bgcolor
+
+        before = (leader_colour(), header_background())
+        assert before[0] == Color.parse(palette(app).up)
+        app.theme = "nord"
+        await pilot.pause()
+        after = (leader_colour(), header_background())
+        assert after[0] == Color.parse(palette(app).up)
+        assert after[0] != before[0] and after[1] != before[1]
+
+
+@pilot_test
 async def test_panes_are_numbered_in_reading_order():
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
