@@ -5,13 +5,17 @@ It answers what ``STREAKWATCH_YAHOO_URL`` makes the app (and yfinance) send: ``/
 * ``fc.yahoo.com/`` cookie, ``/v1/test/getcrumb`` crumb,
 * ``/v8/finance/chart/<SYM>`` daily bars (``range=Nd|max`` or ``period1``/``period2``) from :attr:`bars`,
   plus an optional session in progress (:meth:`set_intraday`),
-* ``/v10/finance/quoteSummary/<SYM>``, ``/v7/finance/quote``, ``/ws/fundamentals-timeseries/…`` for ``info``.
+* ``/v10/finance/quoteSummary/<SYM>``, ``/v7/finance/quote``, ``/ws/fundamentals-timeseries/…`` for ``info``;
+  ``/v7/finance/quote?symbols=A,B,…`` also carries each symbol's current price and time (the same as the chart
+  meta's), which is what the monitor's batched intraday quotes read.
 
 Faults (:meth:`fault`) apply per endpoint and per symbol (``"*"`` = any; ``after=N`` spares the next N requests): ``status`` (HTTP code), ``delay``
 (seconds before answering), ``close`` (drop the connection), ``malformed`` (not JSON), ``empty`` (no result),
 ``bad_symbol`` (404 + chart.error), ``null_last`` (last bar all null), ``dupes`` (duplicate and out-of-order
-timestamps, where the *latest* bar of each day is the true one). :meth:`stop` makes the port refuse connections;
-:meth:`start` brings it back on the same port.
+timestamps, where the *latest* bar of each day is the true one). A batched quote request is hit by a fault on
+any symbol it names; on it, a symbol's own ``empty`` fault leaves just that symbol out of the result and its own
+``null_last`` fault gives it a null price. :meth:`stop` makes the port refuse connections; :meth:`start` brings
+it back on the same port.
 """
 
 from __future__ import annotations
@@ -142,8 +146,11 @@ class FakeYahoo:
     # -- answers ------------------------------------------------------------------------------------------
 
     def _fault_for(self, endpoint: str, symbol: str) -> tuple[str, Any] | None:
+        names = _listed(endpoint, symbol)
+        keys = dict.fromkeys([(endpoint, symbol), *((endpoint, s) for s in names), (endpoint, "*"),
+                              ("*", symbol), *(("*", s) for s in names), ("*", "*")])
         with self._lock:
-            for key in ((endpoint, symbol), (endpoint, "*"), ("*", symbol), ("*", "*")):
+            for key in keys:
                 if key in self._faults:
                     kind, value, after = self._faults[key]
                     if after > 0:
@@ -151,6 +158,40 @@ class FakeYahoo:
                         return None
                     return kind, value
         return None
+
+    def _own_fault(self, endpoint: str, symbol: str) -> str | None:
+        """The kind of fault set for exactly this symbol (not ``"*"``), without using up its ``after``."""
+        with self._lock:
+            for key in ((endpoint, symbol), ("*", symbol)):
+                if key in self._faults and self._faults[key][2] == 0:
+                    return self._faults[key][0]
+        return None
+
+    def market_quote(self, symbol: str, rows: list[dict[str, Any]] | None = None) -> tuple[float, int]:
+        """(regularMarketPrice, regularMarketTime) as Yahoo reports them: the session in progress, else the
+        last bar's close at 16:00 ET of its day."""
+        if symbol in self.intraday:
+            price, when = self.intraday[symbol]
+            return price, int(when.timestamp())
+        last = (rows or self._rows(symbol))[-1]
+        return last["close"], _epoch(datetime.fromtimestamp(last["ts"], NY).date(), dtime(16, 0))
+
+    def quotes(self, symbols: list[str], fault: tuple[str, Any] | None) -> dict[str, Any]:
+        """The ``/v7/finance/quote`` answer: info fields plus price and time per known symbol; unknown ones
+        are left out, as Yahoo does."""
+        if fault and fault[0] == "empty" and not any(self._own_fault("quote", s) for s in symbols):
+            return {"quoteResponse": {"result": [], "error": None}}
+        result = []
+        for symbol in symbols:
+            info, own = self._info(symbol), self._own_fault("quote", symbol)
+            if info is None or own == "empty":
+                continue
+            if symbol in self.bars:
+                price, market_time = self.market_quote(symbol)
+                info = {**info, "regularMarketPrice": None if own == "null_last" else price,
+                        "regularMarketTime": market_time}
+            result.append(info)
+        return {"quoteResponse": {"result": result, "error": None}}
 
     def _rows(self, symbol: str) -> list[dict[str, Any]]:
         """Every bar as chart rows (timestamp at the 9:30 open, like Yahoo), the session in progress last."""
@@ -182,12 +223,7 @@ class FakeYahoo:
             n = len(rows) if rng in ("max", "ytd") or not m else int(m[1]) * {"d": 1, "wk": 5, "mo": 21, "y": 252}[m[2]]
             window = rows[-n:]
         prev_close = rows[len(rows) - len(window) - 1]["close"] if len(window) < len(rows) else None
-        if symbol in self.intraday:
-            price, when = self.intraday[symbol]
-            market_time = int(when.timestamp())
-        else:
-            price, market_time = rows[-1]["close"], _epoch(datetime.fromtimestamp(rows[-1]["ts"], NY).date(),
-                                                           dtime(16, 0))
+        price, market_time = self.market_quote(symbol, rows)
         kind = fault[0] if fault else None
         if kind == "null_last" and window:
             window[-1] = {"ts": window[-1]["ts"], **{k: None for k in window[-1] if k != "ts"}}
@@ -234,17 +270,22 @@ class FakeYahoo:
             return 200, "fake-crumb"
         if endpoint == "chart":
             return self.chart(symbol, query, fault)
+        if endpoint == "quote":
+            return 200, self.quotes(_listed(endpoint, symbol), fault)
         info = self._info(symbol)
         if endpoint == "quoteSummary":
             if info is None:
                 return 404, {"quoteSummary": {"result": None, "error": BAD_SYMBOL}}
             return 200, {"quoteSummary": {"result": [{"summaryDetail": info, "quoteType": {"symbol": symbol}}],
                                           "error": None}}
-        if endpoint == "quote":
-            return 200, {"quoteResponse": {"result": [info] if info else [], "error": None}}
         if endpoint == "timeseries":
             return 200, {"timeseries": {"result": [], "error": None}}
         return 404, "<html>not here</html>"
+
+
+def _listed(endpoint: str, symbol: str) -> list[str]:
+    """The symbols one request names: a quote request may name several (``symbols=A,B``)."""
+    return [s for s in symbol.split(",") if s] if endpoint == "quote" else [symbol]
 
 
 def classify(host: str, path: str, query: dict[str, str]) -> tuple[str, str]:
