@@ -1,4 +1,4 @@
-"""Live data from Yahoo (SPEC §2): full daily history once, then one small chart request per symbol per refresh.
+"""Live data from Yahoo (SPEC §2): full daily history once, then small requests per refresh.
 
 Request budget, per symbol:
 
@@ -7,6 +7,9 @@ Request budget, per symbol:
   own timezone request is saved by seeding its tz cache from the first answer);
 * every refresh after that: ONE chart request (``range=5d``, or ``period1`` from the last cached date when
   the monitor was off for longer) that serves both the latest daily bars and the intraday quote;
+* except while the market is open and every symbol's bars are stored up to the last completed session: then the
+  bars owe nothing and only the quotes move, so ONE batched ``v7/finance/quote`` request serves all symbols
+  (a symbol it leaves out falls back to its chart request in the same round);
 * ``info`` (trailing P/E for the valuation rule): at most once a day per fund, remembered in the cache.
 
 Failures never lose data: the last good bars stay in the cache and come back marked stale, with the reason in
@@ -29,12 +32,16 @@ from tui.data.market_clock import ET
 from tui.errors import SourceError
 
 CHART_URL = "https://query2.finance.yahoo.com/v8/finance/chart/{symbol}"
+QUOTE_URL = "https://query1.finance.yahoo.com/v7/finance/quote"  # crumb-protected: asked through yfinance
 BAR_COLUMNS = ["open", "high", "low", "close", "adj_close", "volume"]
 DELAYED_AFTER = timedelta(minutes=20)  # a quote older than this while the market is open is not live
 INFO_EVERY_FAILED = timedelta(hours=1)  # after a failed info fetch, wait this long before trying again
 DROP_FOR = timedelta(days=7)  # an unknown symbol is retried after a week, in case Yahoo only hiccuped
 META_DROPPED = "yahoo.dropped"
 META_INFO = "yahoo.info.{symbol}"
+#: {symbol: instant} when a batched quote last found the symbol's stored bars current: the bars are as fresh as
+#: that, though no chart request rewrote them (it is what ``fetched_at`` reports).
+META_CURRENT = "yahoo.current_at"
 
 
 class YahooDown(Exception):
@@ -89,6 +96,29 @@ def name_some(symbols: Sequence[str], shown: int = 4) -> str:
     """"A, B" or "A, B, C, D and 8 more": a status line has room for a few names, not twenty."""
     names = ", ".join(symbols[:shown])
     return f"{names} and {len(symbols) - shown} more" if len(symbols) > shown else names
+
+
+def usable_quote(price: Any, stamp: Any) -> bool:
+    """Yahoo's regularMarketPrice/regularMarketTime pair is a real quote (both present and finite numbers)."""
+    return all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in (price, stamp))
+
+
+def parse_batch_quotes(payload: Any) -> dict[str, tuple[float, float]] | None:
+    """A ``v7/finance/quote`` answer as {symbol: (price, epoch seconds)}, usable quotes only; None if the answer
+    is not the expected shape (the caller then asks the chart endpoint instead)."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("quoteResponse"), dict):
+        return None
+    result = payload["quoteResponse"].get("result")
+    if not isinstance(result, list):
+        return None
+    quotes = {}
+    for item in result:
+        if not isinstance(item, dict) or not isinstance(item.get("symbol"), str):
+            return None
+        price, stamp = item.get("regularMarketPrice"), item.get("regularMarketTime")
+        if usable_quote(price, stamp):
+            quotes[item["symbol"]] = (float(price), float(stamp))
+    return quotes
 
 
 class Chart(NamedTuple):
@@ -313,6 +343,80 @@ class YahooSource:
             raise SymbolProblem(f"Yahoo returned no history for {symbol}")
         return bars
 
+    def _batch_quote_answer(self, symbols: Sequence[str]) -> Any:
+        """The raw batched quote answer, None if unusable. Transport and HTTP errors raise YahooDown with the
+        chart path's words; the cookie and crumb are yfinance's business."""
+        from curl_cffi.requests import exceptions as cx
+
+        from tui.data.yahoo_session import quiet_yfinance
+
+        quiet_yfinance()  # silent, its caches in our folder: before any use of its data layer
+        from yfinance.data import YfData
+        from yfinance.exceptions import YFRateLimitError
+
+        try:
+            resp = YfData(session=self.session).get(
+                QUOTE_URL, params={"symbols": ",".join(symbols)}, timeout=self.timeout or 30)
+        except cx.RequestException as exc:
+            raise YahooDown(_transport_reason(exc, self.timeout)) from None
+        except YFRateLimitError:  # yfinance raises it after its own retry was answered 429 again
+            raise YahooDown(_http_reason(429)) from None
+        except Exception:  # anything else yfinance may throw is no verdict on Yahoo: the charts will tell
+            return None
+        if resp.status_code >= 400:
+            raise YahooDown(_http_reason(resp.status_code))
+        try:
+            return json.loads(resp.content)
+        except ValueError:
+            return None
+
+    def _batch_eligible(self, symbols: Sequence[str], now: datetime) -> bool:
+        """One quote request can stand for the chart requests only while the market is open and no symbol owes
+        a completed session (first sight, a new day, a gap): those need the bars that only charts carry."""
+        from tui.data.market_clock import Phase, market_status
+
+        status = market_status(now)
+        if status.phase != Phase.OPEN or not symbols:
+            return False
+        last_dates = [self.cache.last_date(symbol) for symbol in symbols]
+        return all(last is not None and last >= status.last_completed for last in last_dates)
+
+    def _refresh_by_batch(self, symbols: Sequence[str], now: datetime) -> set[str]:
+        """The symbols brought up to date by one batched quote request (empty when the batch does not apply or
+        its answer is unusable: the chart requests then do the job). Raises YahooDown like a chart request."""
+        if not self._batch_eligible(symbols, now):
+            return set()
+        quotes = parse_batch_quotes(self._batch_quote_answer(symbols))
+        if quotes is None:
+            return set()
+        done = {symbol for symbol in symbols if symbol in quotes}
+        for symbol in done:
+            self._take_quote(symbol, *quotes[symbol], now)
+        if done:
+            current = self._current_at()
+            current.update({symbol: now.isoformat() for symbol in done})
+            self.cache.set_meta(META_CURRENT, json.dumps(current, sort_keys=True), now)
+        return done
+
+    def _current_at(self) -> dict[str, str]:
+        meta = self.cache.get_meta(META_CURRENT)
+        try:
+            current = json.loads(meta[0]) if meta else {}
+        except ValueError:
+            return {}
+        return current if isinstance(current, dict) else {}
+
+    def _take_quote(self, symbol: str, price: float, stamp: float, now: datetime) -> None:
+        """Remember Yahoo's intraday quote, or forget it once its session is complete (its close is a bar then)."""
+        from tui.data.market_clock import is_session_complete
+
+        session = _ny_date(stamp)
+        if is_session_complete(session, now):
+            self._quotes.pop(symbol, None)
+        else:
+            when = datetime.fromtimestamp(stamp, timezone.utc)
+            self._quotes[symbol] = Quote(symbol, float(price), when, pd.Timestamp(session))
+
     # -- one symbol -----------------------------------------------------------------------------------------
 
     def _refresh(self, symbol: str, now: datetime, repaired: list[str]) -> None:
@@ -344,13 +448,8 @@ class YahooSource:
                    if is_session_complete(d, now) and (stored is None or d > stored)]
 
         price, stamp = meta.get("regularMarketPrice"), meta.get("regularMarketTime")
-        if isinstance(price, (int, float)) and math.isfinite(price) and isinstance(stamp, (int, float)):
-            session = _ny_date(stamp)
-            if is_session_complete(session, now):
-                self._quotes.pop(symbol, None)  # that session's close is a bar now
-            else:
-                when = datetime.fromtimestamp(stamp, timezone.utc)
-                self._quotes[symbol] = Quote(symbol, float(price), when, pd.Timestamp(session))
+        if usable_quote(price, stamp):
+            self._take_quote(symbol, price, stamp, now)
         if missing:  # its good bars are stored, but the latest session is still owed
             raise SymbolProblem(f"Yahoo sent an empty bar for {symbol} on {', '.join(missing)} (ignored)")
         if bars.empty and not chart.null_days:
@@ -438,15 +537,30 @@ class YahooSource:
                 closes = closes.loc[done]
         quotes = {s: q for s, q in self._quotes.items()
                   if s in symbols and not is_session_complete(q.session.date(), now)}
+        fetched = self._fetched_by_symbol(view)
         return MarketData(
             source="yahoo",
             label=self._label(quotes, now),
             closes=closes,
             quotes=quotes,
             fundamentals=self.fundamentals(now, network=False) if fundamentals is None else fundamentals,
-            fetched_at=min(view.fetched.values()) if view.fetched else None,
+            fetched_at=min(fetched.values()) if fetched else None,
             now=now,
         )
+
+    def _fetched_by_symbol(self, view: _CacheView) -> dict[str, datetime]:
+        """When each symbol's bars were last known current: their last chart fetch, or a later batched quote."""
+        from tui.data.cache import stored_instant
+
+        current = self._current_at()
+        fetched = dict(view.fetched)
+        for symbol, when in fetched.items():
+            try:
+                confirmed = stored_instant(datetime.fromisoformat(current[symbol]))
+            except (KeyError, TypeError, ValueError):
+                continue
+            fetched[symbol] = max(when, confirmed)
+        return fetched
 
     def _label(self, quotes: dict[str, Quote], now: datetime) -> str:
         """DELAYED when even the freshest quote is old while the market is open (thin ETFs lag on their own)."""
@@ -476,11 +590,16 @@ class YahooSource:
         repaired: list[str] = []  # symbols whose bars came duplicated or out of order (one note for all)
         problems: list[str] = []  # symbols that could not be refreshed
         dropped = self._dropped(now)
-        refreshed = 0
-        down: str | None = None
-        for symbol in symbols:
-            if symbol in dropped:
-                continue
+        polled = [symbol for symbol in symbols if symbol not in dropped]
+        try:
+            by_batch = self._refresh_by_batch(polled, now)
+        except YahooDown as exc:
+            by_batch = set()
+            problems.append(str(exc))
+        refreshed = len(by_batch)
+        # The charts: every symbol when the batch did not apply, else only those it left out. A failed batch
+        # stands for Yahoo as a whole, like a failed chart request: do not hammer it.
+        for symbol in [] if problems else [s for s in polled if s not in by_batch]:
             try:
                 self._refresh(symbol, now, repaired)
                 refreshed += 1
@@ -490,8 +609,7 @@ class YahooSource:
             except SymbolProblem as exc:
                 problems.append(str(exc))
             except YahooDown as exc:
-                down = str(exc)  # the other symbols would fail the same way: do not hammer Yahoo
-                problems.append(down)
+                problems.append(str(exc))  # the other symbols would fail the same way: do not hammer Yahoo
                 break
         if repaired:
             notes.insert(0, f"Yahoo sent duplicate or out-of-order bars for {name_some(repaired)} "

@@ -1,0 +1,203 @@
+"""Batched intraday quotes: while the market is open and the stored bars owe nothing, one ``v7/finance/quote``
+request stands for every symbol's chart request. Through real yfinance against the fake server."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta, timezone
+
+import pandas as pd
+import pytest
+
+from tests.fake_yahoo import END, PAIR, TRAILING_PE, seed_market
+from tests.fake_yahoo import clock, fake_yahoo, make_source, market  # noqa: F401  (fixtures)
+from tests.test_yahoo_faults import TRANSPORT_FAULTS, switch_off, switch_on
+from tui.data.base import LABEL_LIVE
+from tui.data.yahoo import parse_batch_quotes
+
+FRIDAY_OPEN = datetime(2026, 1, 16, 15, 0, tzinfo=timezone.utc)  # 10:00 ET, the session after END
+FRIDAY_FINAL = datetime(2026, 1, 16, 21, 11, tzinfo=timezone.utc)  # 16:11 ET: close + grace passed
+TUESDAY_OPEN = datetime(2026, 1, 20, 15, 0, tzinfo=timezone.utc)  # 10:00 ET; Monday 19th is a holiday (MLK)
+
+
+def move_quotes(market, symbols, now, step=0) -> dict[str, tuple[float, datetime]]:
+    """A session in progress for each symbol; returns what the fake serves: {symbol: (price, time)}."""
+    served = {}
+    for k, symbol in enumerate(symbols):
+        price = round(float(market.bars[symbol]["close"].iloc[-1]) * (1 + 0.001 * (step + k + 1)), 4)
+        when = now - timedelta(seconds=30)
+        market.set_intraday(symbol, price, when)
+        served[symbol] = (price, when)
+    return served
+
+
+def requests_by_endpoint(market) -> dict[str, int]:
+    return {e: market.count(e) for e in ("chart", "quote")}
+
+
+def assert_quotes_served(data, served) -> None:
+    assert {s: (q.price, q.time) for s, q in data.quotes.items()} == served
+    assert all(q.session == pd.Timestamp(served[s][1].date()) for s, q in data.quotes.items())
+
+
+@pytest.fixture
+def current(market, make_source, clock):
+    """A source whose bars are stored through END (fetched after that day's close), at the next open."""
+    source = make_source()
+    source.fetch([*PAIR, "IWM"])
+    clock.now = FRIDAY_OPEN
+    source.fundamentals(clock.now)  # the new day's info (also v7/finance/quote, once a day): not counted below
+    market.reset_counts()
+    return source
+
+
+def test_open_session_refresh_is_one_quote_request_and_no_chart(market, current, clock):
+    symbols = [*PAIR, "IWM"]
+    before = current.cached(symbols, clock.now).closes
+    for step in range(3):
+        clock.advance(seconds=60)
+        served = move_quotes(market, symbols, clock.now, step)
+        market.reset_counts()
+        data = current.fetch(symbols)
+        assert requests_by_endpoint(market) == {"chart": 0, "quote": 1}
+        assert [s for e, s, q in market.log if e == "quote"] == [",".join(symbols)]  # one request names all
+        assert not data.stale and data.errors == [] and data.label == LABEL_LIVE
+        assert_quotes_served(data, served)
+        pd.testing.assert_frame_equal(data.closes, before)  # a quote is never a close
+        assert data.fetched_at == clock.now  # the bars were confirmed current just now
+
+
+def test_after_the_close_the_days_bar_comes_by_chart(market, current, clock):
+    served = move_quotes(market, PAIR, clock.now)
+    assert_quotes_served(current.fetch(PAIR), served)
+    assert requests_by_endpoint(market) == {"chart": 0, "quote": 1}
+
+    clock.now = FRIDAY_FINAL  # the session is complete: its bar is owed, and only a chart carries it
+    market.reset_counts()
+    data = current.fetch(PAIR)
+    assert {s: market.count("chart", s) for s in PAIR} == {s: 1 for s in PAIR} and market.count("quote") == 0
+    assert {s: data.closes.loc["2026-01-16", s] for s in PAIR} == {s: served[s][0] for s in PAIR}
+    assert data.quotes == {}
+
+
+def test_a_new_completed_day_switches_back_to_charts_then_to_the_batch(market, current, clock):
+    seed_market(market, end=END + timedelta(days=1), n=261)  # Friday's bar, not seen while the monitor was off
+    clock.now = TUESDAY_OPEN
+    current.fundamentals(clock.now)  # a new day's info, out of the way
+    market.reset_counts()
+    move_quotes(market, PAIR, clock.now)
+    data = current.fetch(PAIR)
+    assert {s: market.count("chart", s) for s in PAIR} == {s: 1 for s in PAIR} and market.count("quote") == 0
+    assert data.closes.index[-1] == pd.Timestamp("2026-01-16")
+
+    clock.advance(seconds=60)
+    served = move_quotes(market, PAIR, clock.now, step=1)
+    market.reset_counts()
+    data = current.fetch(PAIR)
+    assert requests_by_endpoint(market) == {"chart": 0, "quote": 1}
+    assert_quotes_served(data, served)
+
+
+def test_no_batch_on_first_sight(market, make_source, clock):
+    clock.now = FRIDAY_OPEN
+    served = move_quotes(market, PAIR, clock.now)
+    source = make_source()
+    source.fundamentals(clock.now)  # info, out of the way
+    market.reset_counts()
+    data = source.fetch(PAIR)
+    assert market.count("quote") == 0 and {s: market.count("chart", s) for s in PAIR} == {s: 2 for s in PAIR}
+    assert_quotes_served(data, served)
+
+
+@pytest.mark.parametrize("kind", ["empty", "null_last"])
+def test_a_symbol_without_a_usable_batch_quote_falls_back_to_its_chart(market, current, clock, kind):
+    symbols = [*PAIR, "IWM"]
+    served = move_quotes(market, symbols, clock.now)
+    market.fault(kind, endpoint="quote", symbol="IWM")  # left out of the answer, or sent with a null price
+    data = current.fetch(symbols)
+    assert market.count("quote") == 1
+    assert {s: market.count("chart", s) for s in symbols} == {"^RUT": 0, "^GSPC": 0, "IWM": 1}
+    assert not data.stale and data.errors == []
+    assert_quotes_served(data, served)
+
+
+def test_an_unknown_symbol_left_out_of_the_batch_is_dropped_as_before(market, current, clock):
+    symbols = [*PAIR, "IWM"]
+    del market.bars["IWM"]  # Yahoo no longer knows it: the batch leaves it out, its chart says 404
+    move_quotes(market, PAIR, clock.now)
+    data = current.fetch(symbols)
+    assert market.count("chart", "IWM") == 1 and market.count("chart") == 1
+    assert data.errors == ["Yahoo does not know symbol IWM; dropped from polling"] and not data.stale
+
+    market.reset_counts()
+    clock.advance(seconds=60)
+    current.fetch(symbols)
+    assert requests_by_endpoint(market) == {"chart": 0, "quote": 1}
+    assert [s for e, s, q in market.log if e == "quote"] == [",".join(PAIR)]
+
+
+def test_a_malformed_batch_answer_falls_back_to_charts_quietly(market, current, clock):
+    served = move_quotes(market, PAIR, clock.now)
+    market.fault("malformed", endpoint="quote")
+    data = current.fetch(PAIR)
+    assert market.count("quote") == 1 and {s: market.count("chart", s) for s in PAIR} == {s: 1 for s in PAIR}
+    assert not data.stale and data.errors == []
+    assert_quotes_served(data, served)
+
+
+@pytest.mark.parametrize("kind,value,words", TRANSPORT_FAULTS, ids=[f"{k}-{v}" for k, v, _ in TRANSPORT_FAULTS])
+def test_batch_faults_give_the_chart_paths_reasons_and_backoff(market, current, clock, kind, value, words):
+    good = current.fetch(PAIR)  # the batch: history current, quotes in memory
+    assert market.count("quote") == 1
+    switch_on(market, kind, value, endpoint="quote")
+    market.reset_counts()
+    clock.advance(minutes=1)
+
+    data = current.fetch(PAIR)
+    assert data.stale and data.retry_in is not None and 0.8 <= data.retry_in <= 1.2
+    assert data.errors == [f"{words} — retrying in 1 s"]
+    pd.testing.assert_frame_equal(data.closes, good.closes)
+    assert data.quotes == good.quotes  # the last good quotes stay
+    assert current.offline_reason == words
+    assert market.count("chart") == 0  # a failed batch stops the round, like a failed chart request
+
+    market.reset_counts()
+    data = current.fetch(PAIR)  # backing off: no request at all
+    assert data.stale and sum(market.counts.values()) == 0 and data.errors[0].startswith(words)
+
+    switch_off(market, kind)
+    clock.advance(seconds=2)
+    served = move_quotes(market, PAIR, clock.now)
+    market.reset_counts()
+    data = current.fetch(PAIR)
+    assert not data.stale and data.errors == [] and current.offline_reason is None
+    assert requests_by_endpoint(market) == {"chart": 0, "quote": 1}
+    assert_quotes_served(data, served)
+
+
+def test_info_and_fundamentals_still_work_next_to_the_batch(market, current, clock):
+    from tui.data.yahoo_session import quiet_yfinance
+
+    served = move_quotes(market, ["SPY"], clock.now)
+    current.fetch(PAIR)
+    clock.advance(days=1, minutes=5)  # Saturday: info is due again, and there is no session
+    assert current.fundamentals(clock.now) == {s: {"trailing_pe": pe} for s, pe in TRAILING_PE.items()}
+    info = quiet_yfinance().Ticker("SPY", session=current.session).info
+    assert info["trailingPE"] == TRAILING_PE["SPY"] and info["regularMarketPrice"] == served["SPY"][0]
+
+
+def test_parse_batch_quotes_keeps_usable_quotes_only():
+    ok = {"symbol": "^RUT", "regularMarketPrice": 2402.4, "regularMarketTime": 1795208400}
+    answer = {"quoteResponse": {"error": None, "result": [
+        ok,
+        {"symbol": "A", "regularMarketPrice": math.nan, "regularMarketTime": 1795208400},
+        {"symbol": "B", "regularMarketPrice": 1.0},
+        {"symbol": "C", "regularMarketPrice": True, "regularMarketTime": 1795208400},
+        {"symbol": "D", "regularMarketPrice": "1.0", "regularMarketTime": 1795208400},
+        {"symbol": "E", "regularMarketPrice": 1, "regularMarketTime": math.inf},
+    ]}}
+    assert parse_batch_quotes(answer) == {"^RUT": (2402.4, 1795208400.0)}
+    assert parse_batch_quotes({"quoteResponse": {"result": [], "error": None}}) == {}
+    for malformed in (None, [], {"chart": {}}, {"quoteResponse": None}, {"quoteResponse": {"result": None}},
+                      {"quoteResponse": {"result": [1]}}, {"quoteResponse": {"result": [{"price": 1}]}}):
+        assert parse_batch_quotes(malformed) is None
