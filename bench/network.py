@@ -6,7 +6,9 @@ The fake serves the real replay history where there is a file for a symbol (so r
 a generated 20-year walk for the others. A mutable clock stands in a regular session (Fri 2026-01-16, from
 10:00 ET) and advances by the open-market cadence (``Refresh.open_seconds``) per refresh while the intraday
 quotes move. YahooSource: one cold fetch (empty cache) and then a full market hour of refreshes, counted
-separately. Naive: a few refreshes (each is identical, and slow to parse), scaled to the hour.
+separately; once the history is current, each of those is one batched ``v7/finance/quote`` request (the fake
+answers it with the same prices as its chart meta). Naive: a few refreshes (each is identical, and slow to
+parse), scaled to the hour.
 """
 
 from __future__ import annotations
@@ -119,6 +121,13 @@ def totals(server, counter: Counter) -> tuple[int, int]:
     return sum(server.counts.values()), counter.bytes
 
 
+def by_endpoint(server) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for (endpoint, _), n in server.counts.items():
+        out[endpoint] = out.get(endpoint, 0) + n
+    return out
+
+
 def run(opts: Opts) -> list[Row]:
     from tests.fake_yahoo import MutableClock, reset_yfinance
     from tui.config import Config
@@ -139,7 +148,10 @@ def run(opts: Opts) -> list[Row]:
     saved = {k: os.environ.get(k) for k in ("STREAKWATCH_YAHOO_URL", "XDG_CACHE_HOME")}
     tmp = tempfile.TemporaryDirectory(prefix="streakwatch-bench-")
     try:
-        os.environ["STREAKWATCH_YAHOO_URL"] = server.url
+        # A host name with "yahoo" in it (curl resolves *.localhost to loopback itself): yfinance keeps its cookie
+        # on disk only for a Yahoo-looking domain, and on 127.0.0.1 would fetch fc.yahoo.com again before every
+        # request it makes, which real Yahoo never sees.
+        os.environ["STREAKWATCH_YAHOO_URL"] = server.url.replace("127.0.0.1", "yahoo.localhost")
         os.environ["XDG_CACHE_HOME"] = str(Path(tmp.name) / "cache")
         reset_yfinance()
 
@@ -155,6 +167,7 @@ def run(opts: Opts) -> list[Row]:
         if data.errors:
             log(opts, f"network: cold fetch notes: {data.errors}")
         fetch_s = []
+        cold_endpoints = by_endpoint(server)
         for step in range(1, ours_refreshes + 1):
             clock.advance(seconds=cadence)
             move_quotes(server, symbols, clock.now, step)
@@ -163,12 +176,14 @@ def run(opts: Opts) -> list[Row]:
             fetch_s.append(time.thread_time() - t0)
         req, nbytes = totals(server, counter)
         scale = per_hour / ours_refreshes
+        hour_endpoints = {e: round((n - cold_endpoints.get(e, 0)) * scale) for e, n in by_endpoint(server).items()
+                          if n != cold_endpoints.get(e, 0)}
         hour_req, hour_bytes = round((req - cold_req) * scale), round((nbytes - cold_bytes) * scale)
         if data.stale or data.errors:
             log(opts, f"network: last fetch stale={data.stale} errors={data.errors}")
         source.close()
         log(opts, f"network: YahooSource cold {cold_req} req / {cold_bytes / 1e6:.1f} MB in {cold_s:.1f} s; "
-                  f"hour {hour_req} req / {hour_bytes / 1e6:.2f} MB; client CPU per fetch {median(fetch_s) * 1000:.0f} ms")
+                  f"hour {hour_req} req {hour_endpoints} / {hour_bytes / 1e6:.2f} MB; client CPU per fetch {median(fetch_s) * 1000:.0f} ms")
 
         # -- naive: full history of every symbol on every refresh ------------------------------------------
         reset_yfinance()
@@ -205,7 +220,7 @@ def run(opts: Opts) -> list[Row]:
         tmp.cleanup()
 
     detail = {"symbols": len(symbols), "refreshes_per_hour": per_hour, "refreshes_run": ours_refreshes,
-              "cold_requests": cold_req,
+              "cold_requests": cold_req, "hour_requests_by_endpoint": hour_endpoints,
               "cold_bytes": cold_bytes, "cold_fetch_s": cold_s, "hour_requests": hour_req, "hour_bytes": hour_bytes,
               "fetch_median_s": median(fetch_s), "naive_requests_per_refresh": per_refresh_req,
               "naive_bytes_per_refresh": per_refresh_bytes, "naive_refresh_s": naive_s,

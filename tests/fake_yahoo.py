@@ -29,6 +29,7 @@ import threading
 import time
 from collections import Counter
 from datetime import date, datetime, time as dtime, timedelta, timezone
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -378,7 +379,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", ctype or "text/plain")
         self.send_header("Content-Length", str(len(data)))
         if status == 200 and self.path.lstrip("/").startswith("fc."):
-            self.send_header("Set-Cookie", "A3=fake; Path=/")
+            # Like Yahoo's A3 cookie, valid for a year: yfinance keeps such a cookie on disk and stops asking for
+            # one, but only when its domain looks like Yahoo's (not for 127.0.0.1: see bench/network.py).
+            expires = formatdate(time.time() + 365 * 86400, usegmt=True)
+            self.send_header("Set-Cookie", f"A3=fake; Path=/; Expires={expires}")
         self.end_headers()
         self.wfile.write(data)
 
