@@ -146,7 +146,7 @@ def test_a_malformed_batch_answer_falls_back_to_charts_quietly(market, current, 
 
 
 @pytest.mark.parametrize("kind,value,words", TRANSPORT_FAULTS, ids=[f"{k}-{v}" for k, v, _ in TRANSPORT_FAULTS])
-def test_batch_faults_give_the_chart_paths_reasons_and_backoff(market, current, clock, kind, value, words):
+def test_batch_faults_give_the_chart_paths_reasons_and_backoff(market, current, clock, kind, value, words, capfd):
     good = current.fetch(PAIR)  # the batch: history current, quotes in memory
     assert market.count("quote") == 1
     switch_on(market, kind, value, endpoint="quote")
@@ -173,6 +173,7 @@ def test_batch_faults_give_the_chart_paths_reasons_and_backoff(market, current, 
     assert not data.stale and data.errors == [] and current.offline_reason is None
     assert requests_by_endpoint(market) == {"chart": 0, "quote": 1}
     assert_quotes_served(data, served)
+    assert capfd.readouterr() == ("", "")  # yfinance's cookie/crumb complaints never reach the terminal
 
 
 def test_info_and_fundamentals_still_work_next_to_the_batch(market, current, clock):
