@@ -183,7 +183,8 @@ def run(opts: Opts) -> list[Row]:
             log(opts, f"network: last fetch stale={data.stale} errors={data.errors}")
         source.close()
         log(opts, f"network: YahooSource cold {cold_req} req / {cold_bytes / 1e6:.1f} MB in {cold_s:.1f} s; "
-                  f"hour {hour_req} req {hour_endpoints} / {hour_bytes / 1e6:.2f} MB; client CPU per fetch {median(fetch_s) * 1000:.0f} ms")
+                  f"hour {hour_req} req {hour_endpoints} / {hour_bytes / 1e6:.2f} MB; "
+                  f"client CPU per fetch {median(fetch_s) * 1000:.0f} ms")
 
         # -- naive: full history of every symbol on every refresh ------------------------------------------
         reset_yfinance()
