@@ -98,6 +98,24 @@ def test_a_new_completed_day_switches_back_to_charts_then_to_the_batch(market, c
     assert_quotes_served(data, served)
 
 
+def test_a_symbol_that_owes_a_bar_goes_by_chart_while_the_others_ride_the_batch(market, make_source, clock):
+    symbols = [*PAIR, "IWM"]
+    market.bars["IWM"] = market.bars["IWM"].iloc[:-1]  # like ^TNX on a bond holiday: no bar for the last session
+    source = make_source()
+    source.fetch(symbols)
+    clock.now = FRIDAY_OPEN
+    source.fundamentals(clock.now)  # info, out of the way
+    for step in range(2):  # the bar stays owed, so every refresh: the batch for two, a chart for IWM
+        clock.advance(seconds=60)
+        served = move_quotes(market, symbols, clock.now, step)
+        market.reset_counts()
+        data = source.fetch(symbols)
+        assert [s for e, s, q in market.log if e == "quote"] == [",".join(PAIR)]
+        assert {s: market.count("chart", s) for s in symbols} == {"^RUT": 0, "^GSPC": 0, "IWM": 1}
+        assert not data.stale
+        assert_quotes_served(data, served)
+
+
 def test_no_batch_on_first_sight(market, make_source, clock):
     clock.now = FRIDAY_OPEN
     served = move_quotes(market, PAIR, clock.now)

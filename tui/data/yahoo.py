@@ -7,9 +7,9 @@ Request budget, per symbol:
   own timezone request is saved by seeding its tz cache from the first answer);
 * every refresh after that: ONE chart request (``range=5d``, or ``period1`` from the last cached date when
   the monitor was off for longer) that serves both the latest daily bars and the intraday quote;
-* except while the market is open and every symbol's bars are stored up to the last completed session: then the
-  bars owe nothing and only the quotes move, so ONE batched ``v7/finance/quote`` request serves all symbols
-  (a symbol it leaves out falls back to its chart request in the same round);
+* except while the market is open, for the symbols whose bars are stored up to the last completed session: their
+  bars owe nothing and only the quotes move, so ONE batched ``v7/finance/quote`` request serves them all (a
+  symbol it leaves out, or one that still owes a bar, gets its chart request in the same round);
 * ``info`` (trailing P/E for the valuation rule): at most once a day per fund, remembered in the cache.
 
 Failures never lose data: the last good bars stay in the cache and come back marked stale, with the reason in
@@ -370,26 +370,32 @@ class YahooSource:
         except ValueError:
             return None
 
-    def _batch_eligible(self, symbols: Sequence[str], now: datetime) -> bool:
-        """One quote request can stand for the chart requests only while the market is open and no symbol owes
-        a completed session (first sight, a new day, a gap): those need the bars that only charts carry."""
+    def _batch_eligible(self, symbols: Sequence[str], now: datetime) -> list[str]:
+        """The symbols one quote request can stand for: while the market is open, those whose stored bars owe no
+        completed session. The others (first sight, a new day, a gap, a bond holiday's missing ^TNX bar) need
+        the bars only charts carry, and get their chart requests as before."""
         from tui.data.market_clock import Phase, market_status
 
         status = market_status(now)
-        if status.phase != Phase.OPEN or not symbols:
-            return False
-        last_dates = [self.cache.last_date(symbol) for symbol in symbols]
-        return all(last is not None and last >= status.last_completed for last in last_dates)
+        if status.phase != Phase.OPEN:
+            return []
+        current = []
+        for symbol in symbols:
+            last = self.cache.last_date(symbol)
+            if last is not None and last >= status.last_completed:
+                current.append(symbol)
+        return current
 
     def _refresh_by_batch(self, symbols: Sequence[str], now: datetime) -> set[str]:
-        """The symbols brought up to date by one batched quote request (empty when the batch does not apply or
-        its answer is unusable: the chart requests then do the job). Raises YahooDown like a chart request."""
-        if not self._batch_eligible(symbols, now):
+        """The symbols brought up to date by one batched quote request (empty when none can be, or its answer is
+        unusable: the chart requests then do the job). Raises YahooDown like a chart request."""
+        eligible = self._batch_eligible(symbols, now)
+        if not eligible:
             return set()
-        quotes = parse_batch_quotes(self._batch_quote_answer(symbols))
+        quotes = parse_batch_quotes(self._batch_quote_answer(eligible))
         if quotes is None:
             return set()
-        done = {symbol for symbol in symbols if symbol in quotes}
+        done = {symbol for symbol in eligible if symbol in quotes}
         for symbol in done:
             self._take_quote(symbol, *quotes[symbol], now)
         if done:
