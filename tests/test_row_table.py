@@ -14,12 +14,27 @@ def rows(n: int, offset: float = 0.0) -> list[tuple[Cell, ...]]:
     return [(Cell(f"S{i:02d}", "bold"), Cell(f"{i + offset:+.1f}%", "green", "right")) for i in range(n)]
 
 
+SIZE = (40, 10)
+
+
 class TableApp(App):
+    """A RowTable of ``COLUMNS`` showing ``shown`` rows (header + 5 rows visible), not focused."""
+
     AUTO_FOCUS = None  # the tests focus the table themselves
+
+    def __init__(self, shown: list[tuple[Cell, ...]]) -> None:
+        super().__init__()
+        self.shown = shown
+
     def compose(self) -> ComposeResult:
         table = RowTable(id="table")
-        table.styles.height = 6  # header + 5 rows visible
+        table.styles.height = 6
         yield table
+
+    def on_mount(self) -> None:
+        table = self.query_one(RowTable)
+        table.set_columns(COLUMNS)
+        table.set_rows(self.shown)
 
 
 def lines(app: App) -> list[str]:
@@ -35,11 +50,9 @@ def test_fit_pads_and_cuts_to_the_column_width():
 
 @pilot_test
 async def test_header_stays_on_top_while_the_cursor_scrolls_the_rows():
-    app = TableApp()
-    async with app.run_test(size=(40, 10)) as pilot:
+    app = TableApp(rows(20))
+    async with app.run_test(size=SIZE) as pilot:
         table = app.query_one(RowTable)
-        table.set_columns(COLUMNS)
-        table.set_rows(rows(20))
         table.focus()
         await pilot.pause()
         assert lines(app)[0].rstrip() == "Sym     Value"
@@ -63,11 +76,9 @@ async def test_header_stays_on_top_while_the_cursor_scrolls_the_rows():
 
 @pilot_test
 async def test_cursor_is_drawn_only_while_focused():
-    app = TableApp()
-    async with app.run_test(size=(40, 10)) as pilot:
+    app = TableApp(rows(3))
+    async with app.run_test(size=SIZE) as pilot:
         table = app.query_one(RowTable)
-        table.set_columns(COLUMNS)
-        table.set_rows(rows(3))
         await pilot.pause()
         unfocused = table.render_line(1)
         table.focus()
@@ -81,11 +92,9 @@ async def test_cursor_is_drawn_only_while_focused():
 
 @pilot_test
 async def test_click_moves_the_cursor_to_the_row():
-    app = TableApp()
-    async with app.run_test(size=(40, 10)) as pilot:
+    app = TableApp(rows(5))
+    async with app.run_test(size=SIZE) as pilot:
         table = app.query_one(RowTable)
-        table.set_columns(COLUMNS)
-        table.set_rows(rows(5))
         await pilot.pause()
         await pilot.click(RowTable, offset=(2, 3))  # line 3 = the third row under the header
         assert table.cursor_row == 2
@@ -93,11 +102,9 @@ async def test_click_moves_the_cursor_to_the_row():
 
 @pilot_test
 async def test_only_changed_rows_are_drawn_again():
-    app = TableApp()
-    async with app.run_test(size=(40, 10)) as pilot:
+    app = TableApp(rows(5))
+    async with app.run_test(size=SIZE) as pilot:
         table = app.query_one(RowTable)
-        table.set_columns(COLUMNS)
-        table.set_rows(rows(5))
         await pilot.pause()
         before = {i: table._strips[i][1] for i in range(5)}
         changed = rows(5)
@@ -111,11 +118,9 @@ async def test_only_changed_rows_are_drawn_again():
 
 @pilot_test
 async def test_fewer_rows_clamp_the_cursor_and_markup_stays_literal():
-    app = TableApp()
-    async with app.run_test(size=(40, 10)) as pilot:
+    app = TableApp(rows(10))
+    async with app.run_test(size=SIZE) as pilot:
         table = app.query_one(RowTable)
-        table.set_columns(COLUMNS)
-        table.set_rows(rows(10))
         table.move_cursor(9)
         table.set_rows([(Cell("[b]X"), Cell("[/]", "", "right"))])
         await pilot.pause()
