@@ -16,15 +16,16 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from tui.model import Snapshot
+from tui.widgets.lines import look
 
 PaneState = Literal["loading", "data", "empty", "error"]
 
 
 def same_text(a: Text | None, b: Text | None) -> bool:
-    """Whether two texts look the same (Text's own ``==`` ignores the base style: "x" in red == "x" in blue)."""
+    """Whether two texts (or no text) look the same (Text's own ``==`` ignores the base style)."""
     if a is None or b is None:
         return a is b
-    return a.plain == b.plain and a.style == b.style and a.spans == b.spans
+    return look(a) == look(b)
 
 
 class PaneMessage(Static, can_focus=True):
