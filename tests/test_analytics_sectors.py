@@ -128,8 +128,11 @@ def test_nonpositive_prices_are_ignored():
 
 def reference_table(closes, sectors, small, streak, as_of=None):
     """sector_table written the plain way: a frame of valid closes, forward filled, each window read off by date."""
-    from tui.analytics.sessions import valid_prices
     from tui.model import SectorRow
+
+    def valid_prices(series):  # a close is a finite, positive number
+        values = pd.to_numeric(series, errors="coerce").astype("float64")
+        return values.where(np.isfinite(values) & (values > 0))
 
     symbols = list(dict.fromkeys([small, *(s.symbol for s in sectors)]))
     frame = pd.DataFrame(

@@ -65,7 +65,7 @@ class _Prices:
         self._valid: dict[str, np.ndarray] = {}
 
     def __getitem__(self, symbol: str) -> np.ndarray:
-        """``valid_prices(closes[symbol])`` as an array: NaN where there is no usable close."""
+        """``valid_values(closes[symbol])``, once per symbol: NaN where there is no usable close."""
         if symbol not in self._valid:
             self._valid[symbol] = valid_values(self.closes[symbol])
         return self._valid[symbol]

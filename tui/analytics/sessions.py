@@ -30,14 +30,10 @@ def valid_array(values: np.ndarray) -> np.ndarray:
 
 
 def valid_values(series: pd.Series) -> np.ndarray:
-    """:func:`valid_prices` as a plain float64 array: the analytics read most series by position, and building a
+    """``series`` as a float64 array with anything that cannot be a price (not a number, NaN, inf, zero,
+    negative) set to NaN. An array, not a Series: the analytics read most series by position, and building a
     Series for each costs more than the arithmetic on it."""
     return valid_array(as_floats(series))
-
-
-def valid_prices(series: pd.Series) -> pd.Series:
-    """``series`` as floats with anything that cannot be a price (NaN, inf, zero, negative) set to NaN."""
-    return pd.Series(valid_values(series), index=series.index, name=series.name, copy=False)
 
 
 def winner_of(small_return: np.ndarray | float, large_return: np.ndarray | float) -> np.ndarray:
