@@ -279,14 +279,18 @@ class YahooSource:
         """The session is shared and stays open; the cache was handed to us (see ``factory.open_source``)."""
         self.cache.close()
 
-    def _dropped(self, now: datetime) -> dict[str, str]:
-        meta = self.cache.get_meta(META_DROPPED)
+    def _symbol_times(self, key: str) -> dict[str, str]:
+        """A {symbol: ISO instant} map kept in the cache's meta under ``key``; empty when absent or unreadable."""
+        meta = self.cache.get_meta(key)
         try:
-            dropped = json.loads(meta[0]) if meta else {}
+            value = json.loads(meta[0]) if meta else {}
         except ValueError:
             return {}
+        return value if isinstance(value, dict) else {}
+
+    def _dropped(self, now: datetime) -> dict[str, str]:
         cutoff = (now - DROP_FOR).isoformat()
-        return {s: when for s, when in dropped.items() if when >= cutoff}
+        return {s: when for s, when in self._symbol_times(META_DROPPED).items() if when >= cutoff}
 
     def _drop(self, symbol: str, now: datetime) -> None:
         dropped = self._dropped(now)
@@ -399,18 +403,10 @@ class YahooSource:
         for symbol in done:
             self._take_quote(symbol, *quotes[symbol], now)
         if done:
-            current = self._current_at()
+            current = self._symbol_times(META_CURRENT)
             current.update({symbol: now.isoformat() for symbol in done})
             self.cache.set_meta(META_CURRENT, json.dumps(current, sort_keys=True), now)
         return done
-
-    def _current_at(self) -> dict[str, str]:
-        meta = self.cache.get_meta(META_CURRENT)
-        try:
-            current = json.loads(meta[0]) if meta else {}
-        except ValueError:
-            return {}
-        return current if isinstance(current, dict) else {}
 
     def _take_quote(self, symbol: str, price: float, stamp: float, now: datetime) -> None:
         """Remember Yahoo's intraday quote, or forget it once its session is complete (its close is a bar then)."""
@@ -558,7 +554,7 @@ class YahooSource:
         """When each symbol's bars were last known current: their last chart fetch, or a later batched quote."""
         from tui.data.cache import stored_instant
 
-        current = self._current_at()
+        current = self._symbol_times(META_CURRENT)
         fetched = dict(view.fetched)
         for symbol, when in fetched.items():
             try:
