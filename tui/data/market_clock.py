@@ -100,6 +100,11 @@ def warm_up() -> None:
     _calendar()
 
 
+def is_warm() -> bool:
+    """Whether the calendar is built, so that :func:`market_status` costs microseconds, not half a second."""
+    return _cal is not None
+
+
 def _utc(now: datetime) -> datetime:
     # The Clock contract is tz-aware UTC; a naive instant is taken as UTC rather than as local time.
     if now.tzinfo is None:
@@ -230,6 +235,22 @@ def refresh_delay(status: MarketStatus, refresh: "Refresh") -> float:
         return (status.close + GRACE - status.now).total_seconds() + 1.0
     until_open = (status.next_open - status.now).total_seconds()
     return float(min(refresh.closed_seconds, max(until_open, 0.0)))
+
+
+def refresh_period(status: MarketStatus, refresh: "Refresh") -> float:
+    """Seconds between two refreshes in ``status``'s phase: the cadence that "a few refresh periods" of silence
+    is measured in (see tui.data.freshness)."""
+    return float(refresh.open_seconds if status.phase is Phase.OPEN else refresh.closed_seconds)
+
+
+def session_final_at(day: date) -> datetime | None:
+    """The instant (UTC) the bar of session ``day`` became final: its close (early on a half day) plus GRACE;
+    None when ``day`` is no session."""
+    try:
+        _, close = _open_close(_calendar(day), day)
+    except Exception:  # not a session, or outside anything the calendar can place
+        return None
+    return close + GRACE
 
 
 def session_dates(start: date, end: date) -> pd.DatetimeIndex:
