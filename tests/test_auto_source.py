@@ -56,12 +56,17 @@ def test_down_with_cache_is_offline_with_age_then_live_again(market, auto, clock
     assert (data.source, data.label, data.stale, data.banner) == ("yahoo", LABEL_LIVE, False, None)
 
 
-def test_rate_limited_with_cache_is_offline(market, auto, clock):
+def test_rate_limited_with_cache_is_offline_once_the_data_is_old(market, auto, clock):
     auto.fetch(PAIR)
     market.fault("status", 429)
     clock.advance(minutes=1)
+    data = auto.fetch(PAIR)  # a minute-old answer after the close is the latest there is: still LIVE, but stale
+    assert (data.source, data.label, data.stale, data.banner) == ("yahoo", LABEL_LIVE, True, None)
+    assert data.errors[-1].startswith("Yahoo rate limit (HTTP 429)")
+    clock.advance(minutes=45)  # three closed-market refresh periods without an answer
     data = auto.fetch(PAIR)
-    assert data.label == LABEL_OFFLINE and "Yahoo rate limit (HTTP 429)" in data.banner
+    assert (data.source, data.label) == ("cache", LABEL_OFFLINE)
+    assert data.banner.startswith("Yahoo rate limit (HTTP 429) — showing cached data, 46 min old")
 
 
 def test_partial_failure_stays_live_with_errors(market, auto, clock):
@@ -70,7 +75,7 @@ def test_partial_failure_stays_live_with_errors(market, auto, clock):
     clock.advance(minutes=1)
     data = auto.fetch(PAIR)
     assert (data.source, data.label, data.stale) == ("yahoo", LABEL_LIVE, True) and data.banner is None
-    assert data.errors[0].startswith("Yahoo sent a malformed answer for ^GSPC")
+    assert data.errors[-1].startswith("Yahoo sent a malformed answer for ^GSPC")
 
 
 def test_down_without_cache_is_simulated_then_live_when_yahoo_returns(market, auto, clock):

@@ -263,24 +263,26 @@ async def test_duplicate_and_out_of_order_bars_show_the_right_numbers(served, so
 # -- one unknown symbol in the batch -----------------------------------------------------------------------------
 
 @pilot_test
-async def test_an_unknown_symbol_is_notified_once_and_not_polled_again(served, sources, tmp_path, clock):
+async def test_an_unknown_symbol_is_notified_once_and_waits_on_its_own(served, sources, tmp_path, clock):
     config = load_config(write_config(tmp_path / "nope.toml", extra_sectors=(("NOPE", "Nothing"),)))
     app = StreakwatchApp(source=sources("yahoo"), config=config, clock=clock)
     notes = record_notes(app)
-    dropped = "Yahoo does not know symbol NOPE; dropped from polling"
+    said = "Yahoo has no data for NOPE (HTTP 404 “No data found”)"
     async with app.run_test(size=SIZE) as pilot:
         await first_data(pilot)
-        assert notes.count(dropped) == 1
+        assert [n for n in notes if said in n] == [f"{said} — retrying it in 2 min"]
         assert served.count("chart", "NOPE") == 1
         assert not app.is_stale()  # the data is good: the pair and the other symbols refreshed
         assert_snapshot_is(app, expected_streak(served))
 
         for _ in range(2):
+            clock.advance(seconds=30)
             await refresh(pilot)
-        assert served.count("chart", "NOPE") == 1  # dropped from polling
-        assert notes.count(dropped) == 1  # said once
-        text = assert_healthy(app)
-        assert "Nothing" in text  # its row stays, with dashes, not made-up numbers
+        assert served.count("chart", "NOPE") == 1  # waiting on its own: the others refresh on time
+        assert len([n for n in notes if said in n]) == 1  # said once, though its countdown moves on
+        assert re.search(re.escape(f"⚠ {said} — retrying it in ") + r"(1 min|\d+ s)$", status_line(app))
+        text = screen_text(app)
+        assert "Nothing" in text and "STALE" not in text  # its row stays, with dashes, not made-up numbers
 
 
 # -- --source auto: OFFLINE from the cache, SIMULATED without one, LIVE again by itself --------------------------
@@ -296,14 +298,20 @@ async def test_auto_goes_offline_on_the_cache_and_back_to_live(served, sources, 
 
         served.stop()
         try:
+            await refresh(pilot)  # the data is seconds old: still the latest there is, but stale, with the reason
+            status = status_line(app)
+            assert status.startswith(" LIVE ") and "⚠ cannot reach Yahoo (connection refused)" in status
+            assert not app.query_one("#banner").display and app.is_stale()
+
+            clock.advance(minutes=46)  # three closed-market refresh periods without an answer: OFFLINE
             await refresh(pilot)
             text = screen_text(app)
             status = text.splitlines()[0]
             assert status.startswith(" OFFLINE ") and "⚠ cannot reach Yahoo (connection refused)" in status
             assert app.query_one("#banner").display
             assert re.search(r"Cannot reach Yahoo \(connection refused\) — showing cached "
-                             r"data, 0 min old; retrying in \d s", text), text
-            assert len(STALE_MARK.findall(text)) == 4
+                             r"data, 46 min old; retrying in \d s", text), text
+            assert len(re.findall(r"STALE · 46 min old", text)) == 4
             assert_shows(text, want)
         finally:
             served.start()

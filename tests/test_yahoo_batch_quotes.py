@@ -139,34 +139,76 @@ def test_a_symbol_without_a_usable_batch_quote_falls_back_to_its_chart(market, c
     assert_quotes_served(data, served)
 
 
-def test_an_unknown_symbol_left_out_of_the_batch_is_dropped_as_before(market, current, clock):
+def test_an_unknown_symbol_left_out_of_the_batch_backs_off_on_its_own(market, current, clock):
     symbols = [*PAIR, "IWM"]
     del market.bars["IWM"]  # Yahoo no longer knows it: the batch leaves it out, its chart says 404
     move_quotes(market, PAIR, clock.now)
     data = current.fetch(symbols)
     assert market.count("chart", "IWM") == 1 and market.count("chart") == 1
-    assert data.errors == ["Yahoo does not know symbol IWM; dropped from polling"] and not data.stale
+    assert data.errors == ["Yahoo has no data for IWM (HTTP 404 “No data found”) "
+                           "— retrying it in 2 min"]
+    assert not data.stale
 
     market.reset_counts()
     clock.advance(seconds=60)
     current.fetch(symbols)
-    assert requests_by_endpoint(market) == {"chart": 0, "quote": 1}
+    assert requests_by_endpoint(market) == {"chart": 0, "quote": 1}  # IWM waits; the pair rides the batch
     assert [s for e, s, q in market.log if e == "quote"] == [",".join(PAIR)]
 
 
-def test_a_malformed_batch_answer_falls_back_to_charts_quietly(market, current, clock):
-    served = move_quotes(market, PAIR, clock.now)
-    market.fault("malformed", endpoint="quote")
-    data = current.fetch(PAIR)
-    assert market.count("quote") == 1 and {s: market.count("chart", s) for s in PAIR} == {s: 1 for s in PAIR}
-    assert not data.stale and data.errors == []
-    assert_quotes_served(data, served)
+#: What the quote endpoint may refuse while the chart endpoint serves (the crumb is the quote endpoint's alone).
+QUOTE_REFUSALS = [
+    ("status", 401, "Yahoo refused the request (HTTP 401 Unauthorized)"),
+    ("status", 403, "Yahoo refused the request (HTTP 403 Forbidden)"),
+    ("status", 429, "Yahoo rate limit (HTTP 429)"),
+    ("status", 503, "Yahoo server error (HTTP 503)"),
+    ("malformed", None, "Yahoo sent a malformed quote answer"),
+]
 
 
-@pytest.mark.parametrize("kind,value,words", TRANSPORT_FAULTS, ids=[f"{k}-{v}" for k, v, _ in TRANSPORT_FAULTS])
-def test_batch_faults_give_the_chart_paths_reasons_and_backoff(market, current, clock, kind, value, words, capfd):
+@pytest.mark.parametrize("kind,value,words", QUOTE_REFUSALS, ids=[f"{k}-{v}" for k, v, _ in QUOTE_REFUSALS])
+def test_a_refused_batch_falls_back_to_charts_in_the_same_round(market, current, clock, kind, value, words, capfd):
     good = current.fetch(PAIR)  # the batch: history current, quotes in memory
     assert market.count("quote") == 1
+    market.fault(kind, value, endpoint="quote")
+    served = move_quotes(market, PAIR, clock.now + timedelta(minutes=1))
+    market.reset_counts()
+    clock.advance(minutes=1)
+
+    data = current.fetch(PAIR)
+    # The charts answered: live, fresh, current quotes; what Yahoo refused is said once, in plain words.
+    assert (data.label, data.stale, data.retry_in) == (LABEL_LIVE, False, None)
+    wait = current.quote_backoff.delay  # 5 min, give or take its jitter
+    assert 240 <= wait <= 360 and data.errors == [
+        f"{words} on the batched quote request; asking for each symbol's chart instead "
+        f"(quotes tried again in {round(wait / 60)} min)"]
+    assert {s: market.count("chart", s) for s in PAIR} == {s: 1 for s in PAIR}
+    assert_quotes_served(data, served)
+    pd.testing.assert_frame_equal(data.closes, good.closes)
+
+    # While the quote endpoint backs off, the charts carry the monitor, and nothing is said again.
+    market.reset_counts()
+    clock.advance(minutes=1)
+    data = current.fetch(PAIR)
+    assert requests_by_endpoint(market) == {"chart": 2, "quote": 0} and data.errors == [] and not data.stale
+
+    market.clear_faults()
+    clock.advance(seconds=math.ceil(wait))  # whole seconds: Yahoo stamps quotes to the second
+    served = move_quotes(market, PAIR, clock.now)
+    market.reset_counts()
+    data = current.fetch(PAIR)
+    assert requests_by_endpoint(market) == {"chart": 0, "quote": 1} and data.errors == []
+    assert_quotes_served(data, served)
+    assert capfd.readouterr() == ("", "")  # yfinance's cookie/crumb complaints never reach the terminal
+
+
+NO_ANSWER = TRANSPORT_FAULTS[3:]  # timeout, dropped connection, refused connection
+
+
+@pytest.mark.parametrize("kind,value,words", NO_ANSWER, ids=[f"{k}-{v}" for k, v, _ in NO_ANSWER])
+def test_no_answer_to_the_batch_stops_the_round_and_backs_off(market, current, clock, kind, value, words, capfd):
+    """No answer at all: the charts would get none either, so none is sent."""
+    good = current.fetch(PAIR)
     switch_on(market, kind, value, endpoint="quote")
     market.reset_counts()
     clock.advance(minutes=1)
@@ -176,8 +218,7 @@ def test_batch_faults_give_the_chart_paths_reasons_and_backoff(market, current, 
     assert data.errors == [f"{words} — retrying in 1 s"]
     pd.testing.assert_frame_equal(data.closes, good.closes)
     assert data.quotes == good.quotes  # the last good quotes stay
-    assert current.offline_reason == words
-    assert market.count("chart") == 0  # a failed batch stops the round, like a failed chart request
+    assert market.count("chart") == 0
 
     market.reset_counts()
     data = current.fetch(PAIR)  # backing off: no request at all
@@ -188,10 +229,10 @@ def test_batch_faults_give_the_chart_paths_reasons_and_backoff(market, current, 
     served = move_quotes(market, PAIR, clock.now)
     market.reset_counts()
     data = current.fetch(PAIR)
-    assert not data.stale and data.errors == [] and current.offline_reason is None
+    assert not data.stale and data.errors == [] and data.label == LABEL_LIVE
     assert requests_by_endpoint(market) == {"chart": 0, "quote": 1}
     assert_quotes_served(data, served)
-    assert capfd.readouterr() == ("", "")  # yfinance's cookie/crumb complaints never reach the terminal
+    assert capfd.readouterr() == ("", "")
 
 
 def test_info_and_fundamentals_still_work_next_to_the_batch(market, current, clock):

@@ -8,9 +8,12 @@ from datetime import datetime, timedelta, timezone
 import pandas as pd
 import pytest
 
-from tests.fake_yahoo import END, PAIR, make_bars, seed_market
+from dataclasses import replace
+
+from tests.fake_yahoo import AFTER_CLOSE, END, PAIR, make_bars, seed_market
 from tests.fake_yahoo import clock, fake_yahoo, make_source, market  # noqa: F401  (fixtures)
 from tui.data.backoff import Backoff
+from tui.data.base import LABEL_LIVE, LABEL_OFFLINE
 from tui.errors import SourceError
 
 TIMEOUT = 2.0  # the make_source fixture's session timeout
@@ -57,7 +60,8 @@ def test_transport_fault_keeps_last_good_data_then_recovers(market, make_source,
     assert "delisted" not in " ".join(data.errors)
     pd.testing.assert_frame_equal(data.closes, good.closes)
     assert data.fetched_at == good.fetched_at  # the age of what is shown, not of the failed attempt
-    assert source.offline_reason == words
+    # The label comes from the data's age: a minute-old answer after the close is still the latest there is.
+    assert data.label == LABEL_LIVE and data.received_at == good.received_at
     assert market.count("chart", "^GSPC") == 0  # the first failure stops the round: no hammering
 
     # Backing off: no request at all until the delay has passed.
@@ -65,11 +69,17 @@ def test_transport_fault_keeps_last_good_data_then_recovers(market, make_source,
     data = source.fetch(PAIR)
     assert data.stale and chart_requests(market) == 0 and data.errors[0].startswith(words)
 
-    switch_off(market, kind)
-    clock.advance(seconds=2)
+    # Nothing from Yahoo for three closed-market refresh periods (3 x 15 min): OFFLINE, with the reason.
+    clock.advance(minutes=45)
     data = source.fetch(PAIR)
-    assert not data.stale and data.errors == [] and data.retry_in is None and source.offline_reason is None
-    assert data.fetched_at == clock.now
+    assert (data.label, data.stale) == (LABEL_OFFLINE, True) and data.errors[-1].startswith(words)
+    assert data.errors[0] == "no new data from Yahoo since 17:00 ET"
+
+    switch_off(market, kind)
+    clock.advance(minutes=20)  # past any backoff (capped at 8 s here)
+    data = source.fetch(PAIR)
+    assert not data.stale and data.errors == [] and data.retry_in is None and data.label == LABEL_LIVE
+    assert data.fetched_at == data.received_at == clock.now
 
 
 @pytest.mark.parametrize("kind,value,words", TRANSPORT_FAULTS, ids=[f"{k}-{v}" for k, v, _ in TRANSPORT_FAULTS])
@@ -103,12 +113,13 @@ def test_bad_answer_for_one_symbol_keeps_the_others_fresh(market, make_source, c
     clock.advance(days=1)
 
     data = source.fetch(PAIR)
-    assert data.stale and data.retry_in == pytest.approx(1.0, abs=0.2)
-    assert len(data.errors) == 1 and data.errors[0].startswith(words) and data.errors[0].endswith("retrying in 1 s")
+    # A pair symbol's own problem: the headline is not current (stale), and the source retries it soon.
+    assert data.stale and data.retry_in == pytest.approx(1.0, abs=0.2) and data.label == LABEL_LIVE
+    assert data.errors[-1].startswith(words) and data.errors[-1].endswith(" — retrying in 1 s")
+    assert data.errors[0] == "Yahoo has not sent the 16 Jan close yet"
     assert data.closes.loc["2026-01-16", "^RUT"] == market.bars["^RUT"]["close"].iloc[-1]  # fresh
     assert pd.isna(data.closes.loc["2026-01-16", "^GSPC"])  # missing, not made up
     pd.testing.assert_series_equal(data.closes["^GSPC"].dropna(), good.closes["^GSPC"])
-    assert source.offline_reason is None  # Yahoo answered: not offline
 
     market.clear_faults()
     clock.advance(seconds=2)
@@ -116,38 +127,85 @@ def test_bad_answer_for_one_symbol_keeps_the_others_fresh(market, make_source, c
     assert not data.stale and data.closes.loc["2026-01-16", "^GSPC"] == market.bars["^GSPC"]["close"].iloc[-1]
 
 
-def test_bad_symbol_reported_once_and_dropped(market, make_source, clock):
+NOPE_404 = "Yahoo has no data for NOPE (HTTP 404 \u201cNo data found\u201d)"
+WATCHED = [*PAIR, "NOPE"]
+
+
+def test_an_unknown_symbol_backs_off_on_its_own_and_is_dropped_only_after_hours(market, make_source, clock):
     source = make_source()
-    data = source.fetch(["^RUT", "NOPE"])
-    assert data.errors == ["Yahoo does not know symbol NOPE; dropped from polling"]
-    assert not data.stale and data.retry_in is None
+    data = source.fetch(WATCHED)
+    assert data.errors == [f"{NOPE_404} — retrying it in 2 min"]
+    assert not data.stale and data.retry_in is None and data.dropped == ()
     assert data.closes["NOPE"].isna().all() and data.closes["^RUT"].notna().all()
     assert market.count("chart", "NOPE") == 1  # one 404, no yfinance detour (tz, info) for it
 
+    # Waiting on its own: the pair is asked every round, NOPE only when its wait is over (2, 4, 8 … 30 min).
     clock.advance(minutes=1)
-    data = source.fetch(["^RUT", "NOPE"])
-    assert data.errors == [] and market.count("chart", "NOPE") == 1
+    market.reset_counts()
+    data = source.fetch(WATCHED)
+    assert data.errors == [f"{NOPE_404} — retrying it in 1 min"] and market.count("chart", "NOPE") == 0
+    assert market.count("chart", "^RUT") == market.count("chart", "^GSPC") == 1
 
-    # Remembered in the cache: a new run does not ask again either.
+    # Remembered in the cache: a new run does not ask again before the wait is over either.
     again = make_source()  # same cache file
-    assert again.fetch(["^RUT", "NOPE"]).errors == [] and market.count("chart", "NOPE") == 1
+    again.fetch(WATCHED)
+    assert market.count("chart", "NOPE") == 0
 
-    # Unless a week has passed: then it gets one more chance.
-    clock.advance(days=8)
-    source.fetch(["^RUT", "NOPE"])
-    assert market.count("chart", "NOPE") == 2
+    # Asked again and again while the pair is served: dropped after 6 hours and at least 5 failures, not before.
+    asked = []
+    for _ in range(6 * 60):
+        clock.advance(minutes=1)
+        before = market.count("chart", "NOPE")
+        data = source.fetch(WATCHED)
+        asked.append(market.count("chart", "NOPE") - before)
+        if data.dropped:
+            break
+    assert [d.symbol for d in data.dropped] == ["NOPE"] and data.dropped[0].reason == NOPE_404
+    assert data.dropped[0].since == clock.now and clock.now - AFTER_CLOSE >= timedelta(hours=6)
+    assert 5 <= sum(asked) + 1 <= 20  # a few requests an hour, not one a minute
+    assert not data.stale and data.retry_in is None
+
+    # Dropped: not asked at all, until a week has passed ...
+    market.reset_counts()
+    clock.advance(days=1)
+    source.fetch(WATCHED)
+    assert market.count("chart", "NOPE") == 0
+    clock.advance(days=7)
+    source.fetch(WATCHED)
+    assert market.count("chart", "NOPE") == 1
 
 
-def test_chart_error_fault_on_known_symbol(market, make_source):
+def test_a_dropped_symbol_is_asked_again_when_the_user_says_so(market, make_source, clock):
+    from tui.data.symbol_health import SymbolHealth
+
     source = make_source()
+    source.fetch(WATCHED)
+    health = SymbolHealth.from_json(source.cache.get_meta("yahoo.symbol_health")[0])
+    health.troubles["NOPE"] = replace(health.troubles["NOPE"], dropped_at=clock.now)
+    source.cache.set_meta("yahoo.symbol_health", health.to_json(), clock.now)
+    market.bars["NOPE"] = market.bars["IWM"]  # Yahoo knows it now
+    clock.advance(minutes=1)
+    assert [d.symbol for d in source.fetch(WATCHED).dropped] == ["NOPE"]
+    market.reset_counts()
+    source.retry_dropped()
+    data = source.fetch(WATCHED)
+    # First sight of its bars: its own 5-day request and the full history through yfinance.
+    assert market.count("chart", "NOPE") == 2 and data.dropped == () and data.closes["NOPE"].notna().any()
+
+
+def test_the_pair_is_never_dropped(market, make_source, clock):
+    source = make_source()
+    source.fetch(PAIR)
     market.fault("bad_symbol", symbol="^GSPC")
-    data = source.fetch(PAIR)
-    assert data.errors == ["Yahoo does not know symbol ^GSPC; dropped from polling"]
-    assert data.closes["^RUT"].notna().all()
+    for _ in range(8 * 60 // 5):
+        clock.advance(minutes=5)
+        data = source.fetch(PAIR)
+    assert data.dropped == () and market.count("chart", "^GSPC") >= 8 * 60 // 5
+    assert data.stale and data.errors[-1].startswith("Yahoo has no data for ^GSPC (HTTP 404 \u201cNo data found\u201d)")
 
 
 def test_only_unknown_symbols_raises(market, make_source):
-    with pytest.raises(SourceError, match="Yahoo does not know symbol NOPE"):
+    with pytest.raises(SourceError, match="Yahoo has no data for NOPE"):
         make_source().fetch(["NOPE"])
 
 
@@ -160,7 +218,7 @@ def test_null_last_bar_never_becomes_a_close(market, make_source, clock):
 
     data = source.fetch(PAIR)
     assert data.stale
-    assert data.errors[0].startswith("Yahoo sent an empty bar for ^RUT on 2026-01-16 (ignored)")
+    assert data.errors[-1].startswith("Yahoo sent an empty bar for ^RUT on 2026-01-16 (ignored)")
     assert "2026-01-16" not in source.cache.bars("^RUT").index.strftime("%Y-%m-%d")
     assert pd.isna(data.closes.loc["2026-01-16", "^RUT"])
     assert data.closes.loc["2026-01-15", "^RUT"] == market.bars["^RUT"]["close"].loc["2026-01-15"]
@@ -240,7 +298,7 @@ def test_nothing_printed_under_faults(market, make_source, clock, capfd):
 def test_null_last_bar_on_first_sight_is_missing_not_wrong(market, make_source):
     market.fault("null_last", symbol="^RUT")  # hits our 5-day request and yfinance's full history alike
     data = make_source().fetch(PAIR)
-    assert data.stale and data.errors[0].startswith("Yahoo sent an empty bar for ^RUT on 2026-01-15")
+    assert data.stale and data.errors[-1].startswith("Yahoo sent an empty bar for ^RUT on 2026-01-15")
     assert pd.isna(data.closes.loc["2026-01-15", "^RUT"])
     want = market.bars["^RUT"]["close"].iloc[:-1]
     assert data.closes["^RUT"].dropna().tolist() == pytest.approx(want.tolist(), rel=1e-12)

@@ -33,11 +33,13 @@ from tui.alerts import AlertTracker
 from tui.bindings import app_bindings, palette_entries
 from tui.config import Config
 from tui.data.base import Clock, DataSource, MarketData, utc_now
+from tui.data.freshness import Freshness
 from tui.data.market_clock import MarketStatus, Phase
 from tui.errors import SourceError, StreakwatchError
 from tui.export import export_app
+from tui.fmt import split_retry
 from tui.messages import RefreshFailed, SnapshotReady
-from tui.model import Snapshot
+from tui.model import Dropped, Snapshot
 from tui.screens.alert_log import AlertLogScreen, announce
 from tui.screens.help import HelpScreen
 from tui.snapshot_cache import SnapshotCache
@@ -296,8 +298,9 @@ class StreakwatchApp(App[None]):
         errors = [plain(e) for e in snapshot.data.errors if plain(e)]
         self._error = errors[-1] if errors else None
         for error in errors:
-            if error not in self._notified:
-                self._notified.add(error)
+            said = split_retry(error)[0]  # a countdown that moved on is not a new problem
+            if said not in self._notified:
+                self._notified.add(said)
                 self.notify(error, title="Data problem", severity="warning", markup=False)
         for pane in self.panes():
             pane.show_snapshot(snapshot)
@@ -396,16 +399,47 @@ class StreakwatchApp(App[None]):
         fetched = self.fetched_at()
         return None if fetched is None else (self.clock() - fetched).total_seconds()
 
+    def freshness(self) -> Freshness | None:
+        """Live data judged again at this instant from its ages (tui.data.freshness), so the label and the stale
+        marks follow the clock between refreshes: a fetch that hangs or a backoff that sends nothing turns the
+        screen stale by itself. None for sources whose label is not about age (replay, demo), and before the
+        fetch thread has built the market calendar (the first paint imports no pandas)."""
+        snapshot = self._snapshot
+        if snapshot is None or snapshot.data.source not in ("yahoo", "cache") or snapshot.data.received_at is None:
+            return None
+        from tui.data import market_clock
+        from tui.data.freshness import judge_now
+
+        if not market_clock.is_warm():  # the fetch thread builds the calendar; the UI thread never waits for it
+            return None
+
+        try:
+            return judge_now(self.clock(), received_at=snapshot.data.received_at,
+                             quote_time=snapshot.data.quote_time, bars_through=snapshot.as_of,
+                             refresh=self.config.refresh)
+        except Exception:  # a date the calendar can't place: keep what the source said
+            return None
+
     def is_stale(self) -> bool:
-        return self._snapshot is not None and (self._snapshot.data.stale or self._failures > 0)
+        if self._snapshot is None:
+            return False
+        judged = self.freshness()
+        return self._snapshot.data.stale or self._failures > 0 or (judged is not None and judged.stale)
 
     def _update_chrome(self) -> None:
         """Status line and pane markers: cheap, called on refresh events and on the slow tick only."""
         snapshot = self._snapshot
         age = self.data_age()
+        judged = self.freshness()
         stale = self.is_stale()
+        error = self._error
+        explained = error is not None and (self._failures > 0 or (snapshot is not None and snapshot.data.stale))
+        if judged is not None and judged.stale and judged.reason and not explained:
+            error = judged.reason  # silence is a reason too, when no error of the latest attempt explains it
+        if error is None and snapshot is not None and snapshot.data.dropped:
+            error = dropped_text(snapshot.data.dropped)
         info = StatusInfo(
-            label=snapshot.data.label if snapshot else None,
+            label=judged.label if judged is not None else snapshot.data.label if snapshot else None,
             source=self.source_name,
             market=market_text(self._market),
             market_open=self._market is not None and self._market.phase is Phase.OPEN,
@@ -417,7 +451,7 @@ class StreakwatchApp(App[None]):
             cached=self._cached,
             paused=self._paused,
             next_in=(self._next_at - time.monotonic()) if self._next_at is not None else None,
-            error=self._error,
+            error=error,
         )
         self.query_one(StatusLine).show(info)
         marker = None
@@ -469,6 +503,16 @@ class StreakwatchApp(App[None]):
     def action_refresh(self) -> None:
         if self.start_refresh(manual=True):
             self.notify("Refreshing…", timeout=2)
+
+    def action_retry_symbols(self) -> None:
+        """Poll the dropped (and backing-off) symbols again, now."""
+        retry = getattr(self.source, "retry_dropped", None)
+        if retry is None:
+            self.notify("This source polls no symbols", timeout=3)
+            return
+        retry()
+        if self.start_refresh(manual=True):
+            self.notify("Asking Yahoo for every symbol again", timeout=3)
 
     def action_toggle_pause(self) -> None:
         self._paused = not self._paused
@@ -542,6 +586,14 @@ def same_market(old: MarketData, new: MarketData) -> bool:
     fundamentals. Labels, errors and times live in the snapshot's DataStatus, rebuilt from ``new`` either way."""
     return (old.source == new.source and old.quotes == new.quotes and old.fundamentals == new.fundamentals
             and old.closes.shape == new.closes.shape and old.closes.equals(new.closes))
+
+
+def dropped_text(dropped: tuple[Dropped, ...]) -> str:
+    """"NOPE dropped since 14:02 ET (Yahoo has no data for NOPE …) — R retries": which, since when, why."""
+    first = dropped[0]
+    more = f" and {len(dropped) - 1} more" if len(dropped) > 1 else ""
+    return (f"{plain(first.symbol, 20)}{more} dropped from polling since {fmt.clock_time(first.since)} "
+            f"({plain(first.reason, 120)}) — R retries")
 
 
 def market_text(market: MarketStatus | None) -> str | None:

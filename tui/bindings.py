@@ -27,6 +27,8 @@ APP_KEYS: tuple[Key, ...] = (
     Key("m", "toggle_maximize", "Maximize", palette="Maximize / restore the focused pane", group="Panes"),
     Key("r", "refresh", "Refresh", palette="Refresh now"),
     Key("p", "toggle_pause", "Pause", palette="Pause / resume refreshing"),
+    Key("R", "retry_symbols", "Retry symbols", show=False,
+        palette="Retry the symbols Yahoo stopped serving"),
     Key("s", "cycle_sort", "Sort", palette="Change the sector sort column"),
     Key("h", "history", "History", palette="Streak history: how rare, and what came after"),
     Key("a", "alert_log", "Alerts", palette="Alert log: streaks, records, risk changes"),

@@ -75,7 +75,7 @@ def _run(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     spec = parse_source(args.source)
-    source, clock = open_source(spec, cache_path=args.cache, as_of=args.as_of)
+    source, clock = open_source(spec, cache_path=args.cache, as_of=args.as_of, refresh=config.refresh)
     try:
         if args.once:
             return _print_once(source, config, as_json=args.json)

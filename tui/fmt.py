@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from datetime import date, datetime, timedelta
 
 from tui.model import Side
@@ -80,3 +81,13 @@ KNOWN_NAMES = {
 
 def display_name(symbol: str) -> str:
     return KNOWN_NAMES.get(symbol, symbol)
+
+
+# An error's tail saying when the source retries: "… — retrying in 4 s" (Yahoo), "…; retrying in 3 s" (auto).
+_RETRY_TAIL = re.compile(r"^(?P<reason>.*?)(?P<tail>\s*(?:—|;)\s*retrying\b.*)$")
+
+
+def split_retry(error: str) -> tuple[str, str]:
+    """("Yahoo rate limit (HTTP 429)", " — retrying in 1 s"); ("reason", "") when the error has no retry tail."""
+    match = _RETRY_TAIL.match(error)
+    return (match["reason"], match["tail"]) if match else (error, "")

@@ -128,6 +128,15 @@ class History:
 
 
 @dataclass(frozen=True)
+class Dropped:
+    """A symbol the live source stopped polling: which, since when, why."""
+
+    symbol: str
+    since: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
 class DataStatus:
     source: str
     label: str
@@ -136,6 +145,9 @@ class DataStatus:
     fetched_at: datetime | None
     banner: str | None = None
     retry_in: float | None = None
+    received_at: datetime | None = None  # live data: when the source last got usable data for the pair
+    quote_time: datetime | None = None  # the newest intraday quote's trade time, during a session
+    dropped: tuple[Dropped, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -182,6 +194,9 @@ class Snapshot:
                 "stale": self.data.stale,
                 "errors": list(self.data.errors),
                 "fetched_at": jsonable(self.data.fetched_at),
+                "received_at": jsonable(self.data.received_at),
+                "quote_time": jsonable(self.data.quote_time),
+                "dropped": [jsonable(d) for d in self.data.dropped],
                 "banner": self.data.banner,
                 "sessions": self.sessions,
             },
@@ -354,6 +369,9 @@ def snapshot_from_json(value: dict[str, Any]) -> Snapshot:
             fetched_at=_datetime(data["fetched_at"]),
             banner=data["banner"],
             retry_in=_float(value.get("retry_in")),
+            received_at=_datetime(data.get("received_at")),
+            quote_time=_datetime(data.get("quote_time")),
+            dropped=tuple(_build(Dropped, d, since=_datetime) for d in data.get("dropped", ())),
         ),
         runs=_runs_from_columns(value.get("runs")),
         history=history_from_dict(value.get("history")),

@@ -16,13 +16,16 @@ from tui.analytics import (
 from tui.config import Config
 from tui.data.base import MarketData
 from tui.errors import NoDataError, UsageError
-from tui.model import DataStatus, Snapshot
+from tui.model import DataStatus, Dropped, Snapshot
 
 
 def data_status(data: MarketData) -> DataStatus:
     """What the screen and the JSON say about a fetch: its source, label, staleness, errors and time."""
+    quote_times = [q.time for q in data.quotes.values()]
     return DataStatus(source=data.source, label=data.label, stale=data.stale, errors=tuple(data.errors),
-                      fetched_at=data.fetched_at, banner=data.banner, retry_in=data.retry_in)
+                      fetched_at=data.fetched_at, banner=data.banner, retry_in=data.retry_in,
+                      received_at=data.received_at, quote_time=max(quote_times) if quote_times else None,
+                      dropped=tuple(Dropped(d.symbol, d.since, d.reason) for d in data.dropped))
 
 
 def build_snapshot(data: MarketData, config: Config) -> Snapshot:

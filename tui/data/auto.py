@@ -12,6 +12,7 @@ from typing import Sequence
 from tui.data.backoff import Backoff
 from tui.data.base import LABEL_OFFLINE, MarketData
 from tui.data.yahoo import YahooSource, format_delay
+from tui.fmt import split_retry
 from tui.errors import SourceError
 
 
@@ -29,10 +30,11 @@ def _age(fetched_at: datetime | None, now: datetime) -> str:
 class AutoSource:
     name = "auto"
 
-    def __init__(self, cache, clock, session=None, *, backoff: Backoff | None = None, yahoo=None, demo=None) -> None:
+    def __init__(self, cache, clock, session=None, *, backoff: Backoff | None = None, refresh=None, yahoo=None,
+                 demo=None) -> None:
         self.cache = cache
         self.clock = clock
-        self.yahoo = yahoo or YahooSource(cache, clock, session=session, backoff=backoff)
+        self.yahoo = yahoo or YahooSource(cache, clock, session=session, backoff=backoff, refresh=refresh)
         self._demo = demo
 
     @property
@@ -48,14 +50,17 @@ class AutoSource:
             data = self.yahoo.fetch(symbols)
         except SourceError as exc:
             return self._simulated(symbols, str(exc), exc.retry_after)
-        reason = self.yahoo.offline_reason
-        if reason is None:  # Yahoo answered (perhaps partly): its own label and errors say the rest
+        if data.label != LABEL_OFFLINE:  # Yahoo's data is current enough: its own label and errors say the rest
             return data
+        # Nothing usable from Yahoo for a while (the label comes from the data's age, not from how it failed):
+        # what is on screen is the cache, and the banner says why and how old it is.
+        # The failure that is being retried says why; without one, the silence itself (the last line) does.
+        failures = [split_retry(e)[0] for e in data.errors if split_retry(e)[1]]
+        reason = failures[0] if failures else data.errors[-1] if data.errors else "no answer from Yahoo"
         retry = f"; retrying in {format_delay(data.retry_in)}" if data.retry_in else ""
         data.source = "cache"
-        data.label = LABEL_OFFLINE
         data.stale = True
-        data.banner = f"{_sentence(reason)} — showing cached data, {_age(data.fetched_at, data.now)}{retry}"
+        data.banner = f"{_sentence(reason)} — showing cached data, {_age(data.received_at or data.fetched_at, data.now)}{retry}"
         return data
 
     def _simulated(self, symbols: Sequence[str], reason: str, retry_after: float | None) -> MarketData:
@@ -66,6 +71,9 @@ class AutoSource:
         data.stale = False  # simulated data is not old Yahoo data; the SIMULATED label says what it is
         data.retry_in = retry_after
         return data
+
+    def retry_dropped(self) -> None:
+        self.yahoo.retry_dropped()
 
     def close(self) -> None:
         self.yahoo.close()

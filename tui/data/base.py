@@ -30,6 +30,15 @@ class Quote:
     session: pd.Timestamp  # the exchange date of the session this quote belongs to (tz-naive midnight)
 
 
+@dataclass(frozen=True)
+class DroppedSymbol:
+    """A symbol no longer polled: Yahoo failed it on its own, while serving the others, for hours."""
+
+    symbol: str
+    since: datetime  # when it was dropped (UTC)
+    reason: str  # its last failure, in plain words
+
+
 @dataclass
 class MarketData:
     """What one fetch produced.
@@ -50,6 +59,9 @@ class MarketData:
     errors: list[str] = field(default_factory=list)  # plain-words problems, newest last
     banner: str | None = None  # a one-line explanation shown prominently (e.g. why auto fell back to demo)
     retry_in: float | None = None  # seconds until the source will retry after a failure (backoff), if any
+    #: Live sources: when the source last got usable data for the pair (its age decides LIVE / OFFLINE / stale).
+    received_at: datetime | None = None
+    dropped: tuple[DroppedSymbol, ...] = ()  # symbols no longer polled, and why
 
     @property
     def simulated(self) -> bool:

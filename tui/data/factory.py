@@ -6,11 +6,14 @@ import threading
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from tui.data.base import Clock, DataSource, MarketData, frozen_clock, utc_now
 from tui.data.market_clock import after_close
 from tui.errors import UsageError
+
+if TYPE_CHECKING:
+    from tui.config import Refresh
 
 SOURCE_KINDS = ("auto", "yahoo", "demo", "replay:DIR")
 
@@ -39,8 +42,10 @@ def open_source(
     cache_path: Path | None = None,
     as_of: date | None = None,
     clock: Clock | None = None,
+    refresh: Refresh | None = None,
 ) -> tuple[DataSource, Clock]:
-    """Build the source and the clock that goes with it (a replayed or pinned day has a frozen clock)."""
+    """Build the source and the clock that goes with it (a replayed or pinned day has a frozen clock).
+    ``refresh`` is the configured cadence, which a live source's freshness is measured in."""
     if as_of is not None and spec.kind in ("auto", "yahoo"):
         raise UsageError("--as-of works with --source replay:DIR and --source demo, not with live data")
     if spec.kind == "replay":
@@ -68,10 +73,10 @@ def open_source(
         if kind == "yahoo":
             from tui.data.yahoo import YahooSource
 
-            return YahooSource(cache, clock)
+            return YahooSource(cache, clock, refresh=refresh)
         from tui.data.auto import AutoSource
 
-        return AutoSource(cache, clock)
+        return AutoSource(cache, clock, refresh=refresh)
 
     return DeferredSource(kind, build_live), clock
 
@@ -99,6 +104,14 @@ class DeferredSource:
 
     def fetch(self, symbols: Sequence[str]) -> MarketData:
         return self.source.fetch(symbols)
+
+    def retry_dropped(self) -> None:
+        """Passed on to a live source (the others poll nothing they could drop); never builds one."""
+        with self._lock:
+            source = self._source
+        retry = getattr(source, "retry_dropped", None)
+        if retry is not None:
+            retry()
 
     def close(self) -> None:
         with self._lock:

@@ -27,17 +27,24 @@ import numpy as np
 import pandas as pd
 
 from tui.data.backoff import Backoff
-from tui.data.base import LABEL_DELAYED, LABEL_LIVE, LABEL_OFFLINE, MarketData, Quote
+from tui.config import Refresh
+from tui.data.base import DroppedSymbol, MarketData, Quote
+from tui.data.freshness import Freshness, judge_now
+from tui.data.symbol_health import SymbolHealth
 from tui.data.market_clock import ET
 from tui.errors import SourceError
 
 CHART_URL = "https://query2.finance.yahoo.com/v8/finance/chart/{symbol}"
 QUOTE_URL = "https://query1.finance.yahoo.com/v7/finance/quote"  # crumb-protected: asked through yfinance
 BAR_COLUMNS = ["open", "high", "low", "close", "adj_close", "volume"]
-DELAYED_AFTER = timedelta(minutes=20)  # a quote older than this while the market is open is not live
 INFO_EVERY_FAILED = timedelta(hours=1)  # after a failed info fetch, wait this long before trying again
-DROP_FOR = timedelta(days=7)  # an unknown symbol is retried after a week, in case Yahoo only hiccuped
-META_DROPPED = "yahoo.dropped"
+#: {symbol: its run of failures of its own} (see symbol_health). It replaces "yahoo.dropped", a one-strike drop
+#: that one Yahoo-wide "No data found" round turned into a week without data: that old record is ignored.
+META_HEALTH = "yahoo.symbol_health"
+#: A round in which at least this share of the symbols asked fail the same way (and at least WIDE_MIN of them),
+#: or in which both symbols of the pair do, is Yahoo failing: no symbol is blamed.
+WIDE_SHARE = 0.5
+WIDE_MIN = 3
 META_INFO = "yahoo.info.{symbol}"
 #: {symbol: instant} when a batched quote last found the symbol's stored bars current: the bars are as fresh as
 #: that, though no chart request rewrote them (it is what ``fetched_at`` reports).
@@ -45,15 +52,35 @@ META_CURRENT = "yahoo.current_at"
 
 
 class YahooDown(Exception):
-    """Yahoo as a whole cannot serve us now (network, rate limit, server error): stop and back off."""
+    """Yahoo as a whole cannot serve us now (network, rate limit, server error, consent page): stop and back off."""
 
 
 class SymbolProblem(Exception):
-    """This one symbol's answer is unusable; the others may still be fine."""
+    """This one symbol's answer is unusable; the others may still be fine.
+
+    ``kind`` names the way it failed ("empty", "malformed", "no_data" …): when most symbols of a round fail the
+    same way, it is Yahoo failing, not the symbols (see ``YahooSource._judge_round``)."""
+
+    def __init__(self, message: str, kind: str = "unusable") -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
-class UnknownSymbol(Exception):
-    """Yahoo says the symbol does not exist."""
+class UnknownSymbol(SymbolProblem):
+    """Yahoo says it has no data for the symbol (HTTP 404 "No data found, symbol may be delisted").
+
+    A typo'd symbol gets this answer, and so, in Feb 2025, did every valid symbol for hours: on its own it proves
+    nothing about the symbol."""
+
+    def __init__(self, symbol: str, description: str = "No data found") -> None:
+        # Yahoo's own words go on "symbol may be delisted", which misleads when it says so of every symbol.
+        super().__init__(f"Yahoo has no data for {symbol} (HTTP 404 \u201cNo data found\u201d)", kind="no_data")
+        self.symbol = symbol
+        self.description = description
+
+
+class QuoteRefused(Exception):
+    """The batched quote endpoint gave nothing usable; the chart endpoint may still serve every symbol."""
 
 
 def format_delay(seconds: float) -> str:
@@ -84,12 +111,46 @@ def _transport_reason(exc: Exception, timeout: float | None) -> str:
     return f"cannot reach Yahoo ({type(exc).__name__})"
 
 
-def _http_reason(status: int) -> str:
+def _http_reason(status: int, detail: str | None = None) -> str:
+    """Plain words for an HTTP error status, with Yahoo's own error text when its body carried one."""
+    said = f": {detail}" if detail else ""
     if status == 429:
-        return "Yahoo rate limit (HTTP 429)"
+        return f"Yahoo rate limit (HTTP 429{said})"
     if status >= 500:
-        return f"Yahoo server error (HTTP {status})"
-    return f"Yahoo refused the request (HTTP {status})"
+        return f"Yahoo server error (HTTP {status}{said})"
+    if status in (401, 403) and not detail:
+        said = " Unauthorized" if status == 401 else " Forbidden"
+    return f"Yahoo refused the request (HTTP {status}{said})"
+
+
+def yahoo_error_text(payload: Any) -> str | None:
+    """Yahoo's own words from an error body (``{"chart"|"finance"|…: {"error": {"code", "description"}}}``):
+    "Unauthorized: User is unable to access this feature"; None when the body carries none. The feedback URL Yahoo
+    appends is left out: it is no reason."""
+    if not isinstance(payload, dict):
+        return None
+    for part in payload.values():
+        error = part.get("error") if isinstance(part, dict) else None
+        if isinstance(error, dict):
+            code = str(error.get("code") or "").strip()
+            description = str(error.get("description") or "").split(" - http")[0].strip()
+            text = ": ".join(t for t in (code, description) if t)
+            return text[:160] or None
+    return None
+
+
+def web_page_reason(url: str, content: bytes, status: int) -> str | None:
+    """Why an answer is a web page rather than data: Yahoo's cookie-consent flow (EU visitors are redirected to
+    consent.yahoo.com), or any other HTML; None for anything else. A web page is never one symbol's problem: every
+    request of the round would get it."""
+    if "consent.yahoo.com" in url or "guce.yahoo.com" in url:
+        return "Yahoo answered with its cookie-consent page instead of data"
+    if status >= 400:  # an error status says more than the page that came with it
+        return None
+    head = content[:256].lstrip().lower()
+    if head.startswith((b"<!doctype html", b"<html", b"<?xml", b"<head", b"<body")):
+        return f"Yahoo answered with a web page instead of data (HTTP {status})"
+    return None
 
 
 def name_some(symbols: Sequence[str], shown: int = 4) -> str:
@@ -136,18 +197,18 @@ def parse_chart(payload: Any, symbol: str) -> Chart:
     can leave a day missing but never gives it a wrong close.
     """
     if not isinstance(payload, dict) or not isinstance(payload.get("chart"), dict):
-        raise SymbolProblem(f"Yahoo sent a malformed answer for {symbol}")
+        raise SymbolProblem(f"Yahoo sent a malformed answer for {symbol}", "malformed")
     chart = payload["chart"]
     error = chart.get("error")
     if error:
         desc = str(error.get("description") or error.get("code") or error) if isinstance(error, dict) else str(error)
         code = str(error.get("code", "")) if isinstance(error, dict) else ""
         if code.lower() == "not found" or "no data found" in desc.lower() or "delisted" in desc.lower():
-            raise UnknownSymbol(symbol)
-        raise SymbolProblem(f"Yahoo reported an error for {symbol}: {desc}")
+            raise UnknownSymbol(symbol, desc)
+        raise SymbolProblem(f"Yahoo reported an error for {symbol}: {desc}", "error")
     result = chart.get("result")
     if not result:
-        raise SymbolProblem(f"Yahoo returned no data for {symbol}")
+        raise SymbolProblem(f"Yahoo returned no data for {symbol}", "empty")
     try:
         res = result[0]
         meta = res.get("meta") or {}
@@ -163,11 +224,11 @@ def parse_chart(payload: Any, symbol: str) -> Chart:
         if len(stamps) and len(frame) != len(stamps):
             raise ValueError("bar arrays and timestamps differ in length")
     except (AttributeError, IndexError, KeyError, TypeError, ValueError) as exc:
-        raise SymbolProblem(f"Yahoo sent a malformed answer for {symbol} ({exc})") from None
+        raise SymbolProblem(f"Yahoo sent a malformed answer for {symbol} ({exc})", "malformed") from None
     if not len(stamps):
         return Chart(pd.DataFrame(columns=["close"], index=pd.DatetimeIndex([], name="Date")), meta, False, [])
     if "close" not in frame:
-        raise SymbolProblem(f"Yahoo sent bars without closes for {symbol}")
+        raise SymbolProblem(f"Yahoo sent bars without closes for {symbol}", "malformed")
     frame["ts"] = pd.to_numeric(pd.Series(stamps), errors="coerce")
     frame = frame.dropna(subset=["ts"])
     frame["Date"] = [pd.Timestamp(_ny_date(t)) for t in frame["ts"]]
@@ -245,6 +306,8 @@ class YahooSource:
         session=None,
         *,
         backoff: Backoff | None = None,
+        quote_backoff: Backoff | None = None,
+        refresh: Refresh | None = None,
         fundamentals_symbols: Sequence[str] = ("IWM", "SPY"),
     ) -> None:
         self.cache = cache
@@ -254,10 +317,12 @@ class YahooSource:
         self.fundamentals_symbols = tuple(fundamentals_symbols)
         self._quotes: dict[str, Quote] = {}
         self._info_failed_at: datetime | None = None
+        #: The batched quote endpoint's own backoff: while it refuses (a broken crumb can last hours), the chart
+        #: endpoint serves every symbol, and the quotes are asked again only now and then.
+        self.quote_backoff = quote_backoff or Backoff(base=300.0, cap=3600.0)
+        self.refresh = refresh or Refresh()
         self._last_reason: str | None = None  # why the last failed attempt failed (for the backoff message)
-        #: Why the latest attempt got no fresh data at all (Yahoo unreachable or unusable); None as soon as one
-        #: symbol refreshes. AutoSource reads it to switch to OFFLINE.
-        self.offline_reason: str | None = None
+        self._retry_dropped = False  # the user asked to try the dropped symbols again (next round)
         self._recovery_told = False
         self._view: _CacheView | None = None
 
@@ -288,14 +353,17 @@ class YahooSource:
             return {}
         return value if isinstance(value, dict) else {}
 
-    def _dropped(self, now: datetime) -> dict[str, str]:
-        cutoff = (now - DROP_FOR).isoformat()
-        return {s: when for s, when in self._symbol_times(META_DROPPED).items() if when >= cutoff}
+    def _health(self) -> SymbolHealth:
+        meta = self.cache.get_meta(META_HEALTH)
+        return SymbolHealth.from_json(meta[0] if meta else None)
 
-    def _drop(self, symbol: str, now: datetime) -> None:
-        dropped = self._dropped(now)
-        dropped[symbol] = now.isoformat()
-        self.cache.set_meta(META_DROPPED, json.dumps(dropped, sort_keys=True), now)
+    def _save_health(self, health: SymbolHealth, now: datetime) -> None:
+        self.cache.set_meta(META_HEALTH, health.to_json(), now)
+
+    def retry_dropped(self) -> None:
+        """Ask every dropped or backing-off symbol again on the next round (the user's "retry symbols" key).
+        Thread-safe: it only sets a flag that the fetch thread acts on."""
+        self._retry_dropped = True
 
     # -- requests -------------------------------------------------------------------------------------------
 
@@ -307,16 +375,19 @@ class YahooSource:
         except cx.RequestException as exc:
             raise YahooDown(_transport_reason(exc, self.timeout)) from None
         status = resp.status_code
+        page = web_page_reason(str(resp.url), resp.content, status)
+        if page:
+            raise YahooDown(page)
         try:
             payload = json.loads(resp.content)
         except ValueError:
             payload = None
         if status == 404 and isinstance(payload, dict):
-            return payload  # chart.error says whether the symbol is unknown
+            return payload  # chart.error says whether Yahoo has data for the symbol
         if status >= 400:
-            raise YahooDown(_http_reason(status))
+            raise YahooDown(_http_reason(status, yahoo_error_text(payload)))
         if payload is None:
-            raise SymbolProblem(f"Yahoo sent a malformed answer for {symbol} (not JSON)")
+            raise SymbolProblem(f"Yahoo sent a malformed answer for {symbol} (not JSON)", "malformed")
         return payload
 
     def _full_history(self, symbol: str, tz: str | None) -> pd.DataFrame:
@@ -341,15 +412,16 @@ class YahooSource:
             status = getattr(self.session, "last_status", None)
             if type(exc).__name__ == "YFRateLimitError" or (status is not None and status >= 400 and status != 404):
                 raise YahooDown(_http_reason(status if status and status >= 400 else 429)) from None
-            raise SymbolProblem(f"Yahoo's full history for {symbol} was unusable") from None
+            raise SymbolProblem(f"Yahoo's full history for {symbol} was unusable", "malformed") from None
         bars = history_to_bars(df)
         if bars.empty:
-            raise SymbolProblem(f"Yahoo returned no history for {symbol}")
+            raise SymbolProblem(f"Yahoo returned no history for {symbol}", "empty")
         return bars
 
-    def _batch_quote_answer(self, symbols: Sequence[str]) -> Any:
-        """The raw batched quote answer, None if unusable. Transport and HTTP errors raise YahooDown with the
-        chart path's words; the cookie and crumb are yfinance's business."""
+    def _batch_quotes(self, symbols: Sequence[str]) -> dict[str, tuple[float, float]]:
+        """{symbol: (price, epoch)} from one batched quote request, through yfinance (the endpoint wants a cookie
+        and a crumb, which are yfinance's business). Raises QuoteRefused, in plain words, for any answer that is
+        not a usable quote list: the caller then asks the chart endpoint, which needs no crumb."""
         from curl_cffi.requests import exceptions as cx
 
         from tui.data.yahoo_session import quiet_yfinance
@@ -361,27 +433,35 @@ class YahooSource:
         try:
             resp = YfData(session=self.session).get(
                 QUOTE_URL, params={"symbols": ",".join(symbols)}, timeout=self.timeout or 30)
-        except cx.RequestException as exc:
+        except cx.RequestException as exc:  # no answer at all: the charts would get none either
             raise YahooDown(_transport_reason(exc, self.timeout)) from None
         except YFRateLimitError:  # yfinance raises it after its own retry was answered 429 again
-            raise YahooDown(_http_reason(429)) from None
-        except Exception:  # anything else yfinance may throw is no verdict on Yahoo: the charts will tell
-            return None
-        if resp.status_code >= 400:
-            raise YahooDown(_http_reason(resp.status_code))
+            raise QuoteRefused(_http_reason(429)) from None
+        except Exception as exc:  # yfinance's cookie and crumb dance failed in a way of its own
+            raise QuoteRefused(f"yfinance could not get a crumb from Yahoo ({type(exc).__name__})") from None
+        page = web_page_reason(str(resp.url), resp.content, resp.status_code)
+        if page:
+            raise QuoteRefused(page)
         try:
-            return json.loads(resp.content)
+            payload = json.loads(resp.content)
         except ValueError:
-            return None
+            payload = None
+        if resp.status_code >= 400:
+            raise QuoteRefused(_http_reason(resp.status_code, yahoo_error_text(payload)))
+        quotes = parse_batch_quotes(payload)
+        if quotes is None:
+            raise QuoteRefused("Yahoo sent a malformed quote answer")
+        return quotes
 
     def _batch_eligible(self, symbols: Sequence[str], now: datetime) -> list[str]:
         """The symbols one quote request can stand for: while the market is open, those whose stored bars owe no
         completed session. The others (first sight, a new day, a gap, a bond holiday's missing ^TNX bar) need
-        the bars only charts carry, and get their chart requests as before."""
+        the bars only charts carry, and get their chart requests as before. None while the quote endpoint is
+        backing off after a refusal."""
         from tui.data.market_clock import Phase, market_status
 
         status = market_status(now)
-        if status.phase != Phase.OPEN:
+        if status.phase != Phase.OPEN or not self.quote_backoff.ready(now):
             return []
         current = []
         for symbol in symbols:
@@ -390,15 +470,23 @@ class YahooSource:
                 current.append(symbol)
         return current
 
-    def _refresh_by_batch(self, symbols: Sequence[str], now: datetime) -> set[str]:
-        """The symbols brought up to date by one batched quote request (empty when none can be, or its answer is
-        unusable: the chart requests then do the job). Raises YahooDown like a chart request."""
+    def _refresh_by_batch(self, symbols: Sequence[str], now: datetime) -> tuple[set[str], str | None]:
+        """The symbols brought up to date by one batched quote request, and what Yahoo refused if it did.
+
+        Empty when no symbol is eligible or the request failed: the chart requests then do the job in the same
+        round. A refusal (401 "Invalid Crumb" is Yahoo's most common breakage, but also 403, 429, 5xx, the consent
+        page, a malformed answer) backs the quote endpoint off on its own, so the charts carry the monitor until
+        it is asked again; it is said once, in plain words, when it happens."""
         eligible = self._batch_eligible(symbols, now)
         if not eligible:
-            return set()
-        quotes = parse_batch_quotes(self._batch_quote_answer(eligible))
-        if quotes is None:
-            return set()
+            return set(), None  # (a transport error below raises YahooDown: nothing would answer the charts)
+        try:
+            quotes = self._batch_quotes(eligible)
+        except QuoteRefused as exc:
+            wait = self.quote_backoff.failure(now)
+            return set(), (f"{exc} on the batched quote request; asking for each symbol's chart instead "
+                           f"(quotes tried again in {format_delay(wait)})")
+        self.quote_backoff.success()
         done = {symbol for symbol in eligible if symbol in quotes}
         for symbol in done:
             self._take_quote(symbol, *quotes[symbol], now)
@@ -406,7 +494,7 @@ class YahooSource:
             current = self._symbol_times(META_CURRENT)
             current.update({symbol: now.isoformat() for symbol in done})
             self.cache.set_meta(META_CURRENT, json.dumps(current, sort_keys=True), now)
-        return done
+        return done, None
 
     def _take_quote(self, symbol: str, price: float, stamp: float, now: datetime) -> None:
         """Remember Yahoo's intraday quote, or forget it once its session is complete (its close is a bar then)."""
@@ -453,9 +541,9 @@ class YahooSource:
         if usable_quote(price, stamp):
             self._take_quote(symbol, price, stamp, now)
         if missing:  # its good bars are stored, but the latest session is still owed
-            raise SymbolProblem(f"Yahoo sent an empty bar for {symbol} on {', '.join(missing)} (ignored)")
+            raise SymbolProblem(f"Yahoo sent an empty bar for {symbol} on {', '.join(missing)} (ignored)", "null_bar")
         if bars.empty and not chart.null_days:
-            raise SymbolProblem(f"Yahoo returned no data for {symbol}")
+            raise SymbolProblem(f"Yahoo returned no data for {symbol}", "empty")
 
     def _store(self, symbol: str, complete: pd.DataFrame, now: datetime) -> None:
         """Upsert into the cache, and bring the in-memory view up to date with exactly what was stored."""
@@ -526,7 +614,7 @@ class YahooSource:
     # -- the DataSource API ---------------------------------------------------------------------------------
 
     def cached(self, symbols: Sequence[str], now: datetime, fundamentals: dict | None = None) -> MarketData:
-        """What the cache holds for ``symbols`` (completed sessions only), labelled live; callers relabel."""
+        """What the cache holds for ``symbols`` (completed sessions only, pair first), labelled by its age."""
         from tui.data.market_clock import is_session_complete, sessions_complete
 
         view = self._cache_view(symbols)
@@ -540,15 +628,31 @@ class YahooSource:
         quotes = {s: q for s, q in self._quotes.items()
                   if s in symbols and not is_session_complete(q.session.date(), now)}
         fetched = self._fetched_by_symbol(view)
-        return MarketData(
+        data = MarketData(
             source="yahoo",
-            label=self._label(quotes, now),
+            label="",
             closes=closes,
             quotes=quotes,
             fundamentals=self.fundamentals(now, network=False) if fundamentals is None else fundamentals,
             fetched_at=min(fetched.values()) if fetched else None,
             now=now,
+            received_at=max(fetched.values()) if fetched else None,  # the newest data actually received
         )
+        freshness = self.freshness(data, symbols[:2], now)
+        data.label, data.stale = freshness.label, freshness.stale
+        if freshness.reason:
+            data.errors.append(freshness.reason)
+        return data
+
+    def freshness(self, data: MarketData, pair: Sequence[str], now: datetime) -> Freshness:
+        """The label and staleness that the ages of ``data`` give at ``now`` (see tui.data.freshness)."""
+        through = None
+        if len(pair) == 2 and all(s in data.closes.columns for s in pair) and len(data.closes.index):
+            both = data.closes[list(pair)].dropna()
+            through = both.index[-1].date() if len(both.index) else None
+        quote_times = [q.time for q in data.quotes.values()]  # the newest data actually received
+        return judge_now(now, received_at=data.received_at, quote_time=max(quote_times) if quote_times else None,
+                         bars_through=through, refresh=self.refresh)
 
     def _fetched_by_symbol(self, view: _CacheView) -> dict[str, datetime]:
         """When each symbol's bars were last known current: their last chart fetch, or a later batched quote."""
@@ -564,16 +668,8 @@ class YahooSource:
             fetched[symbol] = max(when, confirmed)
         return fetched
 
-    def _label(self, quotes: dict[str, Quote], now: datetime) -> str:
-        """DELAYED when even the freshest quote is old while the market is open (thin ETFs lag on their own)."""
-        from tui.data.market_clock import Phase, market_status
-
-        if quotes and market_status(now).phase == Phase.OPEN:
-            if max(q.time for q in quotes.values()) < now - DELAYED_AFTER:
-                return LABEL_DELAYED
-        return LABEL_LIVE
-
     def fetch(self, symbols: Sequence[str]) -> MarketData:
+        """One round: ``symbols`` with the pair's two first (as ``Config.symbols`` gives them)."""
         data = self._fetch_round(symbols)
         if self.cache.recovered and not self._recovery_told:
             # A corrupt cache was moved aside and rebuilt: say so once, where the user looks for problems.
@@ -584,61 +680,152 @@ class YahooSource:
     def _fetch_round(self, symbols: Sequence[str]) -> MarketData:
         now = self.clock()
         symbols = list(dict.fromkeys(symbols))
+        pair = symbols[:2]
+        health = self._health()
+        if self._retry_dropped:
+            self._retry_dropped = False
+            if health.forget_dropped():
+                self._save_health(health, now)
         if not self.backoff.ready(now):  # no request while backing off: show what we have
             wait = self.backoff.remaining(now)
-            return self._stale(symbols, now, [f"{self._last_reason} — retrying in {format_delay(wait)}"], wait)
+            return self._stale(symbols, now, [f"{self._last_reason} — retrying in {format_delay(wait)}"], wait,
+                               health)
 
-        notes: list[str] = []  # repairs and drops: worth saying, but the data is good
+        notes: list[str] = []  # repairs and refusals worked around: worth saying, but the data is good
         repaired: list[str] = []  # symbols whose bars came duplicated or out of order (one note for all)
-        problems: list[str] = []  # symbols that could not be refreshed
-        dropped = self._dropped(now)
-        polled = [symbol for symbol in symbols if symbol not in dropped]
+        # The pair is asked every round whatever happened before: it is the headline, and one request a round.
+        due = [symbol for symbol in symbols if symbol in pair or health.due(symbol, now)]
+        failed: dict[str, SymbolProblem] = {}
+        down: str | None = None
         try:
-            by_batch = self._refresh_by_batch(polled, now)
+            by_batch, refused = self._refresh_by_batch(due, now)
         except YahooDown as exc:
-            by_batch = set()
-            problems.append(str(exc))
-        refreshed = len(by_batch)
-        # The charts: every symbol when the batch did not apply, else only those it left out. A failed batch
-        # stands for Yahoo as a whole, like a failed chart request: do not hammer it.
-        for symbol in [] if problems else [s for s in polled if s not in by_batch]:
+            by_batch, refused, down = set(), None, str(exc)
+        if refused:
+            notes.append(refused)
+        served = list(by_batch)
+        # The charts: every due symbol the batch did not serve (all of them when it did not apply or failed).
+        for symbol in [] if down else [s for s in due if s not in by_batch]:
             try:
                 self._refresh(symbol, now, repaired)
-                refreshed += 1
-            except UnknownSymbol:
-                self._drop(symbol, now)
-                notes.append(f"Yahoo does not know symbol {symbol}; dropped from polling")
+                served.append(symbol)
             except SymbolProblem as exc:
-                problems.append(str(exc))
+                failed[symbol] = exc
+                if set(pair) <= failed.keys() and not served and _same_way([failed[s] for s in pair]):
+                    break  # the pair failed the same way with nothing served: Yahoo, not the pair (see below)
             except YahooDown as exc:
-                problems.append(str(exc))  # the other symbols would fail the same way: do not hammer Yahoo
+                down = str(exc)  # the other symbols would fail the same way: do not hammer Yahoo
                 break
         if repaired:
             notes.insert(0, f"Yahoo sent duplicate or out-of-order bars for {name_some(repaired)} "
                             "(kept the latest bar per day)")
 
-        if not problems:
+        wide = down or self._wide_failure(failed, len(served), pair)
+        if wide:
+            # Yahoo as a whole is failing: keep every symbol, blame none, back off, say it once.
+            delay = self.backoff.failure(now)
+            self._last_reason = wide
+            for symbol in served:
+                health.succeeded(symbol)
+            self._save_health(health, now)
+            return self._stale(symbols, now, notes + [f"{wide} — retrying in {format_delay(delay)}"], delay,
+                               health)
+
+        changed = any([health.succeeded(symbol) for symbol in served])
+        for symbol, problem in failed.items():
+            health.failed(symbol, str(problem), now, kind=problem.kind, droppable=symbol not in pair)
+            changed = True
+        if changed:
+            self._save_health(health, now)
+        # A pair symbol failing on its own leaves the headline behind: the whole source retries on its backoff
+        # (the pair is the one thing worth asking again soon). Any other symbol only waits on its own.
+        retry_in = None
+        if any(symbol in failed for symbol in pair):
+            retry_in = self.backoff.failure(now)
+            self._last_reason = next(str(failed[s]) for s in pair if s in failed)
+        else:
             self.backoff.success()
-            self._last_reason = self.offline_reason = None
-            data = self.cached(symbols, now, self.fundamentals(now))
-            data.errors = notes
-            if not data.closes.notna().any().any() and not data.quotes:
-                raise SourceError(notes[-1] if notes else "Yahoo returned no data")
-            return data
+            self._last_reason = None
+        data = self.cached(symbols, now, self.fundamentals(now))
+        troubles = _trouble_notes(failed, health, symbols, now, retry_in)
+        if not data.closes.notna().any().any() and not data.quotes:
+            raise SourceError(troubles[0] if troubles else notes[-1] if notes else "Yahoo returned no data",
+                              retry_after=retry_in)
+        data.errors += notes + troubles  # what the data's age means first, its causes last (newest last)
+        data.dropped = _dropped(health)
+        if retry_in is not None:
+            data.stale = True  # the headline figures are not current: say so on every pane
+            data.retry_in = retry_in
+        return data
 
-        delay = self.backoff.failure(now)
-        self._last_reason = problems[-1]
-        self.offline_reason = None if refreshed else problems[-1]  # nothing fresh at all: Yahoo is unusable
-        problems[-1] += f" — retrying in {format_delay(delay)}"
-        return self._stale(symbols, now, notes + problems, delay)
+    def _wide_failure(self, failed: dict[str, SymbolProblem], served: int, pair: Sequence[str]) -> str | None:
+        """One Yahoo-level reason when most symbols asked this round (or both of the pair) failed the same way,
+        naming how many it hit; None when the failures are the symbols' own."""
+        if not failed:
+            return None
+        kinds: dict[str, list[str]] = {}
+        for symbol, problem in failed.items():
+            kinds.setdefault(problem.kind, []).append(symbol)
+        kind, hit = max(kinds.items(), key=lambda item: len(item[1]))
+        asked = served + len(failed)
+        pair_hit = len(pair) == 2 and set(pair) <= set(hit)
+        if not pair_hit and not (len(hit) >= WIDE_MIN and len(hit) >= WIDE_SHARE * asked):
+            return None
+        what = _KIND_WORDS.get(kind) or str(failed[hit[0]])
+        return (f"Yahoo-wide failure: {what} for {len(hit)} of {asked} symbols asked ({name_some(hit)}), "
+                "not a problem of those symbols")
 
-    def _stale(self, symbols: list[str], now: datetime, errors: list[str], retry_in: float) -> MarketData:
+    def _stale(self, symbols: list[str], now: datetime, errors: list[str], retry_in: float,
+               health: SymbolHealth) -> MarketData:
         data = self.cached(symbols, now)
         if not data.closes.notna().any().any() and not data.quotes:
             raise SourceError(self._last_reason or "Yahoo failed", retry_after=retry_in)
         data.stale = True
-        data.errors = errors
+        data.errors = [e for e in data.errors if e not in errors] + errors  # the failure being retried last
         data.retry_in = retry_in
-        if self.offline_reason is not None:  # nothing at all came through: what is shown is the cache, not live
-            data.label = LABEL_OFFLINE
+        data.dropped = _dropped(health)
         return data
+
+
+#: How a kind of failure is said when it hit many symbols at once.
+_KIND_WORDS = {
+    "no_data": "\u201cNo data found\u201d (HTTP 404)",
+    "empty": "empty answers",
+    "malformed": "malformed answers",
+    "null_bar": "empty bars",
+    "error": "errors",
+}
+
+
+def _same_way(problems: Sequence[SymbolProblem]) -> bool:
+    return len({p.kind for p in problems}) == 1
+
+
+def _trouble_notes(failed: dict[str, SymbolProblem], health: SymbolHealth, symbols: Sequence[str],
+                   now: datetime, retry_in: float | None) -> list[str]:
+    """What the user is told about symbols failing on their own: each pair symbol that failed this round (with
+    the source's retry, ``retry_in``), then
+    the other symbols waiting before they are asked again, one line per way of failing ("empty answers for
+    PSCU, PSCC — retrying them in 4 min"). Said every round while it lasts (the countdown is a retry tail that
+    the monitor does not notify twice); dropped symbols travel in ``MarketData.dropped`` instead."""
+    pair = symbols[:2]
+    retry = f" — retrying in {format_delay(retry_in)}" if retry_in is not None else ""
+    lines = [f"{failed[symbol]}{retry}" for symbol in pair if symbol in failed]
+    waiting = health.waiting(now)
+    by_kind: dict[str, list[str]] = {}
+    for symbol in symbols:
+        if symbol in waiting and symbol not in pair:
+            by_kind.setdefault(waiting[symbol].kind, []).append(symbol)
+    for kind, hit in by_kind.items():
+        wait = min((waiting[s].next_try - now).total_seconds() for s in hit)
+        if len(hit) == 1:
+            lines.append(f"{waiting[hit[0]].reason} — retrying it in {format_delay(wait)}")
+        else:
+            what = _KIND_WORDS.get(kind, "failures")
+            lines.append(f"{what[:1].upper()}{what[1:]} for {name_some(hit)} — retrying them in {format_delay(wait)}")
+    return lines
+
+
+def _dropped(health: SymbolHealth) -> tuple[DroppedSymbol, ...]:
+    return tuple(DroppedSymbol(symbol, t.dropped_at, t.reason)  # type: ignore[arg-type]
+                 for symbol, t in sorted(health.dropped().items()))

@@ -11,6 +11,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from tui.data.base import LABEL_LIVE, LABEL_OFFLINE, LABEL_SIMULATED
+from tui.fmt import split_retry
 from tui.widgets import fmt
 from tui.widgets.palette import Palette, palette
 from tui.widgets.safe import plain
@@ -61,16 +62,8 @@ class StatusLine(Static):
 
 # How hard the line is squeezed, one level at a time, until it fits (the whole error counts):
 FULL, COMPACT, TIGHT, TERSE_REASON, SHORT_DATE, BARE_DATE, SHORT_REASON = range(7)
-# An error's tail saying when the source retries: "… — retrying in 4 s" (Yahoo), "…; retrying in 3 s" (auto).
-_RETRY_TAIL = re.compile(r"^(?P<reason>.*?)(?P<tail>\s*(?:—|;)\s*retrying\b.*)$")
 _DETAIL = re.compile(r"\s*\([^()]*\)$")  # a closing technical detail: "(HTTP 429)", "(timeout)"
 _MIN_REASON = 12  # a reason shortened below this says nothing: the line is cut at its end instead
-
-
-def split_retry(error: str) -> tuple[str, str]:
-    """("Yahoo rate limit (HTTP 429)", " — retrying in 1 s"); ("reason", "") when the error has no retry tail."""
-    match = _RETRY_TAIL.match(error)
-    return (match["reason"], match["tail"]) if match else (error, "")
 
 
 def shorten(reason: str, room: int) -> str:
