@@ -18,7 +18,8 @@ here as code so that the fake works without them:
   for a ``period1``/``period2`` request; ``previousClose``, ``scale`` and ``tradingPeriods`` come only with an
   intraday ``interval`` (as recorded: Yahoo's ``range=1d&interval=1d`` answers have none of them);
 * prices in the bar arrays are float32 values (4.745 goes out as 4.744999885559082, :func:`as_sent`), while the
-  meta and the v7 quote carry the plain values; volumes are integers;
+  meta and the v7 quote carry the plain values; volumes are integers. A client stores the float32 value, so tests
+  compare what it stored with :meth:`FakeYahoo.sent_closes`, not with :attr:`FakeYahoo.bars`;
 * each symbol has a listing (:data:`LISTINGS`, or :attr:`FakeYahoo.listings` per test): ``^TNX`` is an INDEX on
   "CGI" in America/Chicago, so its bars are stamped at its 7:20 CT open and its trading periods are in Chicago time;
 * a window with no session has no ``timestamp`` key and ``indicators.quote == [{}]``;
@@ -34,11 +35,11 @@ Faults (:meth:`fault`) apply per endpoint and per symbol (``"*"`` = any; ``after
   (last bar all null), ``dupes`` (duplicate and out-of-order timestamps, where the *latest* bar of each day is the
   true one), ``no_session`` (200, a window with no session: no ``timestamp`` key);
 * Yahoo's recorded answers (the test is skipped when ``../shared`` is absent): ``no_data`` (chart 404 "No data
-  found, symbol may be delisted": what Yahoo said for every valid symbol for hours in Feb 2025), ``unauthorized``
-  (v7 quote 401), ``not_available`` (chart 422), ``html`` (200 with the consent page's HTML instead of JSON) and
-  ``consent`` (the EU cookie-consent flow: 307 to ``guce.yahoo.com``, 302 to ``consent.yahoo.com``, 200 with its
-  90 KB HTML form; every ``Location`` points back at this server, and those two pages exist only while a
-  ``consent`` fault is on).
+  found, symbol may be delisted", a body that names no symbol: what Yahoo said for every valid symbol for hours
+  in Feb 2025), ``unauthorized`` (v7 quote 401), ``not_available`` (chart 422), ``html`` (200 with the consent
+  page's HTML instead of JSON) and ``consent`` (the EU cookie-consent flow: 307 to ``guce.yahoo.com``, 302 to
+  ``consent.yahoo.com``, 200 with its 90 KB HTML form; every ``Location`` points back at this server, and those
+  two pages exist only while a ``consent`` fault is on).
 
 A batched quote request is hit by a fault on any symbol it names; on it, a symbol's own ``empty`` fault leaves just
 that symbol out of the result and its own ``null_last`` fault gives it a null price. :meth:`stop` makes the port
@@ -235,7 +236,8 @@ class FakeYahoo:
             self._thread.join(timeout=5)
             self._server = self._thread = None
 
-    def fault(self, kind: str, value: Any = None, *, endpoint: str = "chart", symbol: str = "*", after: int = 0) -> None:
+    def fault(self, kind: str, value: Any = None, *, endpoint: str = "chart", symbol: str = "*",
+              after: int = 0) -> None:
         """Switch a fault on; ``after`` lets that many matching requests through first (e.g. hit only the
         full-history request that follows the app's own 5-day request). A fault that serves a recorded answer
         skips the calling test when the recordings are absent."""
@@ -368,7 +370,8 @@ class FakeYahoo:
                 "fiftyTwoWeekLowChangePercent": round((f.price - f.year_low) / f.year_low, 8) if f.year_low else 0.0,
                 "fiftyTwoWeekRange": f"{f.year_low} - {f.year_high}",
                 "fiftyTwoWeekHighChange": round(f.price - f.year_high, 6),
-                "fiftyTwoWeekHighChangePercent": round((f.price - f.year_high) / f.year_high, 8) if f.year_high else 0.0,
+                "fiftyTwoWeekHighChangePercent":
+                    round((f.price - f.year_high) / f.year_high, 8) if f.year_high else 0.0,
                 "fiftyTwoWeekLow": f.year_low, "fiftyTwoWeekHigh": f.year_high,
                 "fiftyDayAverage": round(f.fifty_day, 4),
                 "fiftyDayAverageChange": round(f.price - f.fifty_day, 6),

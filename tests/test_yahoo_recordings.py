@@ -11,7 +11,7 @@ from __future__ import annotations
 import http.client
 import json
 import math
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
