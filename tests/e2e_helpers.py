@@ -72,8 +72,8 @@ class Expected(NamedTuple):
 
 def expected_streak(server: FakeYahoo, small: str = "^RUT", large: str = "^GSPC",
                     through: date | None = None) -> Expected:
-    """SPEC §1 by hand from the served closes (sessions = dates where both have a close, up to ``through``)."""
-    both = pd.concat([server.bars[small]["close"], server.bars[large]["close"]], axis=1, keys=["s", "l"]).dropna()
+    """SPEC §1 by hand from the served closes (as sent: float32 values; sessions = dates where both have a close, up to ``through``)."""
+    both = pd.concat([server.sent_closes(small), server.sent_closes(large)], axis=1, keys=["s", "l"]).dropna()
     if through is not None:
         both = both.loc[: pd.Timestamp(through)]
     days = [d.date() for d in both.index]
@@ -93,7 +93,7 @@ def expected_streak(server: FakeYahoo, small: str = "^RUT", large: str = "^GSPC"
 
 
 def close_on(server: FakeYahoo, symbol: str, day: date) -> float:
-    return float(server.bars[symbol]["close"].loc[pd.Timestamp(day)])
+    return float(server.sent_closes(symbol).loc[pd.Timestamp(day)])
 
 
 def switch_on(server: FakeYahoo, kind: str, value=None, **where) -> None:

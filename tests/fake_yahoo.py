@@ -4,18 +4,46 @@ It answers what ``STREAKWATCH_YAHOO_URL`` makes the app (and yfinance) send: ``/
 
 * ``fc.yahoo.com/`` cookie, ``/v1/test/getcrumb`` crumb,
 * ``/v8/finance/chart/<SYM>`` daily bars (``range=Nd|max`` or ``period1``/``period2``) from :attr:`bars`,
-  plus an optional session in progress (:meth:`set_intraday`),
+  plus an optional session in progress (:meth:`set_intraday`; it is also the only minute bar an intraday
+  ``interval`` gets),
 * ``/v10/finance/quoteSummary/<SYM>``, ``/v7/finance/quote``, ``/ws/fundamentals-timeseries/…`` for ``info``;
   ``/v7/finance/quote?symbols=A,B,…`` also carries each symbol's current price and time (the same as the chart
   meta's), which is what the monitor's batched intraday quotes read.
 
-Faults (:meth:`fault`) apply per endpoint and per symbol (``"*"`` = any; ``after=N`` spares the next N requests): ``status`` (HTTP code), ``delay``
-(seconds before answering), ``close`` (drop the connection), ``malformed`` (not JSON), ``empty`` (no result),
-``bad_symbol`` (404 + chart.error), ``null_last`` (last bar all null), ``dupes`` (duplicate and out-of-order
-timestamps, where the *latest* bar of each day is the true one). A batched quote request is hit by a fault on
-any symbol it names; on it, a symbol's own ``empty`` fault leaves just that symbol out of the result and its own
-``null_last`` fault gives it a null price. :meth:`stop` makes the port refuse connections; :meth:`start` brings
-it back on the same port.
+The answers have the shape of the real ones recorded in ``../shared/data/yahoo`` (``tests/recordings.py``), written
+here as code so that the fake works without them:
+
+* the chart ``meta`` has Yahoo's key set (29 keys for daily bars: exchange names, the day's high, low and volume,
+  the 52-week range, names, ``priceHint``, ``currentTradingPeriod`` in the exchange's own time…); ``range`` is ""
+  for a ``period1``/``period2`` request; ``previousClose``, ``scale`` and ``tradingPeriods`` come only with an
+  intraday ``interval`` (as recorded: Yahoo's ``range=1d&interval=1d`` answers have none of them);
+* prices in the bar arrays are float32 values (4.745 goes out as 4.744999885559082, :func:`as_sent`), while the
+  meta and the v7 quote carry the plain values; volumes are integers. A client stores the float32 value, so tests
+  compare what it stored with :meth:`FakeYahoo.sent_closes`, not with :attr:`FakeYahoo.bars`;
+* each symbol has a listing (:data:`LISTINGS`, or :attr:`FakeYahoo.listings` per test): ``^TNX`` is an INDEX on
+  "CGI" in America/Chicago, so its bars are stamped at its 7:20 CT open and its trading periods are in Chicago time;
+* a window with no session has no ``timestamp`` key and ``indicators.quote == [{}]``;
+* ``events.dividends`` for the symbols in :attr:`FakeYahoo.dividends`, when the request asks ``events=div``;
+* v7 quote items carry the recorded field set (names, exchange, day range, 52-week and moving-average figures…)
+  and the answer ``error: null``.
+
+Faults (:meth:`fault`) apply per endpoint and per symbol (``"*"`` = any; ``after=N`` spares the next N requests):
+
+* transport: ``status`` (HTTP code; a 429 carries Yahoo's recorded "Edge: Too Many Requests" body when the
+  recordings are there), ``delay`` (seconds before answering), ``close`` (drop the connection);
+* bad answers: ``malformed`` (not JSON), ``empty`` (no result), ``bad_symbol`` (404 + chart.error), ``null_last``
+  (last bar all null), ``dupes`` (duplicate and out-of-order timestamps, where the *latest* bar of each day is the
+  true one), ``no_session`` (200, a window with no session: no ``timestamp`` key);
+* Yahoo's recorded answers (the test is skipped when ``../shared`` is absent): ``no_data`` (chart 404 "No data
+  found, symbol may be delisted", a body that names no symbol: what Yahoo said for every valid symbol for hours
+  in Feb 2025), ``unauthorized`` (v7 quote 401), ``not_available`` (chart 422), ``html`` (200 with the consent
+  page's HTML instead of JSON) and ``consent`` (the EU cookie-consent flow: 307 to ``guce.yahoo.com``, 302 to
+  ``consent.yahoo.com``, 200 with its 90 KB HTML form; every ``Location`` points back at this server, and those
+  two pages exist only while a ``consent`` fault is on).
+
+A batched quote request is hit by a fault on any symbol it names; on it, a symbol's own ``empty`` fault leaves just
+that symbol out of the result and its own ``null_last`` fault gives it a null price. :meth:`stop` makes the port
+refuse connections; :meth:`start` brings it back on the same port.
 """
 
 from __future__ import annotations
@@ -32,29 +60,82 @@ from datetime import date, datetime, time as dtime, timedelta, timezone
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from typing import Any, NamedTuple
+from urllib.parse import parse_qsl, parse_qs, unquote, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from tests import recordings
+
 NY = ZoneInfo("America/New_York")
 BAD_SYMBOL = {"code": "Not Found", "description": "No data found, symbol may be delisted"}
+JSON_TYPE = "application/json;charset=utf-8"  # as Yahoo labels its JSON
+VALID_RANGES = ["1d", "5d", "1mo", "3mo", "6mo", "1y", "2y", "5y", "10y", "ytd", "max"]
+INTRADAY_INTERVAL = re.compile(r"\d+[mh]")  # 1m, 5m, 60m, 1h…: minute bars, not daily ones
+YEAR = timedelta(days=365)
+
+# The recordings each recorded-body fault serves (all must be there to switch it on).
+RECORDED_FAULTS = {
+    "no_data": (recordings.CHART_404,),
+    "unauthorized": (recordings.QUOTE_401,),
+    "not_available": (recordings.CHART_422,),
+    "html": (recordings.CONSENT_PAGE,),
+    "consent": (recordings.CONSENT_REDIRECT, recordings.GUCE_REDIRECT, recordings.CONSENT_PAGE),
+}
+RECORDED_STATUS = {"no_data": 404, "unauthorized": 401, "not_available": 422, "html": 200}
+
+
+def as_sent(price: float | None) -> float | None:
+    """A price as Yahoo's chart arrays carry it: the nearest float32 (4.745 arrives as 4.744999885559082)."""
+    return None if price is None else float(np.float32(price))
+
+
+class Listing(NamedTuple):
+    """Where and when a symbol trades, as its chart meta and v7 quote say."""
+
+    instrument_type: str  # INDEX | ETF | EQUITY
+    exchange: str  # meta exchangeName, quote exchange
+    full_exchange: str
+    timezone: str  # exchangeTimezoneName
+    opens: dtime  # the regular session in exchange time; daily bars are stamped at the open
+    closes: dtime
+    extended: tuple[dtime, dtime] | None  # pre-market start, post-market end; None: both periods empty (^TNX)
+    pre_post_data: bool  # hasPrePostMarketData
+    price_hint: int
+    first_trade: int | None  # firstTradeDate; None: the first bar's stamp
+    name: str  # longName and shortName; "" for the symbol itself
+
+
+NEW_YORK_INDEX = Listing("INDEX", "SNP", "SNP", "America/New_York", dtime(9, 30), dtime(16), (dtime(4), dtime(20)),
+                         False, 2, None, "")
+ARCA_ETF = Listing("ETF", "PCX", "NYSEArca", "America/New_York", dtime(9, 30), dtime(16), (dtime(4), dtime(20)),
+                   True, 2, None, "")
+#: Listings as the recordings show them (^SOX, ^TNX), and the pair's names; any other "^" symbol is a New York
+#: index and anything else an NYSE Arca ETF.
+LISTINGS = {
+    "^GSPC": NEW_YORK_INDEX._replace(name="S&P 500"),
+    "^RUT": NEW_YORK_INDEX._replace(name="Russell 2000"),
+    "^SOX": NEW_YORK_INDEX._replace(exchange="NIM", full_exchange="Nasdaq GIDS", first_trade=768058200,
+                                    name="PHLX Semiconductor"),
+    "^TNX": Listing("INDEX", "CGI", "Cboe Indices", "America/Chicago", dtime(7, 20), dtime(14), None, False, 4,
+                    -252326400, "CBOE Interest Rate 10 Year T No"),
+}
 
 
 def make_bars(end: date, n: int = 260, start_price: float = 100.0, seed: int = 0) -> pd.DataFrame:
-    """``n`` weekday sessions ending at ``end``: a reproducible random walk with consistent OHLC."""
+    """``n`` weekday sessions ending at ``end``: a reproducible random walk with consistent OHLC (4 decimals)."""
     days = pd.bdate_range(end=pd.Timestamp(end), periods=n, name="Date")
     rng = np.random.default_rng(seed)
     close = start_price * np.cumprod(1 + rng.normal(0.0003, 0.01, n))
     open_ = np.concatenate([[start_price], close[:-1]])
     return pd.DataFrame(
         {
-            "open": open_,
-            "high": np.maximum(open_, close) * 1.004,
-            "low": np.minimum(open_, close) * 0.996,
+            "open": open_.round(4),
+            "high": (np.maximum(open_, close) * 1.004).round(4),
+            "low": (np.minimum(open_, close) * 0.996).round(4),
             "close": close.round(4),
             "adj_close": (close * 0.98).round(4),
             "volume": rng.integers(1_000_000, 5_000_000, n).astype(float),
@@ -71,8 +152,39 @@ def load_replay(path: Path) -> pd.DataFrame:
     return df.set_index("date").rename_axis("Date")
 
 
-def _epoch(day: date, at: dtime) -> int:
-    return int(datetime.combine(day, at, NY).timestamp())
+def _epoch(day: date, at: dtime, zone: ZoneInfo = NY) -> int:
+    return int(datetime.combine(day, at, zone).timestamp())
+
+
+def _zone_fields(day: date, at: dtime, zone: ZoneInfo) -> tuple[str, int]:
+    """(abbreviation, offset in seconds) of ``zone`` on ``day``: ("CST", -21600)."""
+    moment = datetime.combine(day, at, zone)
+    return moment.tzname(), int(moment.utcoffset().total_seconds())
+
+
+def _period(day: date, start: dtime, end: dtime, zone: ZoneInfo) -> dict[str, Any]:
+    name, offset = _zone_fields(day, start, zone)
+    return {"timezone": name, "start": _epoch(day, start, zone), "end": _epoch(day, end, zone), "gmtoffset": offset}
+
+
+def _volume(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+class Figures(NamedTuple):
+    """One symbol's current figures, shared by its chart meta and its v7 quote."""
+
+    price: float
+    time: int  # epoch seconds
+    previous_close: float  # the close of the session before the quote's
+    day_open: float | None
+    day_high: float | None
+    day_low: float | None
+    day_volume: int | None
+    year_high: float
+    year_low: float
+    fifty_day: float
+    two_hundred_day: float
 
 
 class FakeYahoo:
@@ -80,6 +192,8 @@ class FakeYahoo:
         self.bars: dict[str, pd.DataFrame] = {}
         self.info: dict[str, dict[str, Any]] = {}
         self.intraday: dict[str, tuple[float, datetime]] = {}
+        self.listings: dict[str, Listing] = {}  # per-test listings, before LISTINGS and the defaults
+        self.dividends: dict[str, dict[date, float]] = {}  # {symbol: {ex-date: amount}}
         self.counts: Counter[tuple[str, str]] = Counter()
         self.log: list[tuple[str, str, str]] = []  # (endpoint, symbol, query) in arrival order
         self._faults: dict[tuple[str, str], tuple[str, Any]] = {}
@@ -122,9 +236,13 @@ class FakeYahoo:
             self._thread.join(timeout=5)
             self._server = self._thread = None
 
-    def fault(self, kind: str, value: Any = None, *, endpoint: str = "chart", symbol: str = "*", after: int = 0) -> None:
+    def fault(self, kind: str, value: Any = None, *, endpoint: str = "chart", symbol: str = "*",
+              after: int = 0) -> None:
         """Switch a fault on; ``after`` lets that many matching requests through first (e.g. hit only the
-        full-history request that follows the app's own 5-day request)."""
+        full-history request that follows the app's own 5-day request). A fault that serves a recorded answer
+        skips the calling test when the recordings are absent."""
+        for name in RECORDED_FAULTS.get(kind, ()):
+            recordings.require(name)
         with self._lock:
             self._faults[(endpoint, symbol)] = (kind, value, after)
 
@@ -143,6 +261,16 @@ class FakeYahoo:
         with self._lock:
             self.counts.clear()
             self.log.clear()
+
+    def sent_closes(self, symbol: str) -> pd.Series:
+        """``symbol``'s closes as its chart answers carry them (float32 values): what a client stores."""
+        return self.bars[symbol]["close"].map(as_sent, na_action="ignore")
+
+    def listing(self, symbol: str) -> Listing:
+        known = self.listings.get(symbol) or LISTINGS.get(symbol)
+        if known is None:
+            known = NEW_YORK_INDEX if symbol.startswith("^") else ARCA_ETF
+        return known if known.name else known._replace(name=symbol)
 
     # -- answers ------------------------------------------------------------------------------------------
 
@@ -168,101 +296,224 @@ class FakeYahoo:
                     return self._faults[key][0]
         return None
 
+    def consent_on(self) -> bool:
+        """Whether some ``consent`` fault is on (the consent pages exist only then)."""
+        with self._lock:
+            return any(kind == "consent" for kind, _, _ in self._faults.values())
+
     def market_quote(self, symbol: str, rows: list[dict[str, Any]] | None = None) -> tuple[float, int]:
         """(regularMarketPrice, regularMarketTime) as Yahoo reports them: the session in progress, else the
-        last bar's close at 16:00 ET of its day."""
+        last bar's close at the close of its day (exchange time)."""
         if symbol in self.intraday:
             price, when = self.intraday[symbol]
             return price, int(when.timestamp())
+        listing = self.listing(symbol)
+        zone = ZoneInfo(listing.timezone)
         last = (rows or self._rows(symbol))[-1]
-        return last["close"], _epoch(datetime.fromtimestamp(last["ts"], NY).date(), dtime(16, 0))
+        return last["close"], _epoch(datetime.fromtimestamp(last["ts"], zone).date(), listing.closes, zone)
+
+    def figures(self, symbol: str, rows: list[dict[str, Any]] | None = None) -> Figures:
+        rows = rows or self._rows(symbol)
+        price, market_time = self.market_quote(symbol, rows)
+        last = rows[-1]
+        previous = rows[-2]["close"] if len(rows) > 1 else None
+        year = [r for r in rows if r["ts"] > market_time - YEAR.total_seconds()] or [last]
+        highs = [v for v in (r.get("high", r["close"]) for r in year) if v is not None]
+        lows = [v for v in (r.get("low", r["close"]) for r in year) if v is not None]
+        closes = [r["close"] for r in rows if r["close"] is not None]
+        return Figures(
+            price=price, time=market_time, previous_close=price if previous is None else previous,
+            day_open=last.get("open"), day_high=last.get("high", last["close"]),
+            day_low=last.get("low", last["close"]), day_volume=_volume(last.get("volume")),
+            year_high=max(highs, default=price), year_low=min(lows, default=price),
+            fifty_day=float(np.mean(closes[-50:])) if closes else price,
+            two_hundred_day=float(np.mean(closes[-200:])) if closes else price,
+        )
 
     def quotes(self, symbols: list[str], fault: tuple[str, Any] | None) -> dict[str, Any]:
-        """The ``/v7/finance/quote`` answer: info fields plus price and time per known symbol; unknown ones
-        are left out, as Yahoo does."""
+        """The ``/v7/finance/quote`` answer: one item per known symbol in the recorded field set (price and time
+        the same as the chart meta's, plus the test's :attr:`info`); unknown ones are left out, as Yahoo does."""
         if fault and fault[0] == "empty" and not any(self._own_fault("quote", s) for s in symbols):
             return {"quoteResponse": {"result": [], "error": None}}
         result = []
         for symbol in symbols:
-            info, own = self._info(symbol), self._own_fault("quote", symbol)
-            if info is None or own == "empty":
+            own = self._own_fault("quote", symbol)
+            if self._info(symbol) is None or own == "empty":
                 continue
-            if symbol in self.bars:
-                price, market_time = self.market_quote(symbol)
-                info = {**info, "regularMarketPrice": None if own == "null_last" else price,
-                        "regularMarketTime": market_time}
-            result.append(info)
+            item = self._quote_item(symbol)
+            if own == "null_last" and "regularMarketPrice" in item:
+                item["regularMarketPrice"] = None
+            result.append(item)
         return {"quoteResponse": {"result": result, "error": None}}
 
+    def _quote_item(self, symbol: str) -> dict[str, Any]:
+        listing = self.listing(symbol)
+        zone = ZoneInfo(listing.timezone)
+        item: dict[str, Any] = {
+            "language": "en-US", "region": "US", "quoteType": listing.instrument_type,
+            "typeDisp": {"ETF": "ETF", "EQUITY": "Equity", "INDEX": "Index"}.get(listing.instrument_type, ""),
+            "triggerable": listing.instrument_type != "INDEX", "customPriceAlertConfidence": "HIGH",
+            "currency": "USD", "shortName": listing.name, "longName": listing.name,
+            "marketState": "REGULAR" if symbol in self.intraday else "CLOSED",
+        }
+        if symbol in self.bars:
+            f = self.figures(symbol)
+            change = f.price - f.previous_close
+            item.update({
+                "regularMarketChangePercent": round(100 * change / f.previous_close, 7) if f.previous_close else 0.0,
+                "regularMarketPrice": f.price, "regularMarketTime": f.time,
+                "regularMarketChange": round(change, 7), "regularMarketDayHigh": f.day_high,
+                "regularMarketDayRange": f"{f.day_low} - {f.day_high}", "regularMarketDayLow": f.day_low,
+                "regularMarketVolume": f.day_volume, "regularMarketPreviousClose": f.previous_close,
+                "regularMarketOpen": f.day_open,
+                "fiftyTwoWeekLowChange": round(f.price - f.year_low, 6),
+                "fiftyTwoWeekLowChangePercent": round((f.price - f.year_low) / f.year_low, 8) if f.year_low else 0.0,
+                "fiftyTwoWeekRange": f"{f.year_low} - {f.year_high}",
+                "fiftyTwoWeekHighChange": round(f.price - f.year_high, 6),
+                "fiftyTwoWeekHighChangePercent":
+                    round((f.price - f.year_high) / f.year_high, 8) if f.year_high else 0.0,
+                "fiftyTwoWeekLow": f.year_low, "fiftyTwoWeekHigh": f.year_high,
+                "fiftyDayAverage": round(f.fifty_day, 4),
+                "fiftyDayAverageChange": round(f.price - f.fifty_day, 6),
+                "fiftyDayAverageChangePercent": round((f.price - f.fifty_day) / f.fifty_day, 8),
+                "twoHundredDayAverage": round(f.two_hundred_day, 4),
+                "twoHundredDayAverageChange": round(f.price - f.two_hundred_day, 6),
+                "twoHundredDayAverageChangePercent": round((f.price - f.two_hundred_day) / f.two_hundred_day, 8),
+            })
+        now = datetime.fromtimestamp(item.get("regularMarketTime", 0), zone)
+        zone_name, offset = _zone_fields(now.date(), now.time(), zone)
+        item.update({
+            "fullExchangeName": listing.full_exchange, "exchange": listing.exchange,
+            "exchangeTimezoneName": listing.timezone, "exchangeTimezoneShortName": zone_name,
+            "gmtOffSetMilliseconds": offset * 1000, "market": "us_market", "esgPopulated": False,
+            "sourceInterval": 15, "exchangeDataDelayedBy": 0, "tradeable": False, "cryptoTradeable": False,
+            "hasPrePostMarketData": listing.pre_post_data, "priceHint": listing.price_hint,
+        })
+        item.update(self.info.get(symbol, {}))  # what the test gave (trailingPE…) wins
+        item["symbol"] = symbol
+        return item
+
     def _rows(self, symbol: str) -> list[dict[str, Any]]:
-        """Every bar as chart rows (timestamp at the 9:30 open, like Yahoo), the session in progress last."""
+        """Every bar as chart rows (timestamp at the regular open in exchange time, like Yahoo), the session in
+        progress last."""
+        listing = self.listing(symbol)
+        zone = ZoneInfo(listing.timezone)
         df = self.bars[symbol]
         rows = [
-            {"ts": _epoch(d.date(), dtime(9, 30)), **{k: (None if pd.isna(v) else float(v)) for k, v in r.items()}}
+            {"ts": _epoch(d.date(), listing.opens, zone),
+             **{k: (None if pd.isna(v) else float(v)) for k, v in r.items()}}
             for d, r in zip(df.index, df.to_dict("records"))
         ]
         if symbol in self.intraday:
             price, when = self.intraday[symbol]
-            day = when.astimezone(NY).date()
-            rows = [r for r in rows if r["ts"] < _epoch(day, dtime(0, 0))]
+            day = when.astimezone(zone).date()
+            rows = [r for r in rows if r["ts"] < _epoch(day, dtime(0, 0), zone)]
             prev = rows[-1]["close"] if rows else price
-            rows.append({"ts": _epoch(day, dtime(9, 30)), "open": prev, "high": max(prev, price),
+            rows.append({"ts": _epoch(day, listing.opens, zone), "open": prev, "high": max(prev, price),
                          "low": min(prev, price), "close": price, "adj_close": price, "volume": 1000.0})
         return rows
 
     def chart(self, symbol: str, query: dict[str, str], fault: tuple[str, Any] | None) -> tuple[int, Any]:
         if symbol not in self.bars:
             return 404, {"chart": {"result": None, "error": BAD_SYMBOL}}
+        kind = fault[0] if fault else None
+        if kind == "empty":
+            return 200, {"chart": {"result": [], "error": None}}
+        listing = self.listing(symbol)
+        zone = ZoneInfo(listing.timezone)
         rows = self._rows(symbol)
+        interval = query.get("interval", "1d")
+        intraday = bool(INTRADAY_INTERVAL.fullmatch(interval))
+        figures = self.figures(symbol, rows)
         if "period1" in query or "period2" in query:
             p1, p2 = int(query.get("period1", 0)), int(query.get("period2", 2**40))
+            rng = ""  # as Yahoo answers a period request
             window = [r for r in rows if p1 <= r["ts"] < p2]
-            rng = None
         else:
-            rng = query.get("range", "1mo")
+            rng, p1, p2 = query.get("range", "1mo"), 0, 2**40
             m = re.fullmatch(r"(\d+)(d|wk|mo|y)", rng)
             n = len(rows) if rng in ("max", "ytd") or not m else int(m[1]) * {"d": 1, "wk": 5, "mo": 21, "y": 252}[m[2]]
             window = rows[-n:]
-        prev_close = rows[len(rows) - len(window) - 1]["close"] if len(window) < len(rows) else None
-        price, market_time = self.market_quote(symbol, rows)
-        kind = fault[0] if fault else None
+        if intraday:  # the only minute bar the fake knows is the session in progress, at its last trade
+            window = []
+            if symbol in self.intraday:
+                step = int(re.match(r"\d+", interval)[0]) * (3600 if interval.endswith("h") else 60)
+                stamp = figures.time - figures.time % step
+                if p1 <= stamp < p2:
+                    price = figures.price
+                    window = [{"ts": stamp, "open": price, "high": price, "low": price, "close": price, "volume": 0.0}]
+        # chartPreviousClose: the close before the window; before the window's day for minute bars.
+        cut = window[0]["ts"] if window else p1 or rows[-1]["ts"] + 1
+        if intraday:
+            cut = _epoch(datetime.fromtimestamp(cut, zone).date(), dtime(0, 0), zone)
+        before = [r for r in rows if r["ts"] < cut]
+        chart_previous_close = before[-1]["close"] if before else None
         if kind == "null_last" and window:
             window[-1] = {"ts": window[-1]["ts"], **{k: None for k in window[-1] if k != "ts"}}
         if kind == "dupes" and len(window) >= 4:
             last = window[-1]
             stale_copy = {**last, "ts": last["ts"] - 3600, "close": last["close"] * 1.1}  # same day, earlier
             window = window[:-3] + [window[-2], window[-3], window[-2], stale_copy, last]
-        if kind == "empty":
-            return 200, {"chart": {"result": [], "error": None}}
-        today = datetime.fromtimestamp(market_time, NY).date()
-        meta = {
-            "currency": "USD", "symbol": symbol, "exchangeName": "SNP" if symbol.startswith("^") else "PCX",
-            "instrumentType": "INDEX" if symbol.startswith("^") else "ETF",
-            "exchangeTimezoneName": "America/New_York", "timezone": "EST", "gmtoffset": -18000,
-            "regularMarketPrice": price, "regularMarketTime": market_time, "chartPreviousClose": prev_close,
-            "firstTradeDate": rows[0]["ts"], "dataGranularity": "1d", "range": rng or "",
-            "validRanges": ["1d", "5d", "1mo", "3mo", "6mo", "1y", "2y", "5y", "10y", "ytd", "max"],
-            "currentTradingPeriod": {
-                name: {"timezone": "EST", "gmtoffset": -18000, "start": _epoch(today, a), "end": _epoch(today, b)}
-                for name, a, b in (("pre", dtime(4), dtime(9, 30)), ("regular", dtime(9, 30), dtime(16)),
-                                   ("post", dtime(16), dtime(20)))
-            },
+        if kind == "no_session":
+            window = []
+
+        today = datetime.fromtimestamp(figures.time, zone).date()
+        zone_name, offset = _zone_fields(today, listing.opens, zone)
+        change = figures.price - figures.previous_close
+        change_percent = round(100 * change / figures.previous_close, 3) if figures.previous_close else 0.0
+        extended = listing.extended or (listing.opens, listing.closes)
+        meta: dict[str, Any] = {
+            "currency": "USD", "symbol": symbol, "exchangeName": listing.exchange,
+            "fullExchangeName": listing.full_exchange, "instrumentType": listing.instrument_type,
+            "firstTradeDate": rows[0]["ts"] if listing.first_trade is None else listing.first_trade,
+            "regularMarketTime": figures.time, "hasPrePostMarketData": listing.pre_post_data,
+            "gmtoffset": offset, "timezone": zone_name, "exchangeTimezoneName": listing.timezone,
+            "regularMarketPrice": figures.price,
+            "regularMarketChangePercent": change_percent,
+            "fulldayPrice": figures.price, "fulldayChange": round(change, 3),
+            "fulldayChangePercent": change_percent,
+            "fiftyTwoWeekHigh": figures.year_high, "fiftyTwoWeekLow": figures.year_low,
+            "regularMarketDayHigh": figures.day_high, "regularMarketDayLow": figures.day_low,
+            "regularMarketVolume": figures.day_volume, "longName": listing.name, "shortName": listing.name,
+            "chartPreviousClose": chart_previous_close,
         }
-        col = lambda k: [r.get(k) for r in window]  # noqa: E731
-        result = {
-            "meta": meta,
-            "timestamp": col("ts"),
-            "indicators": {
-                "quote": [{k: col(k) for k in ("open", "high", "low", "close", "volume")}],
-                "adjclose": [{"adjclose": col("adj_close") if "adj_close" in self.bars[symbol] else col("close")}],
-            },
+        if intraday:
+            meta.update(previousClose=figures.previous_close, scale=3)
+        meta["priceHint"] = listing.price_hint
+        meta["currentTradingPeriod"] = {
+            "pre": _period(today, extended[0], listing.opens, zone),
+            "regular": _period(today, listing.opens, listing.closes, zone),
+            "post": _period(today, listing.closes, extended[1], zone),
         }
+        if intraday and window:
+            meta["tradingPeriods"] = [[_period(today, listing.opens, listing.closes, zone)]]
+        meta.update(dataGranularity=interval, range=rng, validRanges=list(VALID_RANGES))
+
+        result: dict[str, Any] = {"meta": meta}
+        if not window:  # as recorded for a window with no session
+            result["indicators"] = {"quote": [{}]}
+            return 200, {"chart": {"result": [result], "error": None}}
+        result["timestamp"] = [r["ts"] for r in window]
+        if re.search(r"(^|[,|])div", query.get("events", "")) and self.dividends.get(symbol):
+            first, last = window[0]["ts"], window[-1]["ts"]
+            paid = {_epoch(day, listing.opens, zone): amount for day, amount in sorted(self.dividends[symbol].items())}
+            in_window = {str(ts): {"amount": amount, "date": ts} for ts, amount in paid.items() if first <= ts <= last}
+            if in_window:
+                result["events"] = {"dividends": in_window}
+        prices = lambda k: [as_sent(r.get(k)) for r in window]  # noqa: E731
+        result["indicators"] = {
+            "quote": [{"open": prices("open"), "high": prices("high"), "low": prices("low"),
+                       "close": prices("close"), "volume": [_volume(r.get("volume")) for r in window]}],
+        }
+        if not intraday:
+            result["indicators"]["adjclose"] = [
+                {"adjclose": prices("adj_close") if "adj_close" in self.bars[symbol] else prices("close")}]
         return 200, {"chart": {"result": [result], "error": None}}
 
     def _info(self, symbol: str) -> dict[str, Any] | None:
         if symbol not in self.bars and symbol not in self.info:
             return None
-        return {"symbol": symbol, "quoteType": "ETF", **self.info.get(symbol, {})}
+        return {"symbol": symbol, "quoteType": self.listing(symbol).instrument_type, **self.info.get(symbol, {})}
 
     def answer(self, endpoint: str, symbol: str, query: dict[str, str], fault) -> tuple[int, Any]:
         if endpoint == "cookie":
@@ -293,6 +544,10 @@ def classify(host: str, path: str, query: dict[str, str]) -> tuple[str, str]:
     """(endpoint, symbol) for a rewritten request."""
     if host.startswith("fc."):
         return "cookie", ""
+    if host.startswith("guce."):
+        return "guce", ""
+    if host.startswith("consent.") and path.startswith("/v2/collectConsent"):
+        return "collectConsent", ""
     if path.endswith("/v1/test/getcrumb"):
         return "crumb", ""
     for endpoint, pattern in (("chart", "/v8/finance/chart/"), ("quoteSummary", "/v10/finance/quoteSummary/")):
@@ -303,6 +558,13 @@ def classify(host: str, path: str, query: dict[str, str]) -> tuple[str, str]:
     if "/fundamentals-timeseries/" in path:
         return "timeseries", query.get("symbol", unquote(path.rstrip("/").rsplit("/", 1)[-1]))
     return "other", ""
+
+
+def _back_here(fake: FakeYahoo, url: str, **query: str) -> str:
+    """A recorded ``https://HOST/PATH?QUERY`` Location pointed back at the fake (``query`` replaces parameters)."""
+    parts = urlsplit(url)
+    params = {**dict(parse_qsl(parts.query, keep_blank_values=True)), **query}
+    return f"{fake.url}/{parts.netloc}{parts.path}" + (f"?{urlencode(params)}" if params else "")
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -354,6 +616,8 @@ class _Handler(BaseHTTPRequestHandler):
         with fake._lock:
             fake.counts[(endpoint, symbol)] += 1
             fake.log.append((endpoint, symbol, parts.query))
+        if endpoint in ("guce", "collectConsent"):  # the consent flow's own pages: never faulted themselves
+            return self._consent_page(endpoint)
         fault = fake._fault_for(endpoint, symbol)
         kind, value = fault if fault else (None, None)
         if kind == "delay":
@@ -362,22 +626,50 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         if kind == "status":
+            if value == 429 and recordings.available(recordings.BODY_429):
+                return self._send(429, recordings.recorded(recordings.BODY_429).text, "text/plain;charset=utf-8")
             return self._send(value, "<html>Too Many Requests</html>" if value == 429 else "<html>error</html>")
         if kind == "malformed":
             return self._send(200, '{"chart": {"result": [{"meta": ', ctype="application/json")
         if kind == "bad_symbol":
             return self._send(404, {"chart": {"result": None, "error": BAD_SYMBOL}})
+        if kind == "consent":
+            return self._consent_redirect(f"https://{host}/{path}" + (f"?{parts.query}" if parts.query else ""))
+        if kind in RECORDED_STATUS:
+            answer = recordings.recorded(RECORDED_FAULTS[kind][0])
+            return self._send(RECORDED_STATUS[kind], answer.text, answer.headers.get("content-type", JSON_TYPE))
         status, body = fake.answer(endpoint, symbol, query, fault)
         self._send(status, body)
 
-    def _send(self, status: int, body: Any, ctype: str | None = None) -> None:
+    def _consent_redirect(self, asked: str) -> None:
+        """Yahoo's answer to an EU visitor: 307 to guce.yahoo.com, which is to send it back to ``asked``."""
+        answer = recordings.recorded(recordings.CONSENT_REDIRECT)
+        headers = [("Location", _back_here(self.fake, answer.headers["location"], done=asked))]
+        headers += [("Set-Cookie", cookie) for cookie in answer.headers.get("set-cookie", [])]
+        self._send(answer.status, "", answer.headers.get("content-type"), headers=headers)
+
+    def _consent_page(self, endpoint: str) -> None:
+        """guce.yahoo.com's 302 to consent.yahoo.com, and that page's HTML form, as recorded."""
+        if not self.fake.consent_on():
+            return self._send(404, "<html>not here</html>")
+        if endpoint == "guce":
+            answer = recordings.recorded(recordings.GUCE_REDIRECT)
+            return self._send(answer.status, "", "text/html",
+                              headers=[("Location", _back_here(self.fake, answer.headers["location"]))])
+        answer = recordings.recorded(recordings.CONSENT_PAGE)
+        self._send(answer.status, answer.text, answer.headers.get("content-type"))
+
+    def _send(self, status: int, body: Any, ctype: str | None = None,
+              headers: list[tuple[str, str]] = ()) -> None:
         if isinstance(body, (dict, list)):
-            data, ctype = json.dumps(body).encode(), "application/json"
+            data, ctype = json.dumps(body).encode(), JSON_TYPE
         else:
             data = str(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", ctype or "text/plain")
         self.send_header("Content-Length", str(len(data)))
+        for name, value in headers:
+            self.send_header(name, value)
         if status == 200 and self.path.lstrip("/").startswith("fc."):
             # Like Yahoo's A3 cookie, valid for a year: yfinance keeps such a cookie on disk and stops asking for
             # one, but only when its domain looks like Yahoo's (not for 127.0.0.1: see bench/network.py).

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pandas as pd
 import pytest
 
-from tests.fake_yahoo import END, PAIR, TRAILING_PE, seed_market
+from tests.fake_yahoo import END, PAIR, TRAILING_PE, as_sent, seed_market
 from tests.fake_yahoo import clock, fake_yahoo, make_source, market  # noqa: F401  (fixtures)
 from tests.test_yahoo_faults import TRANSPORT_FAULTS, switch_off, switch_on
 from tui.data.base import LABEL_LIVE
@@ -76,7 +76,8 @@ def test_after_the_close_the_days_bar_comes_by_chart(market, current, clock):
     market.reset_counts()
     data = current.fetch(PAIR)
     assert {s: market.count("chart", s) for s in PAIR} == {s: 1 for s in PAIR} and market.count("quote") == 0
-    assert {s: data.closes.loc["2026-01-16", s] for s in PAIR} == {s: served[s][0] for s in PAIR}
+    # The day's bar as the chart sends it: the last quote's price as a float32 value.
+    assert {s: data.closes.loc["2026-01-16", s] for s in PAIR} == {s: as_sent(served[s][0]) for s in PAIR}
     assert data.quotes == {}
 
 

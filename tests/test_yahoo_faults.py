@@ -117,14 +117,14 @@ def test_bad_answer_for_one_symbol_keeps_the_others_fresh(market, make_source, c
     assert data.stale and data.retry_in == pytest.approx(1.0, abs=0.2) and data.label == LABEL_LIVE
     assert data.errors[-1].startswith(words) and data.errors[-1].endswith(" — retrying in 1 s")
     assert data.errors[0] == "Yahoo has not sent the 16 Jan close yet"
-    assert data.closes.loc["2026-01-16", "^RUT"] == market.bars["^RUT"]["close"].iloc[-1]  # fresh
+    assert data.closes.loc["2026-01-16", "^RUT"] == market.sent_closes("^RUT").iloc[-1]  # fresh
     assert pd.isna(data.closes.loc["2026-01-16", "^GSPC"])  # missing, not made up
     pd.testing.assert_series_equal(data.closes["^GSPC"].dropna(), good.closes["^GSPC"])
 
     market.clear_faults()
     clock.advance(seconds=2)
     data = source.fetch(PAIR)
-    assert not data.stale and data.closes.loc["2026-01-16", "^GSPC"] == market.bars["^GSPC"]["close"].iloc[-1]
+    assert not data.stale and data.closes.loc["2026-01-16", "^GSPC"] == market.sent_closes("^GSPC").iloc[-1]
 
 
 NOPE_404 = "Yahoo has no data for NOPE (HTTP 404 \u201cNo data found\u201d)"
@@ -221,7 +221,7 @@ def test_null_last_bar_never_becomes_a_close(market, make_source, clock):
     assert data.errors[-1].startswith("Yahoo sent an empty bar for ^RUT on 2026-01-16 (ignored)")
     assert "2026-01-16" not in source.cache.bars("^RUT").index.strftime("%Y-%m-%d")
     assert pd.isna(data.closes.loc["2026-01-16", "^RUT"])
-    assert data.closes.loc["2026-01-15", "^RUT"] == market.bars["^RUT"]["close"].loc["2026-01-15"]
+    assert data.closes.loc["2026-01-15", "^RUT"] == market.sent_closes("^RUT").loc["2026-01-15"]
 
 
 def test_null_bar_of_session_in_progress_is_just_no_trade_yet(market, make_source, clock):
@@ -240,7 +240,7 @@ def test_duplicate_and_out_of_order_bars_keep_the_right_close(market, make_sourc
     source = make_source()
     data = source.fetch(PAIR)
     for symbol in PAIR:
-        want = market.bars[symbol]["close"]
+        want = market.sent_closes(symbol)
         assert data.closes[symbol].tolist() == pytest.approx(want.tolist(), rel=1e-12)
     assert data.closes.index.is_monotonic_increasing and data.closes.index.is_unique
     assert not data.stale
@@ -300,6 +300,6 @@ def test_null_last_bar_on_first_sight_is_missing_not_wrong(market, make_source):
     data = make_source().fetch(PAIR)
     assert data.stale and data.errors[-1].startswith("Yahoo sent an empty bar for ^RUT on 2026-01-15")
     assert pd.isna(data.closes.loc["2026-01-15", "^RUT"])
-    want = market.bars["^RUT"]["close"].iloc[:-1]
+    want = market.sent_closes("^RUT").iloc[:-1]
     assert data.closes["^RUT"].dropna().tolist() == pytest.approx(want.tolist(), rel=1e-12)
-    assert data.closes.loc["2026-01-15", "^GSPC"] == market.bars["^GSPC"]["close"].iloc[-1]
+    assert data.closes.loc["2026-01-15", "^GSPC"] == market.sent_closes("^GSPC").iloc[-1]

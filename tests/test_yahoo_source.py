@@ -45,7 +45,7 @@ def test_first_fetch_stores_full_history_then_refresh_is_one_request(market, mak
 
     assert data.source == "yahoo" and data.label == LABEL_LIVE and not data.stale and data.errors == []
     for symbol in PAIR:
-        assert_same_closes(data.closes[symbol], market.bars[symbol]["close"])
+        assert_same_closes(data.closes[symbol], market.sent_closes(symbol))
     assert data.closes.index[-1] == pd.Timestamp(END)
     assert data.fetched_at == AFTER_CLOSE and data.now == AFTER_CLOSE
     assert data.fundamentals == {s: {"trailing_pe": pe} for s, pe in TRAILING_PE.items()}
@@ -124,7 +124,7 @@ def test_gap_after_days_off_is_covered_by_one_request(market, make_source, clock
     data = source.fetch(PAIR)
     assert {s: market.count("chart", s) for s in PAIR} == {s: 1 for s in PAIR}
     assert all("period1" in q for e, s, q in market.log if e == "chart")
-    new = market.bars["^RUT"].loc[pd.Timestamp(END) + timedelta(days=1):, "close"]
+    new = market.sent_closes("^RUT").loc[pd.Timestamp(END) + timedelta(days=1):]
     assert len(new) == 10
     assert_same_closes(data.closes.loc[new.index, "^RUT"], new)
 
@@ -135,7 +135,7 @@ def test_a_rebuilt_corrupt_cache_is_reported_once(market, make_source, tmp_path)
     source = make_source(cache_path=path)
     first = source.fetch(PAIR)
     assert any("corrupt" in e.lower() or "moved aside" in e.lower() for e in first.errors), first.errors
-    assert_same_closes(first.closes["^RUT"], market.bars["^RUT"]["close"])  # rebuilt and refilled
+    assert_same_closes(first.closes["^RUT"], market.sent_closes("^RUT"))  # rebuilt and refilled
     assert not any("moved aside" in e.lower() for e in source.fetch(PAIR).errors)
 
 

@@ -182,6 +182,14 @@ def parse_batch_quotes(payload: Any) -> dict[str, tuple[float, float]] | None:
     return quotes
 
 
+def _without_zero_prices(frame: pd.DataFrame) -> pd.DataFrame:
+    """Prices that are not above zero as missing: Yahoo fills a price it does not have with 0 (recorded: KOSPI-25's
+    open, high and low), and a zero is no price."""
+    prices = [c for c in ("open", "high", "low", "close", "adj_close") if c in frame]
+    frame[prices] = frame[prices].where(frame[prices] > 0)
+    return frame
+
+
 class Chart(NamedTuple):
     bars: pd.DataFrame  # clean daily bars indexed by New York exchange date (tz-naive midnight)
     meta: dict
@@ -229,6 +237,7 @@ def parse_chart(payload: Any, symbol: str) -> Chart:
         return Chart(pd.DataFrame(columns=["close"], index=pd.DatetimeIndex([], name="Date")), meta, False, [])
     if "close" not in frame:
         raise SymbolProblem(f"Yahoo sent bars without closes for {symbol}", "malformed")
+    frame = _without_zero_prices(frame)  # a zero close makes the day a null day, like a null close
     frame["ts"] = pd.to_numeric(pd.Series(stamps), errors="coerce")
     frame = frame.dropna(subset=["ts"])
     frame["Date"] = [pd.Timestamp(_ny_date(t)) for t in frame["ts"]]
@@ -247,7 +256,7 @@ def history_to_bars(df: pd.DataFrame) -> pd.DataFrame:
     if df is None or df.empty:
         return pd.DataFrame(columns=["close"], index=pd.DatetimeIndex([], name="Date"))
     out = df.rename(columns=lambda c: str(c).strip().lower().replace(" ", "_"))
-    out = out[[c for c in BAR_COLUMNS if c in out.columns]].astype(float)
+    out = _without_zero_prices(out[[c for c in BAR_COLUMNS if c in out.columns]].astype(float))
     idx = out.index
     if getattr(idx, "tz", None) is not None:
         idx = idx.tz_convert(ET).tz_localize(None)
