@@ -60,7 +60,8 @@ class Provisional:
     leader: Side  # who leads right now
     streak_leader: Side  # leader of the streak if the session ended now
     streak_length: int  # length of that streak if the session ended now
-    quote_time: datetime | None = None
+    quote_time: datetime | None = None  # the older of the two quotes: the race is only as fresh as that
+    delayed: bool = False  # quote_time older than DELAYED_AFTER when the snapshot was built
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ class SectorRow:
     vs_small_streak: float | None
     vs_small_1m: float | None
     vs_small_ytd: float | None
-    last_date: date | None = None
+    as_of: date | None = None  # its last valid close on or before the pair's as-of: every window ends there
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,7 @@ class Risk:
     status: RiskStatus
     value: float | None
     detail: str  # one line of why, or the reason it is unknown
+    as_of: date | None = None  # the date of the data the measure was taken on; None when it carries none
 
 
 @dataclass(frozen=True)
@@ -289,11 +291,11 @@ def spread_from_dict(value: dict[str, Any]) -> Spread:
 
 def sector_row_from_dict(value: dict[str, Any]) -> SectorRow:
     numbers = {f.name: _float for f in fields(SectorRow) if f.name.startswith(("return_", "vs_small_"))}
-    return _build(SectorRow, value, last_date=_date, **numbers)
+    return _build(SectorRow, value, as_of=_date, **numbers)
 
 
 def risk_from_dict(value: dict[str, Any]) -> Risk:
-    return _build(Risk, value, value=_float)
+    return _build(Risk, value, value=_float, as_of=_date)
 
 
 def forward_stat_from_dict(value: dict[str, Any]) -> ForwardStat:
