@@ -60,7 +60,9 @@ class RiskRules:
     volatility: Band = Band(20.0, 30.0)  # ^VIX level, at or above
     breadth: Band = Band(-0.01, -0.02)  # RSP/SPY change, below
     valuation: Band = Band(0.85, 1.0)  # P/E IWM / SPY, above
-    extension_percentile: float = 90.0  # streak length at or above this percentile of past streaks: watch
+    # A small-cap streak at or above this percentile of earlier small-cap streaks (about 8 sessions): watch; one
+    # as long as the longest of them: alert. Below the 99th the rule fires on most streaks (the 90th is 4).
+    extension_percentile: float = 99.0
     extension_rsi: Band = Band(70.0, 80.0)  # 14-session RSI of the small index, above
     rsi_period: int = 14
 

@@ -46,8 +46,9 @@ def build_snapshot(data: MarketData, config: Config) -> Snapshot:
     runs = streak_runs(sessions)
     streak = current_streak(sessions, runs)
     as_of = sessions.index[-1]
-    provisional = provisional_race(sessions, runs, data.quotes.get(small), data.quotes.get(large))
-    # Sectors and risks see the same completed sessions as the pair: nothing after the pair's last session.
+    provisional = provisional_race(sessions, runs, data.quotes.get(small), data.quotes.get(large), data.now)
+    # Sectors and risks see the same completed sessions as the pair: nothing after the pair's last session. Each
+    # row and risk carries the date of its own data, older when its symbol lags the pair.
     closes_to_date = closes.loc[:as_of]
 
     return Snapshot(
@@ -59,7 +60,7 @@ def build_snapshot(data: MarketData, config: Config) -> Snapshot:
         provisional=provisional,
         spread=spread_view(sessions, config.display.spread_window, streak),
         sectors=sector_table(closes_to_date, config.sectors, small, streak, as_of),
-        risks=risk_checklist(closes_to_date, data.fundamentals, streak, runs, config),
+        risks=risk_checklist(closes_to_date, data.fundamentals, streak, runs, config, sessions.index),
         data=data_status(data),
         runs=runs_as_model(runs),
         history=streak_history(sessions, runs, streak, config.history.min_length, config.history.horizons),

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
+from datetime import datetime
 
 import pandas as pd
 
 from tui.analytics.sessions import winner_of
-from tui.data.base import Quote
+from tui.data.base import DELAYED_AFTER, Quote
 from tui.model import Provisional, Side
 
 _SIDE: dict[int, Side] = {1: "small", -1: "large", 0: "none"}
@@ -18,6 +19,7 @@ def provisional_race(
     runs: pd.DataFrame,
     small_quote: Quote | None,
     large_quote: Quote | None,
+    now: datetime | None = None,
 ) -> Provisional | None:
     """Each side's change since the last completed close, who leads now, and the streak if the session ended now.
 
@@ -25,6 +27,10 @@ def provisional_race(
     leader, restart at 1 for the other side, and become "none"/0 on a tie. None when a quote is missing or not a
     usable price, when the two quotes belong to different sessions, or when the quotes' session is not after the
     last completed session (the market has not opened since, so there is no race).
+
+    The race is only as fresh as the older of the two quotes (``quote_time``). It is ``delayed`` when that is
+    older than ``DELAYED_AFTER`` at ``now`` (the instant the data stands for): a race exists only while its session
+    is in progress, so that is while the market is open.
     """
     if small_quote is None or large_quote is None or sessions.empty:
         return None
@@ -36,6 +42,7 @@ def provisional_race(
     small_change = small_quote.price / float(sessions["small_close"].iat[-1]) - 1.0
     large_change = large_quote.price / float(sessions["large_close"].iat[-1]) - 1.0
     leader = _SIDE[int(winner_of(small_change, large_change))]
+    quote_time = min(small_quote.time, large_quote.time)  # the race is only as fresh as the older of the two
     if leader == "none":
         streak_leader: Side = "none"
         streak_length = 0
@@ -50,8 +57,8 @@ def provisional_race(
         leader=leader,
         streak_leader=streak_leader,
         streak_length=streak_length,
-        # The race is only as fresh as the older of the two prices.
-        quote_time=min(small_quote.time, large_quote.time),
+        quote_time=quote_time,
+        delayed=now is not None and now - quote_time > DELAYED_AFTER,
     )
 
 
