@@ -34,6 +34,7 @@ class StreakPane(Pane):
     TITLE = "Streak"
     NUMBER = 1
     EMPTY_TEXT = "Not enough sessions to compute a streak"
+    COMPONENT_CLASSES = {"streak--delayed"}  # today's race on quotes older than DELAYED_AFTER (app.tcss)
 
     def compose_body(self) -> ComposeResult:
         with ScrollBody(classes="pane-body", id="streak-body"):
@@ -88,7 +89,8 @@ class StreakPane(Pane):
         provisional = self.query_one("#streak-provisional", Lines)
         provisional.display = part.provisional is not None
         if part.provisional is not None:
-            provisional.update(race(part, colours))
+            delayed_style = str(self.get_component_rich_style("streak--delayed", partial=True))
+            provisional.update(race(part, colours, delayed_style))
 
 
 def leader_name(part: StreakPart, side: str) -> str:
@@ -164,8 +166,9 @@ def earlier_runs(part: StreakPart, colours: Palette, width: int) -> Text:
     return text
 
 
-def race(part: StreakPart, colours: Palette) -> Stack:
-    """Today's provisional race: clearly marked, never mixed into the completed streak above."""
+def race(part: StreakPart, colours: Palette, delayed_style: str = "dim") -> Stack:
+    """Today's provisional race: clearly marked, never mixed into the completed streak above. On delayed quotes
+    its figures are drawn in ``delayed_style`` and the time of the quotes stands out instead of receding."""
     prov = part.provisional
     assert prov is not None
     small, large = fmt.short_of(part.small), fmt.short_of(part.large)
@@ -173,12 +176,13 @@ def race(part: StreakPart, colours: Palette) -> Stack:
     stamp = Text()
     stamp.append(" PROVISIONAL ", style=f"bold reverse {colours.warn}")
     if prov.quote_time is not None:
-        stamp.append(f" {fmt.clock_time(prov.quote_time)}", style="dim")
+        stamp.append(f" {fmt.clock_time(prov.quote_time)}", style=f"bold {colours.warn}" if prov.delayed else "dim")
     rows.append((Text("Today", style=f"bold {colours.warn}"), stamp))
-    rows.append(("Now", Text.assemble(
+    now = Text.assemble(
         f"{small} ", (fmt.pct(prov.small_change, 2), colours.sign(prov.small_change)),
         f"  {large} ", (fmt.pct(prov.large_change, 2), colours.sign(prov.large_change)),
-    )))
+    )
+    rows.append(("Now", now))
     # Who leads now, and what the streak would be if the session ended at this price.
     if prov.leader == "none":
         outcome = Text("level: a tie ends the streak", style="bold")
@@ -191,6 +195,9 @@ def race(part: StreakPart, colours: Palette) -> Stack:
             outcome.append(fmt.sessions(prov.streak_length), style="bold")
             if prov.streak_leader != part.streak.leader and part.streak.length:
                 outcome.append(" (breaks)", style=f"bold {colours.warn}")
+    if prov.delayed:  # old prices: the race as it stood then, not as it stands
+        now.stylize(delayed_style)
+        outcome.stylize(delayed_style)
     rows.append(("If closed", outcome))
     return _grid(rows)
 
