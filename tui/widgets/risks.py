@@ -69,6 +69,9 @@ class RisksPane(Pane):
             if summary:
                 summary.append(" ")
             summary.append(f"{counts['watch']} watch", style=f"bold {colours.warn}")
+        unknown = sum(r.status == "unknown" for r in part.risks)
+        if not summary and unknown:  # nothing flashing, but not everything could be measured: not "all clear"
+            summary.append(f"{unknown} unknown", style="dim")
         self.set_title_extra(summary or Text("all clear", style=colours.up))
 
 
