@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import numpy as np
 import pandas as pd
@@ -46,17 +46,6 @@ def test_same_leader_extends_the_streak():
     assert race.large_change == pytest.approx(0.005)
     assert (race.leader, race.streak_leader, race.streak_length) == ("small", "small", 4)
     assert race.quote_time == T0  # the older of the two prices
-
-
-def test_a_race_older_than_twenty_minutes_is_delayed():
-    sessions, runs = setup()
-    # The older quote (T0, 15:00 UTC) decides: at 15:20 it is exactly 20 minutes old, still current; a second
-    # later it is delayed. Without the instant the data stands for, nothing is said.
-    at = lambda minutes, seconds=0: T0 + timedelta(minutes=minutes, seconds=seconds)  # noqa: E731
-    small, large = quote(S, 102.01), quote(L, 100.5, time=T1)
-    assert provisional_race(sessions, runs, small, large, at(20)).delayed is False
-    assert provisional_race(sessions, runs, small, large, at(20, 1)).delayed is True
-    assert provisional_race(sessions, runs, small, large).delayed is False
 
 
 def test_other_leader_starts_a_new_streak():

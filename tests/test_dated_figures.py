@@ -55,13 +55,30 @@ def test_a_dated_risk_is_dimmed_with_the_date_of_its_data_after_its_why():
     assert by_label["Chasing the streak"][1].plain == "RSI 52.6 ≤ 70"  # today's: no date
 
 
+def at(hour: int, minute: int, second: int = 0) -> datetime:
+    return datetime(2026, 1, 16, hour, minute, second, tzinfo=timezone.utc)
+
+
+def test_a_race_is_delayed_when_its_older_quote_is_more_than_twenty_minutes_old():
+    race = provisional()  # quotes of 17:30 UTC
+    snapshot = make_snapshot(provisional=race)
+    data = snapshot.data
+    assert replace(snapshot, data=replace(data, now=at(17, 50))).provisional_delayed is False  # exactly 20 min
+    assert replace(snapshot, data=replace(data, now=at(17, 50, 1))).provisional_delayed is True
+    assert replace(snapshot, data=replace(data, now=None)).provisional_delayed is False  # no instant: nothing said
+    assert make_snapshot(data=replace(data, now=at(18, 0))).provisional_delayed is False  # no race
+    # The same race, renewed with a later data status (a refresh whose quotes did not move), turns delayed.
+    stale = replace(snapshot, data=replace(data, now=at(18, 0)))
+    assert stale.to_json()["provisional"]["delayed"] is True and stale.to_json()["data"]["now"].startswith("2026")
+
+
 def test_a_race_on_delayed_quotes_is_dimmed_and_its_quote_time_stands_out():
     snapshot = make_snapshot()
     fresh = provisional()  # quotes of 17:30 UTC = 12:30 ET
     part = StreakPart(snapshot.small, snapshot.large, snapshot.streak, fresh)
     rows = lines(race(part, COLOURS, "dim"))
     assert not any(span.style == "dim" for span in rows[1][1].spans)
-    delayed = lines(race(replace(part, provisional=replace(fresh, delayed=True)), COLOURS, "dim"))
+    delayed = lines(race(replace(part, delayed=True), COLOURS, "dim"))
     stamp, now, outcome = delayed[0][1], delayed[1][1], delayed[2][1]
     assert stamp.plain.endswith("12:30 ET") and "dim" not in str(stamp.spans[-1].style)
     assert any(span.style == "dim" and span.end - span.start == len(now) for span in now.spans)
@@ -75,9 +92,9 @@ async def test_the_screen_shows_old_figures_with_their_dates_at_100_by_30():
     # A watch (listed near the top, visible without scrolling at 100×30) measured on the day before.
     vix = replace(base.risks[3], status="watch", value=21.0, detail="VIX 21.0 ≥ 20", as_of=date(2026, 1, 14))
     current = tuple(replace(r, as_of=AS_OF) for r in base.sectors[1:])
-    race = replace(provisional(), delayed=True)
     snapshot = replace(base, sectors=(kre, *current), risks=(*base.risks[:3], vix, *base.risks[4:]),
-                       provisional=race)
+                       provisional=provisional(), data=replace(base.data, now=at(18, 0)))  # quotes 30 min old
+    assert snapshot.provisional_delayed
     app = make_app(build=lambda data, config: snapshot,
                    clock=lambda: datetime(2026, 1, 16, 18, 0, tzinfo=timezone.utc))
     async with app.run_test(size=(100, 30)) as pilot:

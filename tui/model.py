@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
+from tui.data.base import DELAYED_AFTER
+
 Side = Literal["small", "large", "none"]
 RiskStatus = Literal["ok", "watch", "alert", "unknown"]
 
@@ -61,7 +63,6 @@ class Provisional:
     streak_leader: Side  # leader of the streak if the session ended now
     streak_length: int  # length of that streak if the session ended now
     quote_time: datetime | None = None  # the older of the two quotes: the race is only as fresh as that
-    delayed: bool = False  # quote_time older than DELAYED_AFTER when the snapshot was built
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,7 @@ class DataStatus:
     fetched_at: datetime | None
     banner: str | None = None
     retry_in: float | None = None
+    now: datetime | None = None  # the instant the data stands for (a replay: its day's close)
 
 
 @dataclass(frozen=True)
@@ -162,6 +164,16 @@ class Snapshot:
     def simulated(self) -> bool:
         return self.source == "demo"
 
+    @property
+    def provisional_delayed(self) -> bool:
+        """Whether today's race rests on quotes more than DELAYED_AFTER old at the instant the data stands for. A
+        race exists only while its session is in progress, so this is "while the market is open". Computed from
+        the data status, which every refresh renews, so a race whose quotes stopped changing turns delayed."""
+        race, now = self.provisional, self.data.now
+        if race is None or race.quote_time is None or now is None:
+            return False
+        return now - race.quote_time > DELAYED_AFTER
+
     @classmethod
     def from_json(cls, value: dict[str, Any]) -> "Snapshot":
         """Read back :meth:`to_json` (see :func:`snapshot_from_json`)."""
@@ -176,7 +188,8 @@ class Snapshot:
             "as_of": self.as_of.isoformat(),
             "pair": {"small": self.small, "large": self.large},
             "streak": jsonable(self.streak),
-            "provisional": jsonable(self.provisional),
+            "provisional": None if self.provisional is None else {
+                **jsonable(self.provisional), "delayed": self.provisional_delayed},
             "spread": jsonable(self.spread),
             "sectors": [jsonable(s) for s in self.sectors],
             "risks": [jsonable(r) for r in self.risks],
@@ -184,6 +197,7 @@ class Snapshot:
                 "stale": self.data.stale,
                 "errors": list(self.data.errors),
                 "fetched_at": jsonable(self.data.fetched_at),
+                "now": jsonable(self.data.now),
                 "banner": self.data.banner,
                 "sessions": self.sessions,
             },
@@ -356,6 +370,7 @@ def snapshot_from_json(value: dict[str, Any]) -> Snapshot:
             fetched_at=_datetime(data["fetched_at"]),
             banner=data["banner"],
             retry_in=_float(value.get("retry_in")),
+            now=_datetime(data.get("now")),
         ),
         runs=_runs_from_columns(value.get("runs")),
         history=history_from_dict(value.get("history")),

@@ -22,7 +22,7 @@ from tui.model import DataStatus, Snapshot
 def data_status(data: MarketData) -> DataStatus:
     """What the screen and the JSON say about a fetch: its source, label, staleness, errors and time."""
     return DataStatus(source=data.source, label=data.label, stale=data.stale, errors=tuple(data.errors),
-                      fetched_at=data.fetched_at, banner=data.banner, retry_in=data.retry_in)
+                      fetched_at=data.fetched_at, banner=data.banner, retry_in=data.retry_in, now=data.now)
 
 
 def build_snapshot(data: MarketData, config: Config) -> Snapshot:
@@ -46,7 +46,7 @@ def build_snapshot(data: MarketData, config: Config) -> Snapshot:
     runs = streak_runs(sessions)
     streak = current_streak(sessions, runs)
     as_of = sessions.index[-1]
-    provisional = provisional_race(sessions, runs, data.quotes.get(small), data.quotes.get(large), data.now)
+    provisional = provisional_race(sessions, runs, data.quotes.get(small), data.quotes.get(large))
     # Sectors and risks see the same completed sessions as the pair: nothing after the pair's last session. Each
     # row and risk carries the date of its own data, older when its symbol lags the pair.
     closes_to_date = closes.loc[:as_of]

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime
 
 import pandas as pd
 
 from tui.analytics.sessions import winner_of
-from tui.data.base import DELAYED_AFTER, Quote
+from tui.data.base import Quote
 from tui.model import Provisional, Side
 
 _SIDE: dict[int, Side] = {1: "small", -1: "large", 0: "none"}
@@ -19,7 +18,6 @@ def provisional_race(
     runs: pd.DataFrame,
     small_quote: Quote | None,
     large_quote: Quote | None,
-    now: datetime | None = None,
 ) -> Provisional | None:
     """Each side's change since the last completed close, who leads now, and the streak if the session ended now.
 
@@ -28,9 +26,8 @@ def provisional_race(
     usable price, when the two quotes belong to different sessions, or when the quotes' session is not after the
     last completed session (the market has not opened since, so there is no race).
 
-    The race is only as fresh as the older of the two quotes (``quote_time``). It is ``delayed`` when that is
-    older than ``DELAYED_AFTER`` at ``now`` (the instant the data stands for): a race exists only while its session
-    is in progress, so that is while the market is open.
+    The race is only as fresh as the older of the two quotes (``quote_time``); whether that is too old is
+    :attr:`Snapshot.provisional_delayed`, judged at each refresh.
     """
     if small_quote is None or large_quote is None or sessions.empty:
         return None
@@ -58,7 +55,6 @@ def provisional_race(
         streak_leader=streak_leader,
         streak_length=streak_length,
         quote_time=quote_time,
-        delayed=now is not None and now - quote_time > DELAYED_AFTER,
     )
 
 

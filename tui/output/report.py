@@ -74,8 +74,9 @@ def _streak(s: Snapshot) -> Panel:
         body.append(f"\nToday (provisional, {fmt.day(p.session)}): ")
         body.append(f"{plain(s.small)} {fmt.pct(p.small_change)}  {plain(s.large)} {fmt.pct(p.large_change)}")
         body.append(f"  — if it closed now: {fmt.side_name(p.streak_leader, s.small, s.large)} {p.streak_length}")
-        if p.delayed:  # quotes older than DELAYED_AFTER: the race as it stood then
-            body.append(f"  (delayed quotes, {p.quote_time.astimezone(timezone.utc):%H:%M} UTC)", style="bold yellow")
+        if s.provisional_delayed and p.quote_time is not None:  # the race as it stood then
+            when = p.quote_time.astimezone(timezone.utc)
+            body.append(f"  (delayed quotes, {when:%H:%M} UTC)", style="bold yellow")
     return Panel(body, title="Streak", title_align="left")
 
 

@@ -25,6 +25,7 @@ class StreakPart:
     streak: Streak
     provisional: Provisional | None
     earlier: tuple[StreakRun, ...] = ()  # the runs just before the current streak, newest first
+    delayed: bool = False  # today's race rests on quotes older than DELAYED_AFTER (Snapshot.provisional_delayed)
 
 
 EARLIER = 6  # runs listed under "Before": context for the current one
@@ -56,7 +57,8 @@ class StreakPane(Pane):
                 break
             if start is None or run.end < start:
                 earlier.append(run)
-        return StreakPart(snapshot.small, snapshot.large, snapshot.streak, snapshot.provisional, tuple(earlier))
+        return StreakPart(snapshot.small, snapshot.large, snapshot.streak, snapshot.provisional, tuple(earlier),
+                          snapshot.provisional_delayed)
 
     def part_is_empty(self, part: StreakPart) -> bool:
         return part.streak.end is None and part.provisional is None
@@ -176,7 +178,7 @@ def race(part: StreakPart, colours: Palette, delayed_style: str = "dim") -> Stac
     stamp = Text()
     stamp.append(" PROVISIONAL ", style=f"bold reverse {colours.warn}")
     if prov.quote_time is not None:
-        stamp.append(f" {fmt.clock_time(prov.quote_time)}", style=f"bold {colours.warn}" if prov.delayed else "dim")
+        stamp.append(f" {fmt.clock_time(prov.quote_time)}", style=f"bold {colours.warn}" if part.delayed else "dim")
     rows.append((Text("Today", style=f"bold {colours.warn}"), stamp))
     now = Text.assemble(
         f"{small} ", (fmt.pct(prov.small_change, 2), colours.sign(prov.small_change)),
@@ -195,7 +197,7 @@ def race(part: StreakPart, colours: Palette, delayed_style: str = "dim") -> Stac
             outcome.append(fmt.sessions(prov.streak_length), style="bold")
             if prov.streak_leader != part.streak.leader and part.streak.length:
                 outcome.append(" (breaks)", style=f"bold {colours.warn}")
-    if prov.delayed:  # old prices: the race as it stood then, not as it stands
+    if part.delayed:  # old prices: the race as it stood then, not as it stands
         now.stylize(delayed_style)
         outcome.stylize(delayed_style)
     rows.append(("If closed", outcome))
