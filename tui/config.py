@@ -251,6 +251,9 @@ def _check_semantics(config: Config, file: Path) -> None:
     for key, value in positive.items():
         if value <= 0:
             raise ConfigError(f"{file}: '{key}' must be greater than 0, not {value!r}")
+    if not 0 < config.risks.extension_percentile <= 100:
+        raise ConfigError(f"{file}: 'risks.extension_percentile' must be above 0 and at most 100, "
+                          f"not {config.risks.extension_percentile!r}")
     if config.refresh.open_seconds < 5:
         raise ConfigError(f"{file}: 'refresh.open_seconds' must be at least 5 (Yahoo rate-limits faster polling)")
     if any(h <= 0 for h in config.history.horizons):
