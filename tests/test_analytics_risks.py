@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -167,24 +168,50 @@ def test_valuation(fundamentals, status, reason):
         assert risk.detail == reason
 
 
-def test_extension_watch_from_a_long_streak_alone():
-    # Small runs of 1 then a current run of 6: at or above the 90th percentile of past small runs.
-    winners = [1, -1] * 12 + [1] * 6
-    small = [1000.0]
-    for w in winners:
-        small.append(small[-1] * (1.001 if w == 1 else 0.999))
-    dates = pd.bdate_range("2024-01-01", periods=len(small))
-    closes = pd.DataFrame({"^RUT": small, "^GSPC": 1000.0}, index=dates)
-    sessions = pair_sessions(closes, "^RUT", "^GSPC")
-    runs = streak_runs(sessions)
-    streak = current_streak(sessions, runs)
-    config = replace(CONFIG, risks=replace(RiskRules(), extension_rsi=Band(99.0, 99.5)))  # RSI cannot trigger
-    risk = risk_checklist(closes, PE, streak, runs, config)[-1]
+def small_runs(*lengths: int, leader: str = "small") -> pd.DataFrame:
+    """Runs alternating with one-session runs of the other side; the last one is the current streak."""
+    other = "large" if leader == "small" else "small"
+    rows = []
+    for length in lengths:
+        rows += [(leader, length), (other, 1)]
+    rows.pop()  # the current streak ends the history
+    return pd.DataFrame(rows, columns=["leader", "length"])
+
+
+def streak_of(length: int, leader: str = "small") -> Streak:
+    return Streak(leader, length, DATES[-length].date(), DATES[-1].date(), 0.0, 0.0, None, length)
+
+
+# The RSI cannot trigger with these bands: the streak alone decides.
+NO_RSI = replace(CONFIG, risks=replace(RiskRules(), extension_rsi=Band(99.0, 99.5)))
+
+
+def test_extension_watch_at_the_99th_percentile_of_earlier_small_streaks():
+    # 100 earlier small streaks: 1 to 9 sessions, 11 of each but one 9 fewer, and one of 12. The 99th
+    # percentile (the smallest length at least 99 % of them reach, inverted CDF) is the 99th of the 100 sorted
+    # lengths: 9. The record is 12.
+    earlier = [length for length in range(1, 10) for _ in range(11)][:99] + [12]
+    assert sorted(earlier)[98] == 9 and len(earlier) == 100
+    risk = check(streak=streak_of(9), runs=small_runs(*earlier, 9), config=NO_RSI)["extension"]
     assert risk.status == "watch", risk
-    assert "small streak 6 ≥ 90th pct" in risk.detail and "earlier streaks" in risk.detail
-    # Without enough closes for the RSI, the long streak alone still says watch.
-    risk = risk_checklist(closes.iloc[-10:], PE, streak, runs, config)[-1]
-    assert risk.status == "watch" and risk.value is None and "RSI of ^RUT n/a" in risk.detail
+    assert risk.detail.startswith("small streak 9 ≥ 99th pct (9) of 100 earlier small streaks; RSI ")
+    risk = check(streak=streak_of(8), runs=small_runs(*earlier, 8), config=NO_RSI)["extension"]
+    assert risk.status == "ok" and risk.detail.startswith("small streak 8 < 99th pct (9) of 100 earlier small")
+    risk = check(streak=streak_of(12), runs=small_runs(*earlier, 12), config=NO_RSI)["extension"]
+    assert risk.status == "alert" and risk.detail.startswith("small streak 12 ≥ record (12) of 100 earlier")
+
+
+def test_extension_rates_a_large_cap_streak_by_the_rsi_alone():
+    # 2020-03-16 was "large streak 9" with an RSI of 22: a large-cap streak is not small caps running ahead.
+    risk = check(streak=streak_of(9, "large"), runs=small_runs(1, 2, 9, leader="large"))["extension"]
+    assert risk.status == "ok", risk
+    assert risk.detail.startswith("large streak 9: RSI alone; RSI ") and "≤ 70" in risk.detail
+
+
+def test_extension_long_streak_without_an_rsi():
+    runs = small_runs(1, 1, 1, 6)
+    risk = check(market().iloc[-10:], streak=streak_of(6), runs=runs, config=NO_RSI)["extension"]
+    assert risk.status == "alert" and risk.value is None and "RSI of ^RUT n/a" in risk.detail  # 6 ≥ record 1
 
 
 def test_extension_unknown_without_rsi_or_long_streak():
@@ -225,7 +252,7 @@ def test_wilder_rsi_matches_the_textbook_loop():
 
 def test_quality_on_gappy_closes_matches_the_series_definition():
     """The quality rule finds its closes by row position; with gaps, non-prices and streak starts on any calendar
-    day it must agree exactly with the plain definition on each series' valid closes."""
+    day it must agree exactly with the plain definition on the days both series have a valid close."""
     rng = np.random.default_rng(11)
     for _ in range(60):
         closes = market()
@@ -233,16 +260,62 @@ def test_quality_on_gappy_closes_matches_the_series_definition():
             values = 100 * np.cumprod(1 + rng.normal(0, 0.01, len(DATES)))
             values[rng.random(len(DATES)) < 0.3] = np.nan
             values[rng.random(len(DATES)) < 0.05] = 0.0
+            values[-1] = 100.0  # both trade on the last day: data older than that is another test's subject
             closes[sym] = values
         start = (DATES[0] + pd.Timedelta(days=int(rng.integers(-3, 60)))).date()
         risk = check(closes, streak=replace(STREAK, start=start))["quality"]
         day = pd.Timestamp(start)
-        growth = {}
-        for sym in ("IJR", "IWM"):
-            series = closes[sym][closes[sym] > 0].dropna()
-            before = series[series.index < day]
-            growth[sym] = None if before.empty or series.index[-1] < day else series.iat[-1] / before.iat[-1]
-        if None in growth.values():
-            assert risk.status == "unknown" and "close around the streak start" in risk.detail
+        both = closes[["IJR", "IWM"]].where(closes[["IJR", "IWM"]] > 0).dropna()  # the days both have a close
+        before = both[both.index < day]
+        if both.index[-1] < day:  # a streak start after the data (the last day always has both)
+            assert risk.status == "unknown" and "closes since the streak start" in risk.detail
+        elif before.empty:
+            assert risk.status == "unknown" and "closes on the same day before the streak start" in risk.detail
         else:
+            growth = both.iloc[-1] / before.iloc[-1]
             assert risk.value == growth["IWM"] / growth["IJR"] - 1.0
+            assert risk.as_of == both.index[-1].date()
+
+
+# --- every measure knows its date ---------------------------------------------------------------------------
+
+
+def test_each_risk_carries_the_date_of_its_data():
+    vix = np.full(len(DATES), 15.0)
+    vix[-1] = np.nan  # VIX one session behind the pair
+    hyg = ramp(-0.01)
+    hyg[-2:] = np.nan  # HYG two sessions behind: the HYG/IEF ratio ends with it
+    risks = check(market(**{"^VIX": vix, "HYG": hyg}))
+    day = [d.date() for d in DATES]
+    assert risks["volatility"].as_of == day[-2] and risks["volatility"].status == "ok"
+    assert risks["economic"].as_of == day[-3] and risks["economic"].status == "ok"
+    for rid in ("rates", "quality", "breadth", "extension"):
+        assert risks[rid].as_of == day[-1], rid
+    assert risks["valuation"].as_of is None  # fundamentals carry no date
+
+
+def test_data_more_than_three_sessions_old_is_unknown_with_its_end_date():
+    closes = market()
+    closes.loc[DATES[-3]:, "HYG"] = np.nan  # ends 3 sessions before the pair: still measured, dated
+    risks = check(closes)
+    assert risks["economic"].status == "ok" and risks["economic"].as_of == DATES[-4].date()
+    closes.loc[DATES[-4], "HYG"] = np.nan  # ends 4 sessions before: unknown
+    closes.loc[DATES[-4]:, ["RSP", "SPY"]] = np.nan  # both ends of a ratio stopped the same day
+    risks = check(closes)
+    # bdate_range("2024-01-01", periods=40) runs to Fri 23 Feb: Mon 19 Feb is 4 sessions before it
+    assert DATES[-5] == pd.Timestamp("2024-02-19")
+    assert risks["economic"].status == "unknown" and risks["economic"].value is None
+    assert risks["economic"].detail == "HYG data ends 19 Feb"
+    assert risks["economic"].as_of == date(2024, 2, 19)
+    assert risks["breadth"].detail == "RSP and SPY data end 19 Feb"
+
+
+def test_the_age_is_counted_in_the_pairs_sessions():
+    closes = market()
+    closes.loc[DATES[-1], "^VIX"] = np.nan
+    closes.loc[DATES[-4]:DATES[-2], ["^RUT", "^GSPC"]] = np.nan  # the pair had no session on three weekdays
+    vix = risk_checklist(closes, PE, STREAK, RUNS, CONFIG)[3]
+    assert vix.status == "ok" and vix.as_of == DATES[-2].date()  # one pair session behind
+    closes.loc[DATES[-8]:, "^VIX"] = np.nan  # ends DATES[-9]: pair sessions after it are DATES[-8..-5] and [-1]
+    vix = risk_checklist(closes, PE, STREAK, RUNS, CONFIG)[3]
+    assert vix.status == "unknown" and vix.detail == f"^VIX data ends {DATES[-9].day} {DATES[-9]:%b}"

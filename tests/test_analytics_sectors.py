@@ -57,7 +57,7 @@ def test_full_series_windows():
     small_ytd = ret(SMALL, "2023-12-29")
     assert row.vs_small_ytd == pytest.approx((1 + row.return_ytd) / (1 + small_ytd) - 1)
     assert row.vs_small_1d == pytest.approx((1 + row.return_1d) / (1 + ret(SMALL, str(DATES[-2].date()))) - 1)
-    assert row.last_date == DATES[-1].date()
+    assert row.as_of == DATES[-1].date()
 
 
 def test_thin_etf_uses_its_own_last_valid_values():
@@ -65,11 +65,37 @@ def test_thin_etf_uses_its_own_last_valid_values():
     # Last valid THIN close is DATES[-3]; the 1D anchor DATES[-2] has none, so its value there is DATES[-3]'s:
     # nothing was observed inside the 1D window.
     assert row.return_1d is None and row.vs_small_1d is None
-    assert row.last_date == DATES[-3].date()
+    assert row.as_of == DATES[-3].date()
     # 5D anchor DATES[-6] is a gap: the close of DATES[-7] stands in for it.
     assert row.return_5d == pytest.approx(val("THIN", str(DATES[-3].date())) / val("THIN", str(DATES[-7].date())) - 1)
     assert row.return_ytd == pytest.approx(ret("THIN", "2023-12-29"))
-    assert row.vs_small_5d == pytest.approx((1 + row.return_5d) / (1 + ret(SMALL, str(DATES[-6].date()))) - 1)
+    # vs small compares the same two dates as THIN's own 5D return: DATES[-7] to DATES[-3], not the index's 5D.
+    small_same_dates = ret(SMALL, str(DATES[-7].date()), str(DATES[-3].date()))
+    assert row.vs_small_5d == pytest.approx((1 + row.return_5d) / (1 + small_same_dates) - 1)
+    assert row.vs_small_ytd == pytest.approx(
+        (1 + row.return_ytd) / (1 + ret(SMALL, "2023-12-29", str(DATES[-3].date()))) - 1)
+
+
+def test_a_lagging_sector_ends_at_its_own_date_and_compares_the_same_dates():
+    closes = make_closes()
+    closes.loc[DATES[-2]:, "FULL"] = np.nan  # its data ends two sessions before the index's
+    row = sector_table(closes, [FULL], SMALL, streak_from("2024-01-08"))[0]
+    assert row.as_of == DATES[-3].date()
+    assert row.return_1d is None and row.return_5d is not None  # the 1D anchor DATES[-2] is after its last close
+    # FULL = 50 + 2t and SMALL = 100 + t: 5D from t = N-6 to its last close t = N-3, the index over those dates.
+    t0, t1 = N - 6, N - 3
+    assert row.return_5d == pytest.approx((50 + 2 * t1) / (50 + 2 * t0) - 1)
+    assert row.vs_small_5d == pytest.approx(((50 + 2 * t1) / (50 + 2 * t0)) / ((100 + t1) / (100 + t0)) - 1)
+
+
+def test_vs_small_is_none_when_the_index_has_no_close_on_one_of_the_dates():
+    closes = make_closes()
+    closes.loc[DATES[-6], "FULL"] = np.nan  # no FULL trade on the 5D anchor: it is valued at DATES[-7]'s close,
+    closes.loc[DATES[-7], SMALL] = np.nan  # a day the index has no close, so the two cannot be compared
+    row = sector_table(closes, [FULL], SMALL, None)[0]
+    assert row.return_5d == pytest.approx(ret("FULL", str(DATES[-7].date())))
+    assert row.vs_small_5d is None
+    assert row.vs_small_1d is not None
 
 
 def test_window_reaching_before_the_series_begins_is_none():
@@ -92,7 +118,7 @@ def test_order_is_the_configured_order():
 
 def test_as_of_truncates_and_moves_the_windows():
     row = rows(as_of=date(2024, 1, 3))["FULL"]
-    assert row.last_date == date(2024, 1, 3)
+    assert row.as_of == date(2024, 1, 3)
     assert row.return_1d == pytest.approx(ret("FULL", "2024-01-02", "2024-01-03"))
     assert row.return_ytd == pytest.approx(ret("FULL", "2023-12-29", "2024-01-03"))
     assert row.return_1m == pytest.approx(ret("FULL", "2023-12-01", "2024-01-03"))
@@ -118,7 +144,7 @@ def test_nonpositive_prices_are_ignored():
     closes = make_closes()
     closes.loc[DATES[-1], "FULL"] = 0.0
     row = sector_table(closes, [FULL], SMALL, None)[0]
-    assert row.last_date == DATES[-2].date()
+    assert row.as_of == DATES[-2].date()
     assert row.return_1d is None  # its last real close is the 1D anchor itself
     assert row.return_5d == pytest.approx(val("FULL", str(DATES[-2].date())) / val("FULL", str(DATES[-6].date())) - 1)
 
@@ -127,7 +153,7 @@ def test_nonpositive_prices_are_ignored():
 
 
 def reference_table(closes, sectors, small, streak, as_of=None):
-    """sector_table written the plain way: a frame of valid closes, forward filled, each window read off by date."""
+    """sector_table written the plain way: a frame of valid closes, each window read off by date."""
     from tui.model import SectorRow
 
     def valid_prices(series):  # a close is a finite, positive number
@@ -145,7 +171,6 @@ def reference_table(closes, sectors, small, streak, as_of=None):
         frame = frame.loc[: calendar[-1]]
     if frame.empty:
         return tuple(SectorRow(s.symbol, s.name, *([None] * 10)) for s in sectors)
-    filled = frame.ffill()
     last_date = frame.apply(lambda column: column.last_valid_index())
     latest = pd.Timestamp(as_of) if as_of is not None else (calendar[-1] if len(calendar) else None)
 
@@ -162,20 +187,26 @@ def reference_table(closes, sectors, small, streak, as_of=None):
         anchors["1m"] = on_or_before(latest - pd.DateOffset(months=1))
         anchors["ytd"] = on_or_before(pd.Timestamp(latest.year - 1, 12, 31))
 
-    def window_return(sym, anchor):
+    def window_span(sym, anchor):
+        """The dates the column's return runs between: its last close on or before the anchor, its last close."""
         seen = last_date[sym]
         if anchor is None or seen is None or pd.isna(seen) or seen <= anchor:
             return None  # no anchor, or nothing observed after it
-        start = filled.at[anchor, sym]
-        return None if np.isnan(start) else float(filled[sym].iat[-1] / start - 1.0)
+        before = frame[sym].loc[:anchor].dropna()
+        return None if before.empty else (before.index[-1], seen)
+
+    def growth(sym, span):
+        start, end = frame.at[span[0], sym], frame.at[span[1], sym]
+        return None if np.isnan(start) or np.isnan(end) else float(end / start - 1.0)
 
     def vs(own, base):
         return None if own is None or base is None else float((1.0 + own) / (1.0 + base) - 1.0)
 
     rows = []
     for sector in sectors:
-        own = [window_return(sector.symbol, anchors[w]) for w in anchors]
-        base = [window_return(small, anchors[w]) for w in anchors]
+        spans = [window_span(sector.symbol, anchors[w]) for w in anchors]
+        own = [None if span is None else growth(sector.symbol, span) for span in spans]
+        base = [None if span is None else growth(small, span) for span in spans]  # the index on the same dates
         seen = last_date[sector.symbol]
         rows.append(SectorRow(sector.symbol, sector.name, *own, *(vs(o, b) for o, b in zip(own, base)),
                               None if seen is None or pd.isna(seen) else seen.date()))

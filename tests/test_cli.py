@@ -41,10 +41,31 @@ def test_replay_json_matches_the_contract(capsys, replay_dir):
     for row in doc["sectors"]:
         assert set(row) >= {"symbol", "name", "return_1d", "return_5d", "return_streak", "return_1m", "return_ytd",
                             "vs_small_streak"}
+    assert all(row["as_of"] == "2026-01-15" for row in doc["sectors"])  # every ETF has a 2026-01-15 close
     risks = {r["id"]: r for r in doc["risks"]}
     assert list(risks) == ["economic", "rates", "quality", "volatility", "breadth", "valuation", "extension"]
-    assert risks["economic"]["status"] == "unknown" and "HYG" in risks["economic"]["detail"]  # no HYG in replay
+    # Each measure, from the rows of the replay CSVs. The 20-session changes run from 2025-12-16 (20 rows before
+    # 2026-01-15 in HYG.csv, IEF.csv, RSP.csv, SPY.csv and ^TNX.csv alike, no gaps) to 2026-01-15:
+    # HYG 77.936638 -> 78.674873, IEF 94.377441 -> 94.448311: HYG/IEF (78.674873/94.448311) /
+    # (77.936638/94.377441) - 1 = +0.87 %, above the -2 % watch line: ok.
+    assert risks["economic"]["status"] == "ok"
+    assert risks["economic"]["value"] == pytest.approx((78.674873 / 94.448311) / (77.936638 / 94.377441) - 1, abs=1e-9)
+    assert risks["economic"]["detail"].startswith("HYG/IEF +0.9% over 20 sessions")
+    # ^TNX 4.149 -> 4.160: +1.1 bp (watch above +25 bp).
+    assert risks["rates"]["status"] == "ok" and risks["rates"]["value"] == pytest.approx(1.1, abs=1e-9)
+    # Over the streak, from 2025-12-31 (the close before its start) to 2026-01-15: IWM 245.139938 -> 264.409760,
+    # IJR 119.628738 -> 128.468018; IWM ahead by (264.409760/245.139938) / (128.468018/119.628738) - 1 = 0.44 %.
+    assert risks["quality"]["status"] == "ok"
+    iwm_ahead = (264.40976 / 245.139938) / (128.468018 / 119.628738) - 1
+    assert risks["quality"]["value"] == pytest.approx(iwm_ahead, abs=1e-9)
     assert risks["volatility"]["status"] == "ok" and risks["volatility"]["value"] == pytest.approx(15.84, abs=0.01)
+    # RSP 189.976105 -> 197.942703, SPY 673.291870 -> 688.580688: RSP/SPY +1.88 % (watch below -1 %).
+    assert risks["breadth"]["status"] == "ok"
+    rsp_spy = (197.942703 / 688.580688) / (189.976105 / 673.29187) - 1
+    assert risks["breadth"]["value"] == pytest.approx(rsp_spy, abs=1e-9)
+    assert risks["valuation"]["status"] == "unknown" and risks["valuation"]["as_of"] is None  # no P/E in a replay
+    for rid in ("economic", "rates", "quality", "volatility", "breadth", "extension"):
+        assert risks[rid]["as_of"] == "2026-01-15", rid
     assert doc["data"]["stale"] is False
     assert doc["history"]["min_length"] == 7
 

@@ -171,15 +171,22 @@ def test_real_data_as_of_worked_example_day(replay_dir):
     closes = data.closes
     assert closes.index[-1] == pd.Timestamp("2026-01-15")
     assert data.label == LABEL_REPLAY
-    assert data.errors == ["no replay file for: HYG, IEF, ^TNX"]
-    for symbol in ("^RUT", "^GSPC", "IWM"):
+    assert data.errors == []  # HYG, IEF and ^TNX have real history now (SOURCES.md)
+    for symbol in ("^RUT", "^GSPC", "IWM", "HYG", "IEF", "^TNX"):
         raw = pd.read_csv(replay_dir / f"{symbol}.csv", index_col="Date", parse_dates=True)["Close"]
         raw = raw.loc[:"2026-01-15"]
         column = closes[symbol].dropna()
         assert list(column.index) == list(raw.index)
         assert column.to_numpy() == pytest.approx(raw.to_numpy(), rel=0, abs=0)
-    # The pair trades on the same days: no session of one without the other.
-    assert closes[["^RUT", "^GSPC"]].notna().all().all()
+    # The rows of the day in the CSVs: HYG 78.674873, IEF 94.448311, ^TNX 4.160 (a yield in percent).
+    assert closes.loc["2026-01-15", ["HYG", "IEF", "^TNX"]].tolist() == [78.674873, 94.448311, 4.16]
+    # Each starts where its file starts (SOURCES.md): HYG 2007-04-11, IEF 2002-07-30, ^TNX 1976-08-03.
+    firsts = [closes[s].first_valid_index() for s in ("HYG", "IEF", "^TNX")]
+    assert firsts == [pd.Timestamp("2007-04-11"), pd.Timestamp("2002-07-30"), pd.Timestamp("1976-08-03")]
+    # The pair trades on the same days: no session of one without the other, from the pair's first day
+    # (1987-09-10) on; ^TNX's rows reach back to 1976 but fall on no other day (SOURCES.md).
+    pair = closes.loc["1987-09-10":, ["^RUT", "^GSPC"]]
+    assert pair.notna().all().all() and closes.loc[:"1987-09-09", ["^RUT", "^GSPC"]].isna().all().all()
 
 
 def test_real_data_latest_day_and_bounds(replay_dir):

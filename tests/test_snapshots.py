@@ -39,3 +39,13 @@ def test_replay_2026_01_15(snap_compare, replay_dir):
     source, clock = open_source(parse_source(f"replay:{replay_dir}"), as_of=date(2026, 1, 15))
     app = StreakwatchApp(source=source, config=Config(), clock=clock)
     assert snap_compare(app, terminal_size=SIZE, run_before=settle)
+
+
+def test_replay_2026_08_21_lagging_data_at_100_by_30(snap_compare, replay_dir):
+    """The ETF files end 2026-07-31 and ^VIX 2026-08-20 while the pair runs to 2026-08-21: every sector row dimmed
+    with "31 Jul", the VIX dated "20 Aug", HYG/IEF, ^TNX and RSP/SPY unknown with the day their data ends."""
+    from tui.data.factory import open_source, parse_source
+
+    source, clock = open_source(parse_source(f"replay:{replay_dir}"), as_of=date(2026, 8, 21))
+    app = StreakwatchApp(source=source, config=Config(), clock=clock)
+    assert snap_compare(app, terminal_size=(100, 30), run_before=settle)

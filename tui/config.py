@@ -60,7 +60,9 @@ class RiskRules:
     volatility: Band = Band(20.0, 30.0)  # ^VIX level, at or above
     breadth: Band = Band(-0.01, -0.02)  # RSP/SPY change, below
     valuation: Band = Band(0.85, 1.0)  # P/E IWM / SPY, above
-    extension_percentile: float = 90.0  # streak length at or above this percentile of past streaks: watch
+    # A small-cap streak at or above this percentile of earlier small-cap streaks (about 8 sessions): watch; one
+    # as long as the longest of them: alert. Below the 99th the rule fires on most streaks (the 90th is 4).
+    extension_percentile: float = 99.0
     extension_rsi: Band = Band(70.0, 80.0)  # 14-session RSI of the small index, above
     rsi_period: int = 14
 
@@ -249,6 +251,9 @@ def _check_semantics(config: Config, file: Path) -> None:
     for key, value in positive.items():
         if value <= 0:
             raise ConfigError(f"{file}: '{key}' must be greater than 0, not {value!r}")
+    if not 0 < config.risks.extension_percentile <= 100:
+        raise ConfigError(f"{file}: 'risks.extension_percentile' must be above 0 and at most 100, "
+                          f"not {config.risks.extension_percentile!r}")
     if config.refresh.open_seconds < 5:
         raise ConfigError(f"{file}: 'refresh.open_seconds' must be at least 5 (Yahoo rate-limits faster polling)")
     if any(h <= 0 for h in config.history.horizons):

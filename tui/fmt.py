@@ -31,6 +31,15 @@ def day(value: date | None) -> str:
     return f"{value:%a} {value.day} {value:%b %Y}"
 
 
+def short_date(value: date | None, reference: date | None = None) -> str:
+    """'31 Jul': the date of a figure older than the day on screen; with its year when that differs from the
+    year of ``reference`` ('31 Dec 2025')."""
+    if value is None:
+        return DASH
+    text = f"{value.day} {value:%b}"
+    return text if reference is not None and value.year == reference.year else f"{text} {value.year}"
+
+
 def age(seconds: float | None) -> str:
     """How old something is, coarse enough to read at a glance: '45 s', '12 min', '3 h 5 min', '2 d'."""
     if seconds is None or not math.isfinite(seconds):

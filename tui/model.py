@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
+from tui.data.base import DELAYED_AFTER
+
 Side = Literal["small", "large", "none"]
 RiskStatus = Literal["ok", "watch", "alert", "unknown"]
 
@@ -60,7 +62,7 @@ class Provisional:
     leader: Side  # who leads right now
     streak_leader: Side  # leader of the streak if the session ended now
     streak_length: int  # length of that streak if the session ended now
-    quote_time: datetime | None = None
+    quote_time: datetime | None = None  # the older of the two quotes: the race is only as fresh as that
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,7 @@ class SectorRow:
     vs_small_streak: float | None
     vs_small_1m: float | None
     vs_small_ytd: float | None
-    last_date: date | None = None
+    as_of: date | None = None  # its last valid close on or before the pair's as-of: every window ends there
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,7 @@ class Risk:
     status: RiskStatus
     value: float | None
     detail: str  # one line of why, or the reason it is unknown
+    as_of: date | None = None  # the date of the data the measure was taken on; None when it carries none
 
 
 @dataclass(frozen=True)
@@ -148,6 +151,7 @@ class DataStatus:
     received_at: datetime | None = None  # live data: when the source last got usable data for the pair
     quote_time: datetime | None = None  # the newest intraday quote's trade time, during a session
     dropped: tuple[Dropped, ...] = ()
+    now: datetime | None = None  # the instant the data stands for (a replay: its day's close)
 
 
 @dataclass(frozen=True)
@@ -172,6 +176,16 @@ class Snapshot:
     def simulated(self) -> bool:
         return self.source == "demo"
 
+    @property
+    def provisional_delayed(self) -> bool:
+        """Whether today's race rests on quotes more than DELAYED_AFTER old at the instant the data stands for. A
+        race exists only while its session is in progress, so this is "while the market is open". Computed from
+        the data status, which every refresh renews, so a race whose quotes stopped changing turns delayed."""
+        race, now = self.provisional, self.data.now
+        if race is None or race.quote_time is None or now is None:
+            return False
+        return now - race.quote_time > DELAYED_AFTER
+
     @classmethod
     def from_json(cls, value: dict[str, Any]) -> "Snapshot":
         """Read back :meth:`to_json` (see :func:`snapshot_from_json`)."""
@@ -186,7 +200,8 @@ class Snapshot:
             "as_of": self.as_of.isoformat(),
             "pair": {"small": self.small, "large": self.large},
             "streak": jsonable(self.streak),
-            "provisional": jsonable(self.provisional),
+            "provisional": None if self.provisional is None else {
+                **jsonable(self.provisional), "delayed": self.provisional_delayed},
             "spread": jsonable(self.spread),
             "sectors": [jsonable(s) for s in self.sectors],
             "risks": [jsonable(r) for r in self.risks],
@@ -197,6 +212,7 @@ class Snapshot:
                 "received_at": jsonable(self.data.received_at),
                 "quote_time": jsonable(self.data.quote_time),
                 "dropped": [jsonable(d) for d in self.data.dropped],
+                "now": jsonable(self.data.now),
                 "banner": self.data.banner,
                 "sessions": self.sessions,
             },
@@ -304,11 +320,11 @@ def spread_from_dict(value: dict[str, Any]) -> Spread:
 
 def sector_row_from_dict(value: dict[str, Any]) -> SectorRow:
     numbers = {f.name: _float for f in fields(SectorRow) if f.name.startswith(("return_", "vs_small_"))}
-    return _build(SectorRow, value, last_date=_date, **numbers)
+    return _build(SectorRow, value, as_of=_date, **numbers)
 
 
 def risk_from_dict(value: dict[str, Any]) -> Risk:
-    return _build(Risk, value, value=_float)
+    return _build(Risk, value, value=_float, as_of=_date)
 
 
 def forward_stat_from_dict(value: dict[str, Any]) -> ForwardStat:
@@ -372,6 +388,7 @@ def snapshot_from_json(value: dict[str, Any]) -> Snapshot:
             received_at=_datetime(data.get("received_at")),
             quote_time=_datetime(data.get("quote_time")),
             dropped=tuple(_build(Dropped, d, since=_datetime) for d in data.get("dropped", ())),
+            now=_datetime(data.get("now")),
         ),
         runs=_runs_from_columns(value.get("runs")),
         history=history_from_dict(value.get("history")),

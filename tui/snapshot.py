@@ -23,7 +23,7 @@ def data_status(data: MarketData) -> DataStatus:
     """What the screen and the JSON say about a fetch: its source, label, staleness, errors and time."""
     quote_times = [q.time for q in data.quotes.values()]
     return DataStatus(source=data.source, label=data.label, stale=data.stale, errors=tuple(data.errors),
-                      fetched_at=data.fetched_at, banner=data.banner, retry_in=data.retry_in,
+                      fetched_at=data.fetched_at, banner=data.banner, retry_in=data.retry_in, now=data.now,
                       received_at=data.received_at, quote_time=max(quote_times) if quote_times else None,
                       dropped=tuple(Dropped(d.symbol, d.since, d.reason) for d in data.dropped))
 
@@ -50,7 +50,8 @@ def build_snapshot(data: MarketData, config: Config) -> Snapshot:
     streak = current_streak(sessions, runs)
     as_of = sessions.index[-1]
     provisional = provisional_race(sessions, runs, data.quotes.get(small), data.quotes.get(large))
-    # Sectors and risks see the same completed sessions as the pair: nothing after the pair's last session.
+    # Sectors and risks see the same completed sessions as the pair: nothing after the pair's last session. Each
+    # row and risk carries the date of its own data, older when its symbol lags the pair.
     closes_to_date = closes.loc[:as_of]
 
     return Snapshot(
@@ -62,7 +63,7 @@ def build_snapshot(data: MarketData, config: Config) -> Snapshot:
         provisional=provisional,
         spread=spread_view(sessions, config.display.spread_window, streak),
         sectors=sector_table(closes_to_date, config.sectors, small, streak, as_of),
-        risks=risk_checklist(closes_to_date, data.fundamentals, streak, runs, config),
+        risks=risk_checklist(closes_to_date, data.fundamentals, streak, runs, config, sessions.index),
         data=data_status(data),
         runs=runs_as_model(runs),
         history=streak_history(sessions, runs, streak, config.history.min_length, config.history.horizons),

@@ -25,7 +25,7 @@ from typing import Any
 from tui import __version__
 from tui.model import Snapshot, cache_json, snapshot_from_json
 
-FORMAT = 1
+FORMAT = 2  # 2: sectors and risks carry as_of (was last_date), the data status its now
 
 
 @dataclass(frozen=True)

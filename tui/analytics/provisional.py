@@ -25,6 +25,9 @@ def provisional_race(
     leader, restart at 1 for the other side, and become "none"/0 on a tie. None when a quote is missing or not a
     usable price, when the two quotes belong to different sessions, or when the quotes' session is not after the
     last completed session (the market has not opened since, so there is no race).
+
+    The race is only as fresh as the older of the two quotes (``quote_time``); whether that is too old is
+    :attr:`Snapshot.provisional_delayed`, judged at each refresh.
     """
     if small_quote is None or large_quote is None or sessions.empty:
         return None
@@ -36,6 +39,7 @@ def provisional_race(
     small_change = small_quote.price / float(sessions["small_close"].iat[-1]) - 1.0
     large_change = large_quote.price / float(sessions["large_close"].iat[-1]) - 1.0
     leader = _SIDE[int(winner_of(small_change, large_change))]
+    quote_time = min(small_quote.time, large_quote.time)  # the race is only as fresh as the older of the two
     if leader == "none":
         streak_leader: Side = "none"
         streak_length = 0
@@ -50,8 +54,7 @@ def provisional_race(
         leader=leader,
         streak_leader=streak_leader,
         streak_length=streak_length,
-        # The race is only as fresh as the older of the two prices.
-        quote_time=min(small_quote.time, large_quote.time),
+        quote_time=quote_time,
     )
 
 

@@ -2,18 +2,28 @@
 
 Units of ``Risk.value``: fractions for changes of ratios (-0.012 = -1.2 %), basis points for the 10-year yield,
 the VIX level, the P/E ratio IWM ÷ SPY, and the RSI (0-100) for extension.
+
+Each risk carries the date of its data (``as_of``). A measure whose data ends more than ``STALE_SESSIONS`` of the
+pair's sessions before the pair's as-of is ``unknown`` ("HYG data ends 31 Jul"): it no longer says anything about
+today.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
+from datetime import date
 
 import numpy as np
 import pandas as pd
 
-from tui.analytics.sessions import as_floats, valid_values
+from tui.analytics.sessions import as_floats, pair_sessions, valid_values
 from tui.config import Band, Config
+from tui.fmt import short_date
 from tui.model import Risk, RiskStatus, Streak
+
+#: A measure whose data ends more than this many of the pair's sessions before the pair's as-of is unknown.
+STALE_SESSIONS = 3
 
 LABELS = {
     "economic": "Economic sensitivity",
@@ -32,28 +42,58 @@ def risk_checklist(
     streak: Streak,
     runs: pd.DataFrame,
     config: Config,
+    sessions: pd.DatetimeIndex | None = None,
 ) -> tuple[Risk, ...]:
     """The seven risks of SPEC §5 in order: economic, rates, quality, volatility, breadth, valuation, extension.
 
     ``closes`` is the closes frame (completed sessions up to as-of); each measure reads its own series' valid
-    values, so a symbol with gaps or a shorter history is measured on what it has. ``runs`` is
-    ``streak_runs(...)`` of the pair, for the extension rule's history of streak lengths.
+    values, so a symbol with gaps or a shorter history is measured on what it has, and dates the risk with its
+    last close. ``runs`` is ``streak_runs(...)`` of the pair, for the extension rule's history of streak lengths;
+    ``sessions`` the pair's session dates (default: those of ``closes``), which count how old a measure's data is.
     """
     rules = config.risks
     sym = config.risk_symbols
     fundamentals = fundamentals or {}
     prices = _Prices(closes)
-    return (
-        _ratio_change("economic", prices, sym.credit, sym.treasuries, rules.lookback, rules.economic),
-        _rates(prices, sym.ten_year, rules.lookback, rules.rates),
-        _quality(prices, sym.quality_small, sym.broad_small, streak, rules.quality),
-        _volatility(prices, sym.volatility, rules.volatility),
-        _ratio_change("breadth", prices, sym.equal_weight, sym.cap_weight, rules.lookback, rules.breadth),
-        _valuation(fundamentals, sym.broad_small, sym.cap_weight, rules.valuation),
-        _extension(
-            prices, config.small, streak, runs, rules.extension_percentile, rules.extension_rsi, rules.rsi_period
-        ),
+    if sessions is None:
+        sessions = pair_sessions(closes, config.small, config.large).index
+    measured = (
+        (_ratio_change("economic", prices, sym.credit, sym.treasuries, rules.lookback, rules.economic),
+         (sym.credit, sym.treasuries)),
+        (_rates(prices, sym.ten_year, rules.lookback, rules.rates), (sym.ten_year,)),
+        (_quality(prices, sym.quality_small, sym.broad_small, streak, rules.quality),
+         (sym.quality_small, sym.broad_small)),
+        (_volatility(prices, sym.volatility, rules.volatility), (sym.volatility,)),
+        (_ratio_change("breadth", prices, sym.equal_weight, sym.cap_weight, rules.lookback, rules.breadth),
+         (sym.equal_weight, sym.cap_weight)),
+        (_valuation(fundamentals, sym.broad_small, sym.cap_weight, rules.valuation), ()),
+        (_extension(prices, config.small, streak, runs, rules.extension_percentile, rules.extension_rsi,
+                    rules.rsi_period), (config.small,)),
     )
+    return tuple(_unless_too_old(risk, symbols, prices, sessions) for risk, symbols in measured)
+
+
+def _unless_too_old(risk: Risk, symbols: tuple[str, ...], prices: "_Prices", sessions: pd.DatetimeIndex) -> Risk:
+    """``risk``, or ``unknown`` when its data ends more than STALE_SESSIONS pair sessions before the last one."""
+    if risk.as_of is None or not len(sessions):
+        return risk
+    behind = len(sessions) - int(sessions.searchsorted(pd.Timestamp(risk.as_of), side="right"))
+    if behind <= STALE_SESSIONS:
+        return risk
+    today = sessions[-1].date()
+    ends: dict[date, list[str]] = {}
+    for symbol in symbols:
+        last = prices.last_date(symbol)
+        if last is not None and last <= risk.as_of:  # the series that stopped (not one with closes since)
+            ends.setdefault(last, []).append(symbol)
+    if ends:
+        reason = ", ".join(
+            f"{' and '.join(names)} data {'end' if len(names) > 1 else 'ends'} {short_date(day, today)}"
+            for day, names in sorted(ends.items())
+        )
+    else:  # each has later closes, never on the same day
+        reason = f"no {'/'.join(symbols)} close in common since {short_date(risk.as_of, today)}"
+    return replace(risk, status="unknown", value=None, detail=reason)
 
 
 class _Prices:
@@ -81,6 +121,17 @@ class _Prices:
         """Row positions of the symbol's valid closes, ascending."""
         return np.flatnonzero(~np.isnan(self[symbol]))
 
+    def day(self, row: int) -> date:
+        """The date of row ``row``."""
+        return self.closes.index[row].date()
+
+    def last_date(self, symbol: str) -> date | None:
+        """The date of the symbol's last valid close, None without one."""
+        if symbol not in self.closes.columns:
+            return None
+        observed = self.observed(symbol)
+        return self.day(int(observed[-1])) if len(observed) else None
+
 
 # --- measures -------------------------------------------------------------------------------------------------
 
@@ -91,13 +142,15 @@ def _ratio_change(rid: str, prices: _Prices, num: str, den: str, lookback: int, 
     if missing:
         return _unknown(rid, missing)
     ratio = prices[num] / prices[den]
-    ratio = ratio[~np.isnan(ratio)]
+    rows = np.flatnonzero(~np.isnan(ratio))  # the dates on which both have a close
+    ratio = ratio[rows]
     if len(ratio) <= lookback:
         return _unknown(rid, f"not enough data for {num}/{den} ({len(ratio)} sessions, need {lookback + 1})")
     change = float(ratio[-1] / ratio[-1 - lookback] - 1.0)
     status = _below(change, band)
     return Risk(rid, LABELS[rid], status, change,
-                f"{num}/{den} {_pct(change)} over {lookback} sessions{_band_text(status, band, 'below', _pct)}")
+                f"{num}/{den} {_pct(change)} over {lookback} sessions{_band_text(status, band, 'below', _pct)}",
+                prices.day(int(rows[-1])))
 
 
 def _rates(prices: _Prices, symbol: str, lookback: int, band: Band) -> Risk:
@@ -106,18 +159,22 @@ def _rates(prices: _Prices, symbol: str, lookback: int, band: Band) -> Risk:
         return _unknown(rid, f"no data for {symbol}")
     # Yields are quoted in percent and may in principle be zero or negative: only require finite values.
     raw = as_floats(prices.closes[symbol])
-    yields = raw[np.isfinite(raw)]
+    rows = np.flatnonzero(np.isfinite(raw))
+    yields = raw[rows]
     if len(yields) <= lookback:
         return _unknown(rid, f"not enough data for {symbol} ({len(yields)} sessions, need {lookback + 1})")
     bp = float(100.0 * (yields[-1] - yields[-1 - lookback]))
     status = _above(bp, band)
     return Risk(rid, LABELS[rid], status, bp,
                 f"10-year yield {bp:+.0f} bp over {lookback} sessions to {yields[-1]:.2f}%"
-                f"{_band_text(status, band, 'above', lambda v: f'{v:+.0f} bp')}")
+                f"{_band_text(status, band, 'above', lambda v: f'{v:+.0f} bp')}",
+                prices.day(int(rows[-1])))
 
 
 def _quality(prices: _Prices, quality: str, broad: str, streak: Streak, band: Band) -> Risk:
-    """How far the broad index (profitable and unprofitable) is ahead of the quality one over the streak."""
+    """How far the broad index (profitable and unprofitable) is ahead of the quality one over the streak, both
+    measured between the same two dates: their last common close before the streak start and their last
+    common close."""
     rid = "quality"
     if streak.start is None:
         return _unknown(rid, "no current streak")
@@ -126,35 +183,41 @@ def _quality(prices: _Prices, quality: str, broad: str, streak: Streak, band: Ba
         return _unknown(rid, missing)
     # Rows dated before the streak start are [0, start) (the index is ascending, see MarketData).
     start = int(prices.closes.index.searchsorted(pd.Timestamp(streak.start), side="left"))
-    returns = {}
-    for symbol in (quality, broad):
-        values, observed = prices[symbol], prices.observed(symbol)
-        before = int(np.searchsorted(observed, start, side="left"))  # how many valid closes precede the streak
-        if before == 0 or observed[-1] < start:  # none before it, or none since
-            return _unknown(rid, f"no {symbol} close around the streak start {streak.start.isoformat()}")
-        returns[symbol] = values[observed[-1]] / values[observed[before - 1]]
+    common = np.flatnonzero(~np.isnan(prices[quality] + prices[broad]))  # rows where both have a close
+    before = int(np.searchsorted(common, start, side="left"))  # how many common closes precede the streak
+    if len(common) and common[-1] < start:  # nothing since the streak began: dated, so an old end is said so
+        return Risk(rid, LABELS[rid], "unknown", None,
+                    f"no {quality} and {broad} closes since the streak start {streak.start.isoformat()}",
+                    prices.day(int(common[-1])))
+    if before == 0 or not len(common):  # none before it
+        return _unknown(rid, f"no {quality} and {broad} closes on the same day before the streak start "
+                             f"{streak.start.isoformat()}")
+    first, last = common[before - 1], common[-1]
+    returns = {symbol: prices[symbol][last] / prices[symbol][first] for symbol in (quality, broad)}
     ahead = float(returns[broad] / returns[quality] - 1.0)
     status = _above(ahead, band)
     by = f"{abs(ahead) * 100:.1f}%"
     lead = f"{broad} ahead of {quality} by {by}" if ahead >= 0 else f"{quality} ahead of {broad} by {by}"
     return Risk(rid, LABELS[rid], status, ahead,
-                f"{lead} over the streak{_band_text(status, band, 'above', _pct)}")
+                f"{lead} over the streak{_band_text(status, band, 'above', _pct)}", prices.day(int(last)))
 
 
 def _volatility(prices: _Prices, symbol: str, band: Band) -> Risk:
     rid = "volatility"
     if prices.missing(symbol):
         return _unknown(rid, f"no data for {symbol}")
-    level = float(prices[symbol][prices.observed(symbol)[-1]])
+    last = int(prices.observed(symbol)[-1])
+    level = float(prices[symbol][last])
     status: RiskStatus = "alert" if level >= band.alert else "watch" if level >= band.watch else "ok"
     if status == "ok":
         detail = f"VIX {level:.1f} < {band.watch:g}"
     else:
         detail = f"VIX {level:.1f} ≥ {(band.alert if status == 'alert' else band.watch):g}"
-    return Risk(rid, LABELS[rid], status, level, detail)
+    return Risk(rid, LABELS[rid], status, level, detail, prices.day(last))
 
 
 def _valuation(fundamentals: Mapping[str, Mapping[str, float]], small: str, large: str, band: Band) -> Risk:
+    """The ratio of trailing P/Es. The fundamentals carry no date, so neither does this risk (``as_of`` None)."""
     rid = "valuation"
     pes = {}
     for symbol in (small, large):
@@ -171,31 +234,45 @@ def _valuation(fundamentals: Mapping[str, Mapping[str, float]], small: str, larg
 
 def _extension(prices: _Prices, small: str, streak: Streak, runs: pd.DataFrame, percentile: float,
                band: Band, period: int) -> Risk:
-    """Watch when the streak is long for its leader or the small index is overbought; alert when very overbought."""
+    """Chasing the streak (SPEC §5). A small-cap streak at or above ``percentile`` of the earlier small-cap streaks
+    is watch, one as long as the longest of them alert; the small index's RSI above ``band.watch`` is watch,
+    above ``band.alert`` alert; the worse of the two counts. A large-cap streak is no small-cap extension: the RSI
+    alone rates it."""
     rid = "extension"
     missing = prices.missing(small)
-    rsi = None if missing else wilder_rsi(prices[small][prices.observed(small)], period)
+    observed = prices.observed(small) if not missing else None
+    rsi = None if observed is None else wilder_rsi(prices[small][observed], period)
+    as_of = None if observed is None else prices.day(int(observed[-1]))
     parts = []
-    long_streak = False
-    if streak.leader != "none" and streak.length > 0 and not runs.empty:
-        lengths = runs["length"].to_numpy()[runs["leader"].to_numpy() == streak.leader][:-1]  # earlier runs only
+    streak_status: RiskStatus = "ok"
+    if streak.leader == "small" and streak.length > 0 and not runs.empty:
+        lengths = runs["length"].to_numpy()[runs["leader"].to_numpy() == "small"][:-1]  # earlier runs only
         if lengths.size:
-            cut = float(np.percentile(lengths, percentile))
-            long_streak = streak.length >= cut
-            parts.append(f"{streak.leader} streak {streak.length} {'≥' if long_streak else '<'} "
-                         f"{percentile:g}th pct ({cut:.1f}) of {lengths.size} earlier streaks")
+            cut = int(np.percentile(lengths, percentile, method="inverted_cdf"))  # a streak length that occurred
+            record = int(lengths.max())
+            earlier = f"of {lengths.size} earlier small streaks"
+            if streak.length >= record:
+                streak_status = "alert"
+                parts.append(f"small streak {streak.length} ≥ record ({record}) {earlier}")
+            else:
+                streak_status = "watch" if streak.length >= cut else "ok"
+                parts.append(f"small streak {streak.length} {'≥' if streak_status == 'watch' else '<'} "
+                             f"{percentile:g}th pct ({cut}) {earlier}")
+    elif streak.leader == "large" and streak.length > 0:
+        parts.append(f"large streak {streak.length}: RSI alone")
     if rsi is None:
-        if long_streak:
-            return Risk(rid, LABELS[rid], "watch", None, "; ".join(parts + [f"RSI of {small} n/a"]))
+        if streak_status != "ok":
+            return Risk(rid, LABELS[rid], streak_status, None, "; ".join(parts + [f"RSI of {small} n/a"]), as_of)
         return _unknown(rid, missing or f"not enough data for the {period}-session RSI of {small}")
-    status: RiskStatus = "alert" if rsi > band.alert else "watch" if (rsi > band.watch or long_streak) else "ok"
+    rsi_status: RiskStatus = "alert" if rsi > band.alert else "watch" if rsi > band.watch else "ok"
     if rsi > band.alert:
         parts.append(f"RSI {rsi:.1f} > {band.alert:g}")
     elif rsi > band.watch:
         parts.append(f"RSI {rsi:.1f} > {band.watch:g}")
     else:
         parts.append(f"RSI {rsi:.1f} ≤ {band.watch:g}")
-    return Risk(rid, LABELS[rid], status, rsi, "; ".join(parts))
+    status = max(streak_status, rsi_status, key=_SEVERITY.index)
+    return Risk(rid, LABELS[rid], status, rsi, "; ".join(parts), as_of)
 
 
 def wilder_rsi(closes: pd.Series | np.ndarray, period: int = 14) -> float | None:
@@ -226,6 +303,9 @@ def _wilder(x: np.ndarray, period: int) -> np.ndarray:
 
 
 # --- helpers --------------------------------------------------------------------------------------------------
+
+
+_SEVERITY: tuple[RiskStatus, ...] = ("ok", "watch", "alert")
 
 
 def _unknown(rid: str, reason: str) -> Risk:

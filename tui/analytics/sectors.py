@@ -1,8 +1,10 @@
 """Small-cap sector returns over several windows, and each against the small-cap index (SPEC §3 pane 3).
 
-Windows are anchored on the small index's own sessions (so every sector and the index are measured over the
-same dates), while every column is valued at its *own* last valid close on or before each anchor: thin ETFs
-have gaps, and a gap must neither blank the row nor shift the window.
+Windows are anchored on the small index's own sessions, while every column is valued at its *own* last valid
+close on or before each anchor: thin ETFs have gaps, and a gap must neither blank the row nor shift the window.
+A sector's windows end at its own last close (its ``as_of``), which is older than the pair's as-of when its data
+lags; ``vs_small_*`` then measures the small index over exactly the sector's two dates, so a row always compares
+like with like.
 """
 
 from __future__ import annotations
@@ -34,8 +36,10 @@ def sector_table(
     ``streak.start`` (streak), the last session on or before ``as_of`` minus one calendar month (1M), and the last
     session of the previous calendar year (YTD). A return is None when the anchor does not exist, when the
     column has no close on or before the anchor (the window reaches before its series begins), or when the
-    column has no close after the anchor (nothing observed in the window). ``vs_small_*`` is
-    ``(1+r_sector)/(1+r_small)-1`` over the same window.
+    column has no close after the anchor (nothing observed in the window). Each return runs to the column's own
+    last valid close (the row's ``as_of``). ``vs_small_*`` is ``(1+r_sector)/(1+r_small)-1`` with ``r_small``
+    taken between exactly the two dates of the sector's return: None when the small index has no close on one
+    of them.
     """
     sectors = tuple(sectors)
     index = closes.index
@@ -60,12 +64,17 @@ def sector_table(
     end = stop - 1
     first = min([row for row in anchors.values() if row is not None], default=end)
     observed = {sym: _observed(values[:stop], first) for sym, values in floats.items()}
-    returns = {sym: _window_returns(floats[sym], observed[sym], anchors) for sym in floats}
-    no_returns: dict[str, float | None] = dict.fromkeys(WINDOWS)
-    small_returns = returns.get(small, no_returns)
+    small_values = valid_array(floats[small]) if small in floats else np.empty(0)
     out = []
     for sector in sectors:
-        own = returns.get(sector.symbol, no_returns)
+        spans = _window_spans(observed.get(sector.symbol, np.empty(0, dtype=np.intp)), anchors)
+        values = floats.get(sector.symbol)
+        own: dict[str, float | None] = dict.fromkeys(WINDOWS)
+        versus: dict[str, float | None] = dict.fromkeys(WINDOWS)
+        for window, span in spans.items():
+            if span is not None:
+                own[window] = _growth(values, *span)
+                versus[window] = _vs(own[window], _growth(small_values, *span))  # the index on the same two dates
         seen = observed.get(sector.symbol, ())
         out.append(
             SectorRow(
@@ -76,12 +85,12 @@ def sector_table(
                 return_streak=own["streak"],
                 return_1m=own["1m"],
                 return_ytd=own["ytd"],
-                vs_small_1d=_vs(own["1d"], small_returns["1d"]),
-                vs_small_5d=_vs(own["5d"], small_returns["5d"]),
-                vs_small_streak=_vs(own["streak"], small_returns["streak"]),
-                vs_small_1m=_vs(own["1m"], small_returns["1m"]),
-                vs_small_ytd=_vs(own["ytd"], small_returns["ytd"]),
-                last_date=index[seen[-1]].date() if len(seen) else None,
+                vs_small_1d=versus["1d"],
+                vs_small_5d=versus["5d"],
+                vs_small_streak=versus["streak"],
+                vs_small_1m=versus["1m"],
+                vs_small_ytd=versus["ytd"],
+                as_of=index[seen[-1]].date() if len(seen) else None,
             )
         )
     return tuple(out)
@@ -98,23 +107,31 @@ def _observed(values: np.ndarray, first: int) -> np.ndarray:
     return observed
 
 
-def _window_returns(
-    values: np.ndarray, observed: np.ndarray, anchors: dict[str, int | None]
-) -> dict[str, float | None]:
-    """One column's return per window: its last valid close over its last valid close on or before the anchor
-    (``observed`` as from :func:`_observed`). None without an anchor, without a close on or before it, or without
-    one after it (nothing observed in the window)."""
-    out: dict[str, float | None] = dict.fromkeys(WINDOWS)
+def _window_spans(observed: np.ndarray, anchors: dict[str, int | None]) -> dict[str, tuple[int, int] | None]:
+    """The two row positions each window's return is measured between, for one column: its last valid close on
+    or before the anchor, and its last valid close (``observed`` as from :func:`_observed`). None without an
+    anchor, without a close on or before it, or without one after it (nothing observed in the window)."""
+    out: dict[str, tuple[int, int] | None] = dict.fromkeys(WINDOWS)
     if not len(observed):
         return out
-    last = observed[-1]
+    last = int(observed[-1])
     windows = [w for w, row in anchors.items() if row is not None and row < last]
     if windows:
         at = np.searchsorted(observed, [anchors[w] for w in windows], side="right") - 1  # -1: none on or before
         for window, i in zip(windows, at.tolist()):
             if i >= 0:
-                out[window] = float(values[last] / values[observed[i]] - 1.0)
+                out[window] = (int(observed[i]), last)
     return out
+
+
+def _growth(values: np.ndarray | None, start: int, end: int) -> float | None:
+    """``values[end] / values[start] - 1``; None when either is not a valid close."""
+    if values is None or not len(values):
+        return None
+    first, last = values[start], values[end]
+    if not (np.isfinite(first) and np.isfinite(last) and first > 0 and last > 0):
+        return None
+    return float(last / first - 1.0)
 
 
 def _anchors(

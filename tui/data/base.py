@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Callable, Protocol, Sequence
 
 if TYPE_CHECKING:  # annotations only: the UI imports this module before its first paint, pandas costs ~280 ms
@@ -18,6 +18,9 @@ LABEL_DELAYED = "DELAYED"
 LABEL_OFFLINE = "OFFLINE"
 LABEL_REPLAY = "REPLAY"
 LABEL_SIMULATED = "SIMULATED"
+
+#: A quote older than this while the market is open is delayed, not live (the status label, the provisional race).
+DELAYED_AFTER = timedelta(minutes=20)
 
 
 @dataclass(frozen=True)

@@ -14,13 +14,11 @@ from datetime import date, datetime, timedelta
 
 from typing import TYPE_CHECKING, NamedTuple
 
-from tui.data.base import LABEL_DELAYED, LABEL_LIVE, LABEL_OFFLINE
+from tui.data.base import DELAYED_AFTER, LABEL_DELAYED, LABEL_LIVE, LABEL_OFFLINE
 
 if TYPE_CHECKING:
     from tui.config import Refresh
 
-#: A quote older than this while the market is open is not live (Yahoo's own delayed feeds are 15 minutes).
-DELAYED_AFTER = timedelta(minutes=20)
 #: Nothing new from Yahoo for this many refresh periods means the data on screen is no longer current.
 SILENT_PERIODS = 3
 #: ... but never less than this: a very short configured cadence must not flag every slow answer.

@@ -1,10 +1,13 @@
 """The readable ``--once`` snapshot: the four panes as Rich tables on stdout.
 
 Everything from outside (symbols, sector names, error texts) goes into ``Text`` objects, never markup strings,
-so it is shown literally.
+so it is shown literally. A sector or risk measured on data older than the snapshot's session is dimmed and
+shows its date, as on screen.
 """
 
 from __future__ import annotations
+
+from datetime import timezone
 
 from rich.console import Console, Group
 from rich.panel import Panel
@@ -71,6 +74,9 @@ def _streak(s: Snapshot) -> Panel:
         body.append(f"\nToday (provisional, {fmt.day(p.session)}): ")
         body.append(f"{plain(s.small)} {fmt.pct(p.small_change)}  {plain(s.large)} {fmt.pct(p.large_change)}")
         body.append(f"  — if it closed now: {fmt.side_name(p.streak_leader, s.small, s.large)} {p.streak_length}")
+        if s.provisional_delayed and p.quote_time is not None:  # the race as it stood then
+            when = p.quote_time.astimezone(timezone.utc)
+            body.append(f"  (delayed quotes, {when:%H:%M} UTC)", style="bold yellow")
     return Panel(body, title="Streak", title_align="left")
 
 
@@ -100,17 +106,29 @@ def _sparkline(values) -> Text:
     return text
 
 
+def _dated(as_of, s: Snapshot) -> str | None:
+    """A figure's own date when it is older than the snapshot's session ("31 Jul"), else None."""
+    return fmt.short_date(as_of, s.as_of) if as_of is not None and as_of < s.as_of else None
+
+
 def _sectors(s: Snapshot) -> Table:
     table = Table(title="Sector winners (small caps)", title_justify="left", expand=False)
     table.add_column("Symbol")
     table.add_column("Sector")
+    dates = {r.symbol: _dated(r.as_of, s) for r in s.sectors}
+    if any(dates.values()):  # a column of its own, so no name cut hides it
+        table.add_column("Data to")
     for head in ("1D", "5D", "Streak", "1M", "YTD", f"vs {plain(s.small)}"):
         table.add_column(head, justify="right")
     rows = sorted(s.sectors, key=lambda r: -1e9 if r.return_streak is None else r.return_streak, reverse=True)
     for r in rows:
         cells = [r.return_1d, r.return_5d, r.return_streak, r.return_1m, r.return_ytd, r.vs_small_streak]
-        table.add_row(Text(plain(r.symbol)), Text(plain(r.name), overflow="ellipsis", no_wrap=True),
-                      *(Text(fmt.pct(v, digits=1), style=signed_style(v)) for v in cells))
+        dated = dates[r.symbol]
+        head = [Text(plain(r.symbol)), Text(plain(r.name), overflow="ellipsis", no_wrap=True)]
+        if any(dates.values()):
+            head.append(Text(dated or ""))
+        table.add_row(*head, *(Text(fmt.pct(v, digits=1), style=signed_style(v)) for v in cells),
+                      style="dim" if dated else None)
     return table
 
 
@@ -122,5 +140,10 @@ def _risks(s: Snapshot) -> Table:
     table.add_column("Why")
     for r in s.risks:
         symbol, style = RISK_STYLE[r.status]
-        table.add_row(Text(symbol, style=style), Text(plain(r.label)), Text(r.status, style=style), Text(plain(r.detail)))
+        why = Text(plain(r.detail))
+        dated = _dated(r.as_of, s) if r.status != "unknown" else None  # an unknown one says its data's age itself
+        if dated:
+            why.append(f" · {dated}")
+        table.add_row(Text(symbol, style=style), Text(plain(r.label)), Text(r.status, style=style), why,
+                      style="dim" if dated else None)
     return table

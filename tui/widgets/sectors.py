@@ -2,11 +2,15 @@
 
 The table's rows are positions (row 0 is the top row): new data, a new sort or a new theme redraws only the rows
 whose text or colour changed (see ``row_table``), and the cursor stays on its sector.
+
+A row whose data ends before the pair's as-of session (a lagging ETF) is dimmed, with its date beside its name:
+its figures are true to that date, never shown as today's.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Callable
 
 from rich.text import Text
@@ -15,6 +19,7 @@ from textual.binding import Binding
 from textual.widget import Widget
 
 from tui.bindings import TABLE_ACTIONS, move_bindings
+from tui.fmt import short_date
 from tui.model import SectorRow, Snapshot
 from tui.widgets import fmt
 from tui.widgets.palette import Palette, palette
@@ -80,7 +85,21 @@ def abbreviate(name: str, width: int) -> str:
     return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
 
 
+@dataclass(frozen=True)
+class SectorsPart:
+    as_of: date  # the pair's as-of session: a row with older data is dated
+    rows: tuple[SectorRow, ...]
+
+
+def date_label(row: SectorRow, as_of: date) -> str | None:
+    """The row's own date when its data ends before the pair's as-of session ("31 Jul"), else None."""
+    if row.as_of is None or row.as_of >= as_of:
+        return None
+    return short_date(row.as_of, as_of)
+
+
 class SectorTable(RowTable):
+    COMPONENT_CLASSES = RowTable.COMPONENT_CLASSES | {"sector-table--dated"}  # rows of older data (app.tcss)
     BINDINGS = [
         *move_bindings(TABLE_ACTIONS),
         # The app's enter (maximize) would otherwise be swallowed by the table.
@@ -106,8 +125,11 @@ class SectorsPane(Pane):
     def body(self) -> Widget:
         return self.query_one(SectorTable)
 
-    def part(self, snapshot: Snapshot) -> tuple[SectorRow, ...]:
-        return snapshot.sectors
+    def part(self, snapshot: Snapshot) -> SectorsPart:
+        return SectorsPart(snapshot.as_of, snapshot.sectors)
+
+    def part_is_empty(self, part: SectorsPart) -> bool:
+        return not part.rows
 
     def on_mount(self) -> None:
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self._redraw())
@@ -130,7 +152,7 @@ class SectorsPane(Pane):
         arrow = "↑" if self.sort_key == "symbol" else "↓"
         self.set_title_extra(Text(f"by {SORT_LABELS[self.sort_key]} {arrow}"))
 
-    def draw(self, part: tuple[SectorRow, ...], force: bool = True) -> None:
+    def draw(self, part: SectorsPart, force: bool = True) -> None:
         table = self.query_one(SectorTable)
         width = self.size.width or 60  # content width (no border, no padding): the table fills it
         layout = layout_for(width)
@@ -138,11 +160,14 @@ class SectorsPane(Pane):
             return
         name_width, columns = layout
         colours = palette(self.app)
-        rows = sort_rows(part, self.sort_key)
-        ranked = [r for r in rows if _sort_value(r, self.sort_key) is not None]
+        dated_style = str(table.get_component_rich_style("sector-table--dated", partial=True))
+        rows = sort_rows(part.rows, self.sort_key)
+        # Leaders and laggards are today's: a row measured to an older date does not compete.
+        ranked = [r for r in rows if _sort_value(r, self.sort_key) is not None and not date_label(r, part.as_of)]
         leaders = {r.symbol for r in ranked[:LEADERS]} if self.sort_key != "symbol" else set()
         laggards = {r.symbol for r in ranked[-LEADERS:]} - leaders if self.sort_key != "symbol" else set()
-        cells = [render_cells(row, columns, name_width, colours, leaders, laggards) for row in rows]
+        cells = [render_cells(row, columns, name_width, colours, leaders, laggards,
+                              dated=date_label(row, part.as_of), dated_style=dated_style) for row in rows]
         order = tuple(r.symbol for r in rows)
         keep = self._order[table.cursor_row] if 0 <= table.cursor_row < len(self._order) else None
         table.set_columns(table_columns(name_width, columns))
@@ -177,20 +202,37 @@ def sort_rows(rows: tuple[SectorRow, ...], key: str) -> list[SectorRow]:
 
 
 def render_cells(row: SectorRow, columns: tuple[Column, ...], name_width: int, colours: Palette,
-                 leaders: set[str], laggards: set[str]) -> tuple[Cell, ...]:
+                 leaders: set[str], laggards: set[str], *, dated: str | None = None,
+                 dated_style: str = "dim") -> tuple[Cell, ...]:
+    """One row's cells. ``dated``: the row's own date when its data is older than the pair's ("31 Jul"), shown
+    after its name, every cell in ``dated_style`` on top of its own."""
+    def style(own: str) -> str:
+        return " ".join(part for part in (own, dated_style if dated else "") if part)
+
     if row.symbol in leaders:
         symbol_style = f"bold {colours.up}"
     elif row.symbol in laggards:
         symbol_style = f"bold {colours.down}"
     else:
         symbol_style = "bold"
-    cells = [Cell(plain(row.symbol, SYMBOL.width - 1), symbol_style)]
+    cells = [Cell(plain(row.symbol, SYMBOL.width - 1), style(symbol_style))]
     if name_width:
-        cells.append(Cell(abbreviate(plain(row.name), name_width - 1)))
+        cells.append(Cell(name_text(plain(row.name), name_width - 1, dated), style("")))
     for c in columns:
         value = fmt.as_shown(c.value(row))  # type: ignore[arg-type]
         # A value that rounds to 0.0 shows as "0.0%" in the neutral style, not as a red "-0.0%".
         text = fmt.pct(value, signed=bool(value))
-        cells.append(Cell(text, colours.sign(value) or "dim", "right"))
+        cells.append(Cell(text, style(colours.sign(value) or "dim"), "right"))
     return tuple(cells)
+
+
+def name_text(name: str, width: int, dated: str | None) -> str:
+    """The name fitted to ``width`` cells, with the row's date at the right end when it has one ("Util.  31 Jul");
+    only the date when too little room is left for a name to be read."""
+    if not dated:
+        return abbreviate(name, width)
+    room = width - len(dated) - 1
+    if room < 4:
+        return dated[:width]
+    return f"{abbreviate(name, room):<{room}} {dated}"
 

@@ -25,6 +25,7 @@ class StreakPart:
     streak: Streak
     provisional: Provisional | None
     earlier: tuple[StreakRun, ...] = ()  # the runs just before the current streak, newest first
+    delayed: bool = False  # today's race rests on quotes older than DELAYED_AFTER (Snapshot.provisional_delayed)
 
 
 EARLIER = 6  # runs listed under "Before": context for the current one
@@ -34,6 +35,7 @@ class StreakPane(Pane):
     TITLE = "Streak"
     NUMBER = 1
     EMPTY_TEXT = "Not enough sessions to compute a streak"
+    COMPONENT_CLASSES = {"streak--delayed"}  # today's race on quotes older than DELAYED_AFTER (app.tcss)
 
     def compose_body(self) -> ComposeResult:
         with ScrollBody(classes="pane-body", id="streak-body"):
@@ -55,7 +57,8 @@ class StreakPane(Pane):
                 break
             if start is None or run.end < start:
                 earlier.append(run)
-        return StreakPart(snapshot.small, snapshot.large, snapshot.streak, snapshot.provisional, tuple(earlier))
+        return StreakPart(snapshot.small, snapshot.large, snapshot.streak, snapshot.provisional, tuple(earlier),
+                          snapshot.provisional_delayed)
 
     def part_is_empty(self, part: StreakPart) -> bool:
         return part.streak.end is None and part.provisional is None
@@ -88,7 +91,8 @@ class StreakPane(Pane):
         provisional = self.query_one("#streak-provisional", Lines)
         provisional.display = part.provisional is not None
         if part.provisional is not None:
-            provisional.update(race(part, colours))
+            delayed_style = str(self.get_component_rich_style("streak--delayed", partial=True))
+            provisional.update(race(part, colours, delayed_style))
 
 
 def leader_name(part: StreakPart, side: str) -> str:
@@ -164,8 +168,9 @@ def earlier_runs(part: StreakPart, colours: Palette, width: int) -> Text:
     return text
 
 
-def race(part: StreakPart, colours: Palette) -> Stack:
-    """Today's provisional race: clearly marked, never mixed into the completed streak above."""
+def race(part: StreakPart, colours: Palette, delayed_style: str = "dim") -> Stack:
+    """Today's provisional race: clearly marked, never mixed into the completed streak above. On delayed quotes
+    its figures are drawn in ``delayed_style`` and the time of the quotes stands out instead of receding."""
     prov = part.provisional
     assert prov is not None
     small, large = fmt.short_of(part.small), fmt.short_of(part.large)
@@ -173,12 +178,13 @@ def race(part: StreakPart, colours: Palette) -> Stack:
     stamp = Text()
     stamp.append(" PROVISIONAL ", style=f"bold reverse {colours.warn}")
     if prov.quote_time is not None:
-        stamp.append(f" {fmt.clock_time(prov.quote_time)}", style="dim")
+        stamp.append(f" {fmt.clock_time(prov.quote_time)}", style=f"bold {colours.warn}" if part.delayed else "dim")
     rows.append((Text("Today", style=f"bold {colours.warn}"), stamp))
-    rows.append(("Now", Text.assemble(
+    now = Text.assemble(
         f"{small} ", (fmt.pct(prov.small_change, 2), colours.sign(prov.small_change)),
         f"  {large} ", (fmt.pct(prov.large_change, 2), colours.sign(prov.large_change)),
-    )))
+    )
+    rows.append(("Now", now))
     # Who leads now, and what the streak would be if the session ended at this price.
     if prov.leader == "none":
         outcome = Text("level: a tie ends the streak", style="bold")
@@ -191,6 +197,9 @@ def race(part: StreakPart, colours: Palette) -> Stack:
             outcome.append(fmt.sessions(prov.streak_length), style="bold")
             if prov.streak_leader != part.streak.leader and part.streak.length:
                 outcome.append(" (breaks)", style=f"bold {colours.warn}")
+    if part.delayed:  # old prices: the race as it stood then, not as it stands
+        now.stylize(delayed_style)
+        outcome.stylize(delayed_style)
     rows.append(("If closed", outcome))
     return _grid(rows)
 
