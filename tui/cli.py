@@ -19,6 +19,7 @@ from typing import Iterator, NoReturn, Sequence
 
 from tui import __version__
 from tui.errors import QUIT_SIGNALS, Interrupted, StreakwatchError, UsageError, signal_exit_code
+from tui.textsafe import plain
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -28,7 +29,8 @@ CLOSE_TIMEOUT = 2.0  # seconds exit waits for the source to close (a fetch may h
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # one line, not argparse's usage dump
-        self.exit(EXIT_USAGE, f"streakwatch: {message} (see streakwatch --help)\n")
+        # The message echoes what was typed ("unrecognized arguments: ..."), escape sequences and all.
+        self.exit(EXIT_USAGE, f"streakwatch: {plain(message)} (see streakwatch --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -67,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     raise UsageError("--json goes with --once")
                 return _run(args)
             except StreakwatchError as exc:
-                print(f"streakwatch: {_one_line(str(exc))}", file=sys.stderr)
+                print(f"streakwatch: {plain(exc)}", file=sys.stderr)  # it quotes paths, keys, CSV cells
                 return exc.exit_code
         except Interrupted as exc:  # the source was closed on the way here (the finally in _run)
             return exc.exit_code
@@ -141,7 +143,9 @@ def _print_once(source, config, *, as_json: bool) -> int:
     data = fetch_interruptibly(source, config.symbols())
     snapshot = build_snapshot(data, config)
     if as_json:
-        json.dump(snapshot.to_json(), sys.stdout, indent=2, allow_nan=False)
+        # ensure_ascii escapes every control, format and non-ASCII character as \uXXXX: the text stays whole for
+        # the program that reads it, and no byte of it can act on a terminal.
+        json.dump(snapshot.to_json(), sys.stdout, indent=2, allow_nan=False, ensure_ascii=True)
         sys.stdout.write("\n")
     else:
         from tui.output.report import print_report
@@ -171,10 +175,6 @@ def fetch_interruptibly(source, symbols: Sequence[str]):
     if "error" in outcome:
         raise outcome["error"]
     return outcome["data"]
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
 
 
 if __name__ == "__main__":  # pragma: no cover

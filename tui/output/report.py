@@ -1,7 +1,7 @@
 """The readable ``--once`` snapshot: the four panes as Rich tables on stdout.
 
-Everything from outside (symbols, sector names, error texts) goes into ``Text`` objects, never markup strings,
-so it is shown literally.
+Everything from outside (symbols, sector names, error texts) passes through :func:`tui.textsafe.plain` (no
+escape sequence, no control byte) into ``Text`` objects, never markup strings, so it is shown literally.
 """
 
 from __future__ import annotations
@@ -70,7 +70,8 @@ def _streak(s: Snapshot) -> Panel:
     if p is not None:
         body.append(f"\nToday (provisional, {fmt.day(p.session)}): ")
         body.append(f"{plain(s.small)} {fmt.pct(p.small_change)}  {plain(s.large)} {fmt.pct(p.large_change)}")
-        body.append(f"  — if it closed now: {fmt.side_name(p.streak_leader, s.small, s.large)} {p.streak_length}")
+        leader_now = plain(fmt.side_name(p.streak_leader, s.small, s.large))
+        body.append(f"  — if it closed now: {leader_now} {p.streak_length}")
     return Panel(body, title="Streak", title_align="left")
 
 
