@@ -10,26 +10,22 @@ when the last one closes cleanly; a process killed outright leaves it behind. Ev
 
 from __future__ import annotations
 
-import fcntl
 import os
 import re
 import select
 import shutil
 import signal
 import socket
-import struct
 import subprocess
 import sys
-import termios
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 
+from tests.pty_helpers import REPO, PtyMonitor, monitor_env
 from tui.data.yahoo_session import DEFAULT_TIMEOUT
 
-REPO = Path(__file__).resolve().parent.parent
 QUIT_SIGNALS = [(signal.SIGTERM, 143), (signal.SIGHUP, 129), (signal.SIGINT, 130)]
 QUIT_IDS = ["SIGTERM", "SIGHUP", "SIGINT"]
 FIRST_FRAME_SECONDS = 45.0  # start-up on a loaded 2-core machine; the wait ends as soon as the frame is there
@@ -58,70 +54,6 @@ def refusing_yahoo():
     sock.bind(("127.0.0.1", 0))
     yield f"http://127.0.0.1:{sock.getsockname()[1]}"
     sock.close()
-
-
-def monitor_env(tmp_path: Path, yahoo_url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "TMUX")}
-    env.update({
-        "TERM": "xterm-256color",
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-        "XDG_CACHE_HOME": str(tmp_path / "cache"),
-        "STREAKWATCH_YAHOO_URL": yahoo_url,
-    })
-    return env
-
-
-class PtyMonitor:
-    """``python -m tui`` on the slave side of a pty (120 x 40); everything it writes is kept in ``output``."""
-
-    def __init__(self, args: list[str], env: dict[str, str]) -> None:
-        master, slave = os.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
-        self.master = master
-        self.process = subprocess.Popen([sys.executable, "-m", "tui", *args], cwd=REPO, env=env, stdin=slave,
-                                        stdout=slave, stderr=slave, start_new_session=True)
-        os.close(slave)
-        self.output = b""
-
-    def _read(self, timeout: float) -> bool:
-        """Read what is there within ``timeout``; False once the other side is closed."""
-        ready, _, _ = select.select([self.master], [], [], timeout)
-        if not ready:
-            return True
-        try:
-            data = os.read(self.master, 65536)
-        except OSError:  # EIO: every holder of the slave side has closed it
-            return False
-        self.output += data
-        return bool(data)
-
-    def wait_for(self, needle: bytes, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while needle not in self.output and time.monotonic() < deadline:
-            if not self._read(0.1):
-                break
-        assert needle in self.output, f"no {needle!r} within {timeout} s; exit {self.process.poll()}; " \
-                                      f"last output: {self.output[-2000:]!r}"
-
-    def drain(self, quiet: float = 0.3) -> None:
-        """Read until the monitor has written nothing for ``quiet`` seconds (bounded: it idles between ticks)."""
-        deadline = time.monotonic() + 5.0
-        before = -1
-        while len(self.output) != before and time.monotonic() < deadline:
-            before = len(self.output)
-            self._read(quiet)
-
-    def wait_exit(self, timeout: float) -> int:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and self._read(0.1):
-            pass
-        return self.process.wait(timeout=max(deadline - time.monotonic(), 0.1))
-
-    def close(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=10)
-        os.close(self.master)
 
 
 @pytest.mark.parametrize(("signum", "status"), QUIT_SIGNALS, ids=QUIT_IDS)
