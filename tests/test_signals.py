@@ -151,3 +151,13 @@ def test_kill_term_in_tmux_leaves_a_usable_terminal(tmp_path, refusing_yahoo):
         assert "Risk checklist" not in screen and "SIMULATED" not in screen  # the last frame is gone
     finally:
         tmux("kill-server")
+
+
+def test_main_gives_the_signal_handlers_back(capsys):
+    """``main`` may run inside another program (these tests do): its handlers last only as long as the call."""
+    from tui.cli import main
+
+    before = [signal.getsignal(signum) for signum, _status in QUIT_SIGNALS]
+    assert main(["--once", "--json", "--source", "demo", "--as-of", "2026-01-15"]) == 0
+    assert '"source": "demo"' in capsys.readouterr().out
+    assert [signal.getsignal(signum) for signum, _status in QUIT_SIGNALS] == before
