@@ -12,6 +12,8 @@ age, and the first refresh starts only after that frame is drawn (so the worker'
 
 from __future__ import annotations
 
+import asyncio
+import signal
 import threading
 import time
 from dataclasses import dataclass, replace
@@ -35,7 +37,7 @@ from tui.config import Config
 from tui.data.base import Clock, DataSource, MarketData, utc_now
 from tui.data.freshness import Freshness
 from tui.data.market_clock import MarketStatus, Phase
-from tui.errors import SourceError, StreakwatchError
+from tui.errors import QUIT_SIGNALS, SourceError, StreakwatchError, signal_exit_code
 from tui.export import export_app
 from tui.fmt import split_retry
 from tui.messages import RefreshFailed, SnapshotReady
@@ -103,6 +105,7 @@ class StreakwatchApp(App[None]):
         self._next_at: float | None = None  # monotonic time of the scheduled refresh
         self._paused = False
         self._quitting = threading.Event()
+        self._signal_handlers: dict[int, Any] = {}  # signal -> the handler it had before the app took it over
         self._snapshot: Snapshot | None = None
         self._market: MarketStatus | None = None
         self._received_at: datetime | None = None
@@ -553,11 +556,40 @@ class StreakwatchApp(App[None]):
             self.push_screen(HelpScreen())
 
     async def action_quit(self) -> None:
+        self.quit()
+
+    def quit(self, return_code: int = 0) -> None:
+        """The one way out, for `q` and for the quit signals: the worker let go, then Textual's exit (terminal
+        given back); ``return_code`` becomes ``app.return_code``, the process's exit status."""
         self._release_worker()
-        self.exit()
+        self.exit(return_code=return_code)
+
+    def on_load(self) -> None:
+        # Load comes before the terminal enters application mode: from then on, no quit signal can leave it there.
+        self._take_quit_signals()
+
+    def _take_quit_signals(self) -> None:
+        """SIGTERM, SIGHUP and SIGINT quit like `q`, with the exit status 128 + the signal's number."""
+        loop = asyncio.get_running_loop()
+        for signum in QUIT_SIGNALS:
+            previous = signal.getsignal(signum)
+            try:
+                loop.add_signal_handler(signum, self.quit, signal_exit_code(signum))
+            except (ValueError, RuntimeError, NotImplementedError):  # not the main thread, or not Unix
+                continue
+            self._signal_handlers[signum] = previous
+
+    def _give_back_quit_signals(self) -> None:
+        """The handlers the signals had before (the CLI's, for the rest of the way out), not asyncio's defaults."""
+        loop = asyncio.get_running_loop()
+        for signum, previous in self._signal_handlers.items():
+            loop.remove_signal_handler(signum)
+            signal.signal(signum, signal.SIG_DFL if previous is None else previous)
+        self._signal_handlers.clear()
 
     def on_unmount(self) -> None:
         self._release_worker()
+        self._give_back_quit_signals()
 
     def _release_worker(self) -> None:
         """Let a worker waiting on a hung fetch return now, so exit never waits for the network."""

@@ -15,6 +15,7 @@ from typing import Any
 
 from tui.errors import StreakwatchError, UsageError
 from tui.model import Snapshot
+from tui.textsafe import plain
 
 
 def export_files(svg: str, snapshot: Snapshot, directory: Path | str, now: datetime) -> tuple[Path, Path]:
@@ -52,9 +53,10 @@ def export_app(app: Any, snapshot: Snapshot | None, directory: Path | str, now: 
     try:
         paths = export_files(app.export_screenshot(), snapshot, directory, now or datetime.now())
     except StreakwatchError as exc:
-        app.notify(str(exc), title="Export failed", severity="error", markup=False)
+        app.notify(plain(exc), title="Export failed", severity="error", markup=False)
         return None
-    app.notify(f"Saved {paths[0]}\nand {paths[1].name}", title="Exported", markup=False)
+    # The folder comes from the config: a name with escape sequences in it is shown without them.
+    app.notify(f"Saved {plain(paths[0])}\nand {plain(paths[1].name)}", title="Exported", markup=False)
     return paths
 
 

@@ -1,8 +1,8 @@
 """The readable ``--once`` snapshot: the four panes as Rich tables on stdout.
 
-Everything from outside (symbols, sector names, error texts) goes into ``Text`` objects, never markup strings,
-so it is shown literally. A sector or risk measured on data older than the snapshot's session is dimmed and
-shows its date, as on screen.
+Everything from outside (symbols, sector names, error texts) passes through :func:`tui.textsafe.plain` (no
+escape sequence, no control byte) into ``Text`` objects, never markup strings, so it is shown literally. A sector
+or risk measured on data older than the snapshot's session is dimmed and shows its date, as on screen.
 """
 
 from __future__ import annotations
@@ -73,7 +73,8 @@ def _streak(s: Snapshot) -> Panel:
     if p is not None:
         body.append(f"\nToday (provisional, {fmt.day(p.session)}): ")
         body.append(f"{plain(s.small)} {fmt.pct(p.small_change)}  {plain(s.large)} {fmt.pct(p.large_change)}")
-        body.append(f"  — if it closed now: {fmt.side_name(p.streak_leader, s.small, s.large)} {p.streak_length}")
+        leader_now = plain(fmt.side_name(p.streak_leader, s.small, s.large))
+        body.append(f"  — if it closed now: {leader_now} {p.streak_length}")
         if s.provisional_delayed and p.quote_time is not None:  # the race as it stood then
             when = p.quote_time.astimezone(timezone.utc)
             body.append(f"  (delayed quotes, {when:%H:%M} UTC)", style="bold yellow")
