@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import errno
 import math
+import os
 import sqlite3
 import threading
 import time
@@ -228,9 +229,18 @@ class BarCache:
         except _Foreign as exc:
             return self._foreign(str(exc), owned)
         except _CannotWrite as exc:
-            return self._open_read_only(str(exc), owned)
+            return self._open_read_only(self._why_not_writable(str(exc)), owned)
         self._direct = True
         return conn
+
+    def _why_not_writable(self, reported: str) -> str:
+        """SQLite says "cannot open" both for a read-only file and for a folder where its -wal and -shm files
+        cannot be made: name the one that is."""
+        if not os.access(self.path.parent, os.W_OK):
+            return "read-only folder"
+        if self.path.exists() and not os.access(self.path, os.W_OK):
+            return "read-only file"
+        return reported
 
     def _connect_writable(self) -> sqlite3.Connection:
         """The file, opened for writing and with our schema; raises one of the three problems above."""
@@ -270,15 +280,16 @@ class BarCache:
             raise _Foreign(problem)
         conn.execute("PRAGMA synchronous=FULL")
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        current = tables == set(_FIELDS) and conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        complete = tables == set(_FIELDS)
+        current = complete and conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         if writable and not current:
             conn.execute("PRAGMA journal_mode=WAL")
             with _transaction(conn):
                 for table in _TABLES.values():
                     conn.execute(table.format(db="main"))
                 conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-        elif not current:
-            raise _CannotWrite("the file has no cache in it yet")
+        elif not complete:  # read-only, and nothing to read
+            raise _CannotWrite("the file holds no cache yet")
         conn.execute("ATTACH DATABASE ':memory:' AS pending")
         for table in _TABLES.values():
             conn.execute(table.format(db="pending"))
@@ -388,7 +399,10 @@ class BarCache:
             if not self._direct:  # read-only or memory so far: the file must be opened for writing first
                 try:
                     target = self._connect_writable()
-                except (_NotADatabase, _Foreign, _CannotWrite) as exc:
+                except _CannotWrite as exc:
+                    self._cannot_write(self._why_not_writable(str(exc)))
+                    return False
+                except (_NotADatabase, _Foreign) as exc:  # replaced under us: never moved aside while running
                     self._cannot_write(str(exc))
                     return False
             try:
