@@ -126,14 +126,23 @@ def default_cache_path() -> Path:
     return Path(platformdirs.user_cache_dir("streakwatch")) / "cache.sqlite3"
 
 
-def refuse_foreign_file(path: Path | str) -> None:
-    """Raise :class:`ForeignCacheFile` when ``path`` is a file that is not a streakwatch cache.
+def is_default_path(path: Path | str) -> bool:
+    """The default path is in our own folder: whatever is there is ours (to move aside when SQLite says it is
+    not a database); anywhere else, a file we did not make is the user's."""
+    try:
+        return Path(path).absolute() == default_cache_path().absolute()
+    except Exception:  # no user cache dir can be named: then nothing is ours
+        return False
 
-    For a path the user chose (``--cache``). A missing or empty file becomes a new cache; a streakwatch cache,
-    or an SQLite file too damaged to read (SQLite will say so, and it is moved aside), passes. Reads only.
+
+def refuse_foreign_file(path: Path | str) -> None:
+    """Raise :class:`ForeignCacheFile` when ``path`` is a file of the user's that is not a streakwatch cache.
+
+    A missing or empty file becomes a new cache; a streakwatch cache, an SQLite file too damaged to read (SQLite
+    will say so, and it is moved aside), and anything at the default path pass. Reads only.
     """
     path = Path(path)
-    reason = _foreign_reason(path)
+    reason = None if is_default_path(path) else _foreign_reason(path)
     if reason is not None:
         raise _refusal(path, reason)
 
@@ -209,17 +218,9 @@ class BarCache:
 
     # -- opening -------------------------------------------------------------------------------------------
 
-    def _owned(self) -> bool:
-        """The default path is in our own folder: whatever is there is ours to move aside."""
-        try:
-            return self.path.absolute() == default_cache_path().absolute()
-        except Exception:  # no user cache dir can be named: then nothing is ours
-            return False
-
     def _open(self) -> sqlite3.Connection:
-        owned = self._owned()
-        if not owned:
-            refuse_foreign_file(self.path)
+        refuse_foreign_file(self.path)
+        owned = is_default_path(self.path)
         if self.path.is_dir():
             return self._memory_only(f"cache {self.path} is a folder, not a file")
         try:
