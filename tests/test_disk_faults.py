@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import sqlite3
 import subprocess
@@ -23,11 +24,17 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.e2e_helpers import NEXT_DAY, TIMEOUT, expected_streak, seed_universe, write_config
+from tests.app_helpers import pilot_test, ready, screen_text, until
+from tests.e2e_helpers import NEXT_DAY, TIMEOUT, RunningClock, expected_streak, seed_universe, write_config
 from tests.fake_yahoo import AFTER_CLOSE, END, MutableClock, reset_yfinance
 from tests.fake_yahoo import fake_yahoo  # noqa: F401  (fixture)
+from tui.app import StreakwatchApp
 from tui.cli import main
+from tui.config import load_config
+from tui.data.backoff import Backoff
 from tui.data.cache import BarCache
+from tui.data.yahoo import YahooSource
+from tui.data.yahoo_session import YahooSession
 
 T0 = datetime(2026, 1, 15, 22, 0, tzinfo=timezone.utc)
 LATER = T0 + timedelta(days=1)
@@ -439,3 +446,45 @@ def test_once_on_a_real_read_only_mount(served, clock, capsys, tmp_path):
                 f"cannot write the cache (read-only folder): {cache} — showing data in memory; retrying")
         finally:
             ro.close()
+
+
+# -- the monitor: the cache is shown, never "Could not load data" ------------------------------------------------
+
+PANES = ("streak", "spread", "sectors", "risks")
+
+
+@pilot_test
+async def test_the_monitor_on_a_full_disk_shows_the_cache_then_the_fresh_day(served, tmp_path, full_disk):
+    clock = RunningClock()
+    path = tmp_path / "bars.db"
+    config = load_config(write_config(tmp_path / "c.toml"))
+    primer = YahooSource(BarCache(path), clock, session=YahooSession(timeout=TIMEOUT))
+    primer.fetch(config.symbols())  # the cache holds the full history
+    primer.close()
+    full_disk(path)
+    seed_universe(served, end=NEXT_DAY, n=261)
+    clock.now = AFTER_CLOSE + timedelta(days=1)
+    served.fault("status", 503)  # and Yahoo is down when the monitor starts
+
+    source = YahooSource(BarCache(path), clock, session=YahooSession(timeout=TIMEOUT),
+                         backoff=Backoff(base=1, cap=4, rng=random.Random(0)))
+    app = StreakwatchApp(source=source, config=config, clock=clock)
+    try:
+        async with app.run_test(size=(200, 40)) as pilot:
+            await until(lambda: app.snapshot is not None, timeout=15.0)
+            await ready(pilot)
+            assert app.snapshot.as_of == END and app.is_stale()  # the cache, marked stale
+            assert all(app.pane(p).state == "data" for p in PANES)
+            assert "Could not load data" not in screen_text(app)
+
+            served.clear_faults()  # Yahoo back: the backoff's own retry brings the new session
+            await until(lambda: app.snapshot.as_of == NEXT_DAY and not app.fetching, timeout=15.0)
+            want = expected_streak(served, through=NEXT_DAY)
+            assert (app.snapshot.streak.leader, app.snapshot.streak.length) == (want.leader, want.length)
+            assert all(app.pane(p).state == "data" for p in PANES)
+            assert source.cache.write_problem == (
+                f"cannot write the cache (disk full): {path} — showing data in memory; retrying")
+    finally:
+        source.close()
+    assert max(stored_closes(path, "^RUT")) == END.isoformat()  # the disk is still full: nothing written
+    assert moved_aside(path) == []
