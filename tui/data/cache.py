@@ -447,9 +447,11 @@ class BarCache:
     # -- bars ----------------------------------------------------------------------------------------------
 
     def upsert(self, symbol: str, bars: pd.DataFrame, source: str, fetched_at: datetime) -> int:
-        """Store ``bars`` (the :func:`~tui.data.csv_import.read_price_csv` shape) for ``symbol``; returns rows written.
+        """Store ``bars`` (the :func:`~tui.data.csv_import.read_price_csv` shape) for ``symbol``; returns rows stored.
 
         Existing rows for the same dates are replaced; other dates are kept. Rows without a close are skipped.
+        When the file cannot take them now, they are stored in memory (see :attr:`write_problem`) and read back
+        like the others.
         """
         if not symbol:
             raise ValueError("symbol must not be empty")
