@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import signal
 import sqlite3
 import subprocess
@@ -17,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tui.data.cache import SCHEMA_VERSION, BarCache, CacheError, default_cache_path
+from tui.data.cache import SCHEMA_VERSION, BarCache, CacheError, ForeignCacheFile, default_cache_path
 from tui.data.csv_import import read_price_csv
 
 T0 = datetime(2026, 1, 15, 21, 20, tzinfo=timezone.utc)
@@ -205,17 +206,30 @@ def assert_rebuilt(opened: BarCache, path: Path) -> None:
     assert path.is_file()
 
 
-def test_garbage_file_is_moved_aside_and_rebuilt(tmp_path):
-    path = tmp_path / "cache.sqlite3"
-    garbage = os.urandom(5000)
+def test_garbage_at_the_default_path_is_moved_aside_and_rebuilt():
+    # The default path is in our own folder: whatever is there was written by us (or torn by a crash).
+    path = default_cache_path()
+    path.parent.mkdir(parents=True)
+    garbage = b"\x00\x07" + os.urandom(5000)
     path.write_bytes(garbage)
-    with BarCache(path) as opened:
+    with BarCache() as opened:
         assert_rebuilt(opened, path)
         assert "cache.sqlite3" in opened.recovered
         (moved,) = aside(path)
         assert moved.name in opened.recovered
         assert moved.name.startswith("cache.sqlite3.corrupt-") and moved.name.endswith("Z")
         assert moved.read_bytes() == garbage  # kept for a post-mortem, not deleted
+
+
+def test_a_users_own_file_passed_as_the_cache_is_refused_untouched(tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("buy IWM on the next 10-session streak\n")
+    before = sorted(tmp_path.iterdir())
+    with pytest.raises(ForeignCacheFile) as refused:
+        BarCache(notes)
+    assert refused.value.exit_code == 2
+    assert str(notes) in str(refused.value) and "not an SQLite database" in str(refused.value)
+    assert notes.read_text() == "buy IWM on the next 10-session streak\n" and sorted(tmp_path.iterdir()) == before
 
 
 def test_damaged_pages_fail_the_check_and_are_moved_aside(tmp_path):
@@ -230,15 +244,17 @@ def test_damaged_pages_fail_the_check_and_are_moved_aside(tmp_path):
     for page_start in range(4096 * 2, len(data) - 4096, 4096 * 3):  # leave the header page intact
         data[page_start : page_start + 200] = bytes(rng.randrange(256) for _ in range(200))
     path.write_bytes(bytes(data))
+    # A path of the user's choosing, but the file starts with SQLite's header and SQLite says it is malformed.
     with BarCache(path) as reopened:
         assert_rebuilt(reopened, path)
         assert len(aside(path)) == 1
 
 
-def test_a_stale_wal_is_not_replayed_into_the_rebuilt_file(tmp_path):
-    path = tmp_path / "cache.sqlite3"
+def test_a_stale_wal_is_not_replayed_into_the_rebuilt_file():
+    path = default_cache_path()
+    path.parent.mkdir(parents=True)
     path.write_bytes(b"not a database at all" * 100)
-    wal = tmp_path / "cache.sqlite3-wal"
+    wal = path.with_name(path.name + "-wal")
     wal.write_bytes(b"old wal")
     with BarCache(path) as opened:
         assert_rebuilt(opened, path)
@@ -256,25 +272,56 @@ def test_an_empty_file_is_simply_initialised(tmp_path):
         assert opened.recovered is None and aside(path) == []
 
 
-def test_a_newer_schema_is_moved_aside(tmp_path):
-    path = tmp_path / "cache.sqlite3"
+def newer_schema(path: Path) -> bytes:
     conn = sqlite3.connect(path)
     conn.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
     conn.close()
-    with BarCache(path) as opened:
-        assert_rebuilt(opened, path)
-        assert "newer" in opened.recovered
+    return path.read_bytes()
 
 
-def test_a_foreign_database_is_moved_aside(tmp_path):
-    path = tmp_path / "cache.sqlite3"
+def foreign_database(path: Path) -> bytes:
     conn = sqlite3.connect(path)
     conn.execute("CREATE TABLE bars (ticker TEXT, px REAL)")
+    conn.execute("INSERT INTO bars VALUES ('IWM', 250.5)")
     conn.commit()
     conn.close()
-    with BarCache(path) as opened:
-        assert_rebuilt(opened, path)
-        assert "unexpected columns" in opened.recovered
+    return path.read_bytes()
+
+
+def someone_elses_tables(path: Path) -> bytes:
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE trades (day TEXT, qty REAL)")
+    conn.commit()
+    conn.close()
+    return path.read_bytes()
+
+
+DATABASES_NOT_OURS = [
+    (newer_schema, "newer streakwatch (schema version 2)"),
+    (foreign_database, "unexpected columns in table bars (ticker, px)"),
+    (someone_elses_tables, "other tables (trades)"),
+]
+
+
+@pytest.mark.parametrize(("make", "words"), DATABASES_NOT_OURS, ids=["newer", "columns", "tables"])
+def test_a_database_that_is_not_ours_is_refused_at_a_users_path(tmp_path, make, words):
+    path = tmp_path / "mine.db"
+    content = make(path)
+    with pytest.raises(ForeignCacheFile, match=re.escape(words)):
+        BarCache(path)
+    assert path.read_bytes() == content and aside(path) == []
+
+
+@pytest.mark.parametrize(("make", "words"), DATABASES_NOT_OURS, ids=["newer", "columns", "tables"])
+def test_a_database_that_is_not_ours_at_the_default_path_is_left_alone(make, words):
+    path = default_cache_path()
+    path.parent.mkdir(parents=True)
+    content = make(path)
+    with BarCache() as opened:
+        assert opened.in_memory and words in opened.recovered and "left as it is" in opened.recovered
+        opened.upsert("A", frame(["2026-01-02"], [1]), "yahoo", T0)
+        assert opened.closes(["A"])["A"].tolist() == [1.0]
+    assert path.read_bytes() == content and aside(path) == []
 
 
 def test_an_unopenable_path_falls_back_to_memory(tmp_path):

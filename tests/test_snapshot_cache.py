@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
@@ -128,6 +129,32 @@ def test_an_unwritable_place_is_quietly_no_cache(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
     assert not SnapshotCache(blocker / "sub" / "k.json").save(make_snapshot(), FROZEN)
+
+
+def test_a_full_disk_keeps_the_last_snapshot_and_leaves_no_temporary_file(tmp_path, monkeypatch):
+    cache = SnapshotCache(tmp_path / "snapshots" / "k.json")
+    first = make_snapshot()
+    assert cache.save(first, FROZEN)
+    real_fdopen = os.fdopen
+
+    class FullDisk:  # a file whose writes fail as on a full disk
+        def __init__(self, fh):
+            self.fh = fh
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.fh.close()
+
+        def write(self, text):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fdopen", lambda fd, *args, **kwargs: FullDisk(real_fdopen(fd, *args, **kwargs)))
+    assert not cache.save(replace(first, as_of=date(2026, 1, 16)), FROZEN)
+    loaded = cache.load()
+    assert loaded is not None and loaded.snapshot == first  # the last good one, whole
+    assert [p.name for p in cache.path.parent.iterdir()] == ["k.json"]
 
 
 def test_the_key_follows_files_config_day_and_version(tmp_path):

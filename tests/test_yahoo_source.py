@@ -131,7 +131,8 @@ def test_gap_after_days_off_is_covered_by_one_request(market, make_source, clock
 
 def test_a_rebuilt_corrupt_cache_is_reported_once(market, make_source, tmp_path):
     path = tmp_path / "corrupt.db"
-    path.write_bytes(b"this is not a database" * 100)
+    # SQLite's header, then garbage: a cache file torn beyond use (a user's own non-SQLite file is refused instead).
+    path.write_bytes(b"SQLite format 3\x00" + b"this is not a database" * 100)
     source = make_source(cache_path=path)
     first = source.fetch(PAIR)
     assert any("corrupt" in e.lower() or "moved aside" in e.lower() for e in first.errors), first.errors

@@ -34,7 +34,11 @@ def export_files(svg: str, snapshot: Snapshot, directory: Path | str, now: datet
         folder.mkdir(parents=True, exist_ok=True)
         svg_path, json_path = _free_names(folder, f"streakwatch-{now:%Y%m%d-%H%M%S}")
         _write_atomic(svg_path, svg)
-        _write_atomic(json_path, payload)
+        try:
+            _write_atomic(json_path, payload)
+        except OSError:
+            svg_path.unlink(missing_ok=True)  # a full disk: no screenshot left without the snapshot it shows
+            raise
     except OSError as exc:
         reason = exc.strerror or exc.__class__.__name__
         raise UsageError(f"cannot export to {folder}: {reason} (set export.directory in the config)") from None

@@ -8,64 +8,116 @@ process kill; ``FULL`` adds an fsync of the WAL on every commit so that committe
 power loss. We write one small transaction per refresh (about once a minute), so the fsync costs nothing that
 matters.
 
-A file that is not a usable database (garbage bytes, failing ``PRAGMA quick_check``, a schema we do not know) is
-moved aside to ``<name>.corrupt-<UTC timestamp>`` and rebuilt: it is only a cache, the data can be fetched again.
-What happened is kept in :attr:`BarCache.recovered` for the UI. If even that fails (read-only directory, a second
-instance holding a lock), the cache falls back to memory for this run rather than stop the monitor.
+A disk that cannot be written never hides what the file holds. Opening a healthy cache writes nothing; when the
+file cannot be opened for writing (read-only disk or folder, no permission), it is opened read-only. A write that
+fails because the disk is full, read-only or locked keeps its rows in memory (an attached in-memory database that
+every read merges over the file), says why in :attr:`BarCache.write_problem`, and is tried again at most every
+``retry_writes_after`` seconds and on close.
+
+A file is moved aside to ``<name>.corrupt-<UTC timestamp>`` and rebuilt only when SQLite itself says it is not a
+database or is malformed (``SQLITE_NOTADB``, ``SQLITE_CORRUPT``, a failing ``quick_check``), and only when it is
+ours: the default cache path (our own folder), or a file that starts with SQLite's header. A user's own file passed
+as ``--cache`` (their notes, their own database) is never renamed or written: :func:`refuse_foreign_file` turns it
+into a usage error (exit 2). At the default path, a database we must not touch (a newer streakwatch's, someone
+else's tables) is left alone and this run uses a cache in memory. :attr:`BarCache.recovered` tells the UI what
+happened at open.
 """
 
 from __future__ import annotations
 
+import errno
 import math
+import os
 import sqlite3
 import threading
+import time
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import TYPE_CHECKING, Iterator, Sequence
+from urllib.parse import quote
 
-import pandas as pd
+from tui.errors import StreakwatchError, UsageError
 
-from tui.errors import StreakwatchError
+if TYPE_CHECKING:  # pandas is imported where bars are built: factory.py checks a --cache path before first paint
+    import pandas as pd
 
 SCHEMA_VERSION = 1
 BAR_COLUMNS = ("open", "high", "low", "close", "adj_close", "volume")
+SQLITE_HEADER = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite database file
+RETRY_WRITES_AFTER = 60.0  # seconds between attempts to write rows kept in memory (a failed write fails fast)
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS bars (
+_TABLES = {
+    "bars": """CREATE TABLE IF NOT EXISTS {db}.bars (
     symbol TEXT NOT NULL,
     date TEXT NOT NULL,
     open REAL, high REAL, low REAL, close REAL, adj_close REAL, volume REAL,
     source TEXT,
     fetched_at TEXT,
     PRIMARY KEY (symbol, date)
-);
-CREATE TABLE IF NOT EXISTS meta (
+)""",
+    "meta": """CREATE TABLE IF NOT EXISTS {db}.meta (
     key TEXT PRIMARY KEY,
     value TEXT,
     updated_at TEXT
-);
-"""
+)""",
+}
 _BARS_FIELDS = ["symbol", "date", *BAR_COLUMNS, "source", "fetched_at"]
 _META_FIELDS = ["key", "value", "updated_at"]
+_FIELDS = {"bars": _BARS_FIELDS, "meta": _META_FIELDS}
 
-# sqlite result codes that mean "this file is not a database we can use" (as opposed to busy/locked).
-_BROKEN_CODES = {
-    "SQLITE_CORRUPT",
-    "SQLITE_NOTADB",
-    "SQLITE_CANTOPEN",
-    "SQLITE_PERM",
-    "SQLITE_IOERR",
-    "SQLITE_READONLY",
+_UPSERT_BARS = (
+    f"INSERT INTO {{db}}.bars ({', '.join(_BARS_FIELDS)}) VALUES ({', '.join('?' * len(_BARS_FIELDS))}) "
+    "ON CONFLICT(symbol, date) DO UPDATE SET " + ", ".join(f"{f} = excluded.{f}" for f in _BARS_FIELDS[2:])
+)
+_UPSERT_META = (
+    "INSERT INTO {db}.meta (key, value, updated_at) VALUES (?, ?, ?) "
+    "ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at"
+)
+# What reads see while rows wait in memory: those rows, and the file's rows they do not replace.
+_MERGED = {
+    "bars": "(SELECT * FROM pending.bars UNION ALL SELECT * FROM main.bars AS m WHERE NOT EXISTS "
+            "(SELECT 1 FROM pending.bars AS p WHERE p.symbol = m.symbol AND p.date = m.date))",
+    "meta": "(SELECT * FROM pending.meta UNION ALL SELECT * FROM main.meta AS m WHERE NOT EXISTS "
+            "(SELECT 1 FROM pending.meta AS p WHERE p.key = m.key))",
 }
+
+# SQLite's own verdict that a file is not a database: the only reason a file is ever moved aside.
+_NOT_A_DATABASE = {sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT}
+# Primary result codes that mean "cannot write here now", in the words the user reads.
+_CANNOT_WRITE = {
+    sqlite3.SQLITE_FULL: "disk full",
+    sqlite3.SQLITE_READONLY: "read-only",
+    sqlite3.SQLITE_PERM: "permission denied",
+    sqlite3.SQLITE_CANTOPEN: "cannot open it for writing",
+    sqlite3.SQLITE_IOERR: "disk I/O error",
+    sqlite3.SQLITE_BUSY: "locked by another program",
+    sqlite3.SQLITE_LOCKED: "locked by another program",
+}
+_OS_WORDS = {errno.ENOSPC: "disk full", errno.EDQUOT: "disk quota exceeded", errno.EROFS: "read-only",
+             errno.EACCES: "permission denied", errno.EPERM: "permission denied"}
 
 
 class CacheError(StreakwatchError):
-    """A cache read or write failed while running (disk full, file removed...). Callers keep going without it."""
+    """A cache read failed, or a write failed for a reason other than the disk (a bug). Exit 3: no data."""
+
+    exit_code = 3
 
 
-class _Unusable(Exception):
-    """The file at the cache path cannot serve as our cache; the reason is the message."""
+class ForeignCacheFile(UsageError):
+    """``--cache`` names a file that is not a streakwatch cache: it is the user's, so it is refused (exit 2)."""
+
+
+class _NotADatabase(Exception):
+    """SQLite says the file is not a database or is malformed; the message says how."""
+
+
+class _Foreign(Exception):
+    """A healthy SQLite database that is not ours to use (a newer schema, other tables)."""
+
+
+class _CannotWrite(Exception):
+    """The file cannot be written now; the message is the reason in plain words."""
 
 
 def default_cache_path() -> Path:
@@ -74,83 +126,226 @@ def default_cache_path() -> Path:
     return Path(platformdirs.user_cache_dir("streakwatch")) / "cache.sqlite3"
 
 
+def is_default_path(path: Path | str) -> bool:
+    """The default path is in our own folder: whatever is there is ours (to move aside when SQLite says it is
+    not a database); anywhere else, a file we did not make is the user's."""
+    try:
+        return Path(path).absolute() == default_cache_path().absolute()
+    except Exception:  # no user cache dir can be named: then nothing is ours
+        return False
+
+
+def refuse_foreign_file(path: Path | str) -> None:
+    """Raise :class:`ForeignCacheFile` when ``path`` is a file of the user's that is not a streakwatch cache.
+
+    A missing or empty file becomes a new cache; a streakwatch cache, an SQLite file too damaged to read (SQLite
+    will say so, and it is moved aside), and anything at the default path pass. Reads only.
+    """
+    path = Path(path)
+    reason = None if is_default_path(path) else _foreign_reason(path)
+    if reason is not None:
+        raise _refusal(path, reason)
+
+
+def _refusal(path: Path, reason: str) -> ForeignCacheFile:
+    return ForeignCacheFile(f"--cache {path} {reason}; not touching it — pass a new file or another path")
+
+
+def _foreign_reason(path: Path) -> str | None:
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(len(SQLITE_HEADER))
+    except (FileNotFoundError, IsADirectoryError):
+        return None
+    except OSError as exc:
+        return f"cannot be read ({_os_words(exc)})"
+    if not head:
+        return None
+    if head != SQLITE_HEADER:
+        return "is not an SQLite database (not a streakwatch cache)"
+    for mode in ("ro", "ro&immutable=1"):  # immutable: a WAL file in a read-only folder can be read no other way
+        try:
+            conn = sqlite3.connect(f"file:{quote(str(path.absolute()))}?mode={mode}", uri=True)
+        except sqlite3.Error:
+            continue
+        try:
+            return _schema_problem(conn)
+        except sqlite3.Error:
+            continue
+        finally:
+            conn.close()
+    return None
+
+
+def _schema_problem(conn: sqlite3.Connection) -> str | None:
+    """Why this database is not a streakwatch cache we can use, or None (ours, or empty). Reads only."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        return f"was written by a newer streakwatch (schema version {version})"
+    tables = sorted(row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'"))
+    others = [name for name in tables if name not in _FIELDS]
+    if others:
+        return f"is an SQLite database with other tables ({', '.join(others[:5])}), not a streakwatch cache"
+    for table in tables:
+        found = [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
+        if found != _FIELDS[table]:
+            return f"has unexpected columns in table {table} ({', '.join(found)}), not a streakwatch cache"
+    return None
+
+
 class BarCache:
     """Daily bars per symbol and a small key/value ``meta`` table, in one SQLite file.
 
     Safe to share between threads: one connection, every use under a lock.
     """
 
-    def __init__(self, path: str | Path | None = None) -> None:
+    def __init__(self, path: str | Path | None = None, *, retry_writes_after: float = RETRY_WRITES_AFTER) -> None:
         self.path = Path(path) if path is not None else default_cache_path()
         #: A plain-words note when the file had to be moved aside or could not be used; None when all was well.
         self.recovered: str | None = None
+        #: Why rows are being kept in memory instead of the file ("cannot write the cache (disk full): PATH —
+        #: showing data in memory; retrying"); None while every write reaches the file.
+        self.write_problem: str | None = None
+        #: True when no file backs the cache (its rows live in memory only, for this run or until a retry works).
         self.in_memory = False
+        self.retry_writes_after = retry_writes_after
         self._lock = threading.RLock()
         self._writes = 0  # upserts that stored rows through this object; see version()
+        self._direct = False  # writes go straight to the main database (the file, or a memory-only cache)
+        self._pending = False  # rows wait in the attached in-memory database for the file to take them
+        self._next_retry = 0.0  # time.monotonic() from which writing them is tried again
         self._conn: sqlite3.Connection | None = self._open()
 
     # -- opening -------------------------------------------------------------------------------------------
 
     def _open(self) -> sqlite3.Connection:
+        refuse_foreign_file(self.path)
+        owned = is_default_path(self.path)
+        if self.path.is_dir():
+            return self._memory_only(f"cache {self.path} is a folder, not a file")
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            return self._connect(self.path)
-        except _Unusable as exc:
-            reason = str(exc)
-        except (sqlite3.Error, OSError) as exc:
-            return self._fallback(f"cache {self.path} cannot be used ({_describe(exc)})")
-        if not self.path.is_file():
-            return self._fallback(f"cache {self.path} cannot be used ({reason})")
-        try:
-            moved = self._move_aside()
-            conn = self._connect(self.path)
-        except (_Unusable, sqlite3.Error, OSError) as exc:
-            return self._fallback(f"cache {self.path} was unusable ({reason}) and could not be rebuilt ({exc})")
-        self.recovered = f"cache {self.path.name} was unusable ({reason}); moved aside to {moved.name} and rebuilt"
+            conn = self._connect_writable()
+        except _NotADatabase as exc:
+            return self._rebuild(str(exc))
+        except _Foreign as exc:
+            return self._foreign(str(exc), owned)
+        except _CannotWrite as exc:
+            return self._open_read_only(self._why_not_writable(str(exc)), owned)
+        self._direct = True
         return conn
 
-    def _connect(self, target: Path | str) -> sqlite3.Connection:
-        # isolation_level=None: we issue BEGIN/COMMIT ourselves (see _transaction), nothing implicit.
-        conn = sqlite3.connect(str(target), check_same_thread=False, timeout=10.0, isolation_level=None)
+    def _why_not_writable(self, reported: str) -> str:
+        """SQLite says "cannot open" both for a read-only file and for a folder where its -wal and -shm files
+        cannot be made: name the one that is."""
+        if not os.access(self.path.parent, os.W_OK):
+            return "read-only folder"
+        if self.path.exists() and not os.access(self.path, os.W_OK):
+            return "read-only file"
+        return reported
+
+    def _connect_writable(self) -> sqlite3.Connection:
+        """The file, opened for writing and with our schema; raises one of the three problems above."""
         try:
-            self._prepare(conn, check=target != ":memory:")
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise _CannotWrite(_os_words(exc)) from None
+        # isolation_level=None: we issue BEGIN/COMMIT ourselves (see _transaction), nothing implicit.
+        return self._connect(str(self.path), writable=True)
+
+    def _connect(self, target: str, *, writable: bool, uri: bool = False) -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(target, check_same_thread=False, timeout=10.0, isolation_level=None, uri=uri)
+        except sqlite3.Error as exc:
+            raise _problem(exc) from None
+        try:
+            self._prepare(conn, writable=writable, check=target != ":memory:")
         except sqlite3.Error as exc:
             conn.close()
-            if getattr(exc, "sqlite_errorname", None) in _BROKEN_CODES or type(exc) is sqlite3.DatabaseError:
-                raise _Unusable(_describe(exc)) from None
-            raise
-        except _Unusable:
+            raise _problem(exc) from None
+        except BaseException:
             conn.close()
             raise
         return conn
 
     @staticmethod
-    def _prepare(conn: sqlite3.Connection, check: bool) -> None:
+    def _prepare(conn: sqlite3.Connection, *, writable: bool, check: bool) -> None:
+        """Check the file and make it ours. A healthy, current cache is only read: opening it writes nothing."""
         if check:
             # quick_check reads every page (milliseconds for our few MB) and catches torn or overwritten files
             # that would otherwise fail later, in the middle of a refresh.
             result = [row[0] for row in conn.execute("PRAGMA quick_check").fetchall()]
             if result != ["ok"]:
-                raise _Unusable(f"integrity check failed: {'; '.join(map(str, result[:3]))}")
-        conn.execute("PRAGMA journal_mode=WAL")
+                raise _NotADatabase(f"integrity check failed: {'; '.join(map(str, result[:3]))}")
+        problem = _schema_problem(conn)
+        if problem is not None:
+            raise _Foreign(problem)
         conn.execute("PRAGMA synchronous=FULL")
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise _Unusable(f"written by a newer streakwatch (schema version {version})")
-        conn.execute("BEGIN IMMEDIATE")
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        complete = tables == set(_FIELDS)
+        current = complete and conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        if writable and not current:
+            conn.execute("PRAGMA journal_mode=WAL")
+            with _transaction(conn):
+                for table in _TABLES.values():
+                    conn.execute(table.format(db="main"))
+                conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        elif not complete:  # read-only, and nothing to read
+            raise _CannotWrite("the file holds no cache yet")
+        conn.execute("ATTACH DATABASE ':memory:' AS pending")
+        for table in _TABLES.values():
+            conn.execute(table.format(db="pending"))
+
+    def _rebuild(self, reason: str) -> sqlite3.Connection:
+        """SQLite says the file is not a database: move it aside (it is ours) and start a new one."""
         try:
-            # Statement by statement: executescript() would commit on its own and break the transaction.
-            for statement in filter(str.strip, _SCHEMA.split(";")):
-                conn.execute(statement)
-            conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        for table, expected in (("bars", _BARS_FIELDS), ("meta", _META_FIELDS)):
-            found = [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
-            if found != expected:
-                raise _Unusable(f"unexpected columns in table {table}: {', '.join(found)}")
+            moved = self._move_aside()
+        except OSError as exc:
+            # Not even that can be written: nothing in the file could be read anyway.
+            return self._in_memory_until_writable(
+                f"cache {self.path} is unusable ({reason}) and could not be moved aside ({_os_words(exc)})",
+                _os_words(exc))
+        try:
+            conn = self._connect_writable()
+        except (_NotADatabase, _Foreign, _CannotWrite) as exc:
+            return self._in_memory_until_writable(
+                f"cache {self.path} was unusable ({reason}), moved aside to {moved.name}", str(exc))
+        self.recovered = f"cache {self.path.name} was unusable ({reason}); moved aside to {moved.name} and rebuilt"
+        self._direct = True
+        return conn
+
+    def _foreign(self, reason: str, owned: bool) -> sqlite3.Connection:
+        if not owned:  # the user's own database: refuse, touch nothing
+            raise _refusal(self.path, reason)
+        return self._memory_only(f"cache {self.path} {reason}; left as it is")
+
+    def _open_read_only(self, why: str, owned: bool) -> sqlite3.Connection:
+        """The file cannot be written: serve what it holds, keep new rows in memory and try writing later."""
+        self._cannot_write(why)
+        if self.path.is_file() and self.path.stat().st_size > 0:
+            where = quote(str(self.path.absolute()))
+            # immutable=1 last: a WAL database in a read-only folder (no -shm can be made) can be read no other way.
+            for query in ("mode=ro", "mode=ro&immutable=1"):
+                try:
+                    return self._connect(f"file:{where}?{query}", writable=False, uri=True)
+                except _Foreign as exc:
+                    return self._foreign(str(exc), owned)
+                except (_NotADatabase, _CannotWrite):
+                    continue
+        self.in_memory = True
+        return self._connect(":memory:", writable=True)
+
+    def _in_memory_until_writable(self, recovered: str, why: str) -> sqlite3.Connection:
+        self.recovered = f"{recovered}; keeping data in memory until it can be written"
+        self._cannot_write(why)
+        self.in_memory = True
+        return self._connect(":memory:", writable=True)
+
+    def _memory_only(self, why: str) -> sqlite3.Connection:
+        """A cache in memory for this run, never written to the file (which stays as it is)."""
+        self.in_memory = True
+        self._direct = True
+        self.recovered = f"{why}; using a temporary in-memory cache for this run"
+        return self._connect(":memory:", writable=True)
 
     def _move_aside(self) -> Path:
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
@@ -167,25 +362,73 @@ class BarCache:
                 side.rename(target.with_name(target.name + suffix))
         return target
 
-    def _fallback(self, why: str) -> sqlite3.Connection:
-        self.in_memory = True
-        self.recovered = f"{why}; using a temporary in-memory cache for this run"
-        return self._connect(":memory:")
+    # -- writing, and keeping rows in memory when the file cannot take them ----------------------------------
 
-    # -- plumbing ------------------------------------------------------------------------------------------
+    def _cannot_write(self, why: str) -> None:
+        self.write_problem = f"cannot write the cache ({why}): {self.path} — showing data in memory; retrying"
+        self._next_retry = time.monotonic() + self.retry_writes_after
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction: all of it is committed, or none of it (also on KeyboardInterrupt)."""
+    def _write(self, statement: str, rows: list[tuple], what: str) -> None:
+        """Write ``rows`` to the file, or keep them in memory when the file cannot take them now."""
         with self._lock:
             conn = self._connection()
-            conn.execute("BEGIN IMMEDIATE")
+            if self._direct and not self._pending:
+                try:
+                    with _transaction(conn):
+                        conn.executemany(statement.format(db="main"), rows)
+                    return
+                except sqlite3.Error as exc:
+                    if _primary(exc) not in _CANNOT_WRITE:
+                        raise CacheError(f"cache write failed for {what}: {_describe(exc)}") from None
+                    self._cannot_write(_CANNOT_WRITE[_primary(exc)])
             try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+                with _transaction(conn, "BEGIN"):  # deferred: only the in-memory database is written
+                    conn.executemany(statement.format(db="pending"), rows)
+            except sqlite3.Error as exc:
+                raise CacheError(f"cache write failed for {what}: {_describe(exc)}") from None
+            self._pending = True
+            if time.monotonic() >= self._next_retry:
+                self.write_pending()
+
+    def write_pending(self) -> bool:
+        """Try now to write the rows kept in memory to the file; returns whether none are left waiting."""
+        with self._lock:
+            if not self._pending:
+                return True
+            conn = self._connection()
+            target = conn
+            if not self._direct:  # read-only or memory so far: the file must be opened for writing first
+                try:
+                    target = self._connect_writable()
+                except _CannotWrite as exc:
+                    self._cannot_write(self._why_not_writable(str(exc)))
+                    return False
+                except (_NotADatabase, _Foreign) as exc:  # replaced under us: never moved aside while running
+                    self._cannot_write(str(exc))
+                    return False
+            try:
+                bars = conn.execute(f"SELECT {', '.join(_BARS_FIELDS)} FROM pending.bars").fetchall()
+                meta = conn.execute(f"SELECT {', '.join(_META_FIELDS)} FROM pending.meta").fetchall()
+                with _transaction(target):
+                    target.executemany(_UPSERT_BARS.format(db="main"), bars)
+                    target.executemany(_UPSERT_META.format(db="main"), meta)
+            except sqlite3.Error as exc:
+                if target is not conn:
+                    target.close()
+                self._cannot_write(_CANNOT_WRITE.get(_primary(exc), _describe(exc)))
+                return False
+            if target is conn:
+                with _transaction(conn, "BEGIN"):
+                    conn.execute("DELETE FROM pending.bars")
+                    conn.execute("DELETE FROM pending.meta")
+            else:  # the file now holds everything: read it from here on
+                conn.close()
+                self._conn, self._direct, self.in_memory = target, True, False
+            self._pending = False
+            self.write_problem = None
+            return True
+
+    # -- plumbing ------------------------------------------------------------------------------------------
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
@@ -193,18 +436,22 @@ class BarCache:
         return self._conn
 
     def _query(self, sql: str, params: Sequence[object] = ()) -> list[tuple]:
+        """Run a read; ``{bars}`` and ``{meta}`` in ``sql`` stand for the tables as readers see them."""
         with self._lock:
+            tables = _MERGED if self._pending else {"bars": "main.bars", "meta": "main.meta"}
             try:
-                return self._connection().execute(sql, params).fetchall()
+                return self._connection().execute(sql.format(**tables), params).fetchall()
             except sqlite3.Error as exc:
                 raise CacheError(f"cache read failed: {_describe(exc)}") from None
 
     # -- bars ----------------------------------------------------------------------------------------------
 
     def upsert(self, symbol: str, bars: pd.DataFrame, source: str, fetched_at: datetime) -> int:
-        """Store ``bars`` (the :func:`~tui.data.csv_import.read_price_csv` shape) for ``symbol``; returns rows written.
+        """Store ``bars`` (the :func:`~tui.data.csv_import.read_price_csv` shape) for ``symbol``; returns rows stored.
 
         Existing rows for the same dates are replaced; other dates are kept. Rows without a close are skipped.
+        When the file cannot take them now, they are stored in memory (see :attr:`write_problem`) and read back
+        like the others.
         """
         if not symbol:
             raise ValueError("symbol must not be empty")
@@ -212,15 +459,7 @@ class BarCache:
         if not rows:
             return 0
         try:
-            with self._transaction() as conn:
-                conn.executemany(
-                    f"INSERT INTO bars ({', '.join(_BARS_FIELDS)}) VALUES ({', '.join('?' * len(_BARS_FIELDS))}) "
-                    "ON CONFLICT(symbol, date) DO UPDATE SET "
-                    + ", ".join(f"{f} = excluded.{f}" for f in _BARS_FIELDS[2:]),
-                    rows,
-                )
-        except sqlite3.Error as exc:
-            raise CacheError(f"cache write failed for {symbol}: {_describe(exc)}") from None
+            self._write(_UPSERT_BARS, rows, symbol)
         finally:
             with self._lock:
                 self._writes += 1  # also after a failure: whatever happened, a reader should look again
@@ -242,11 +481,13 @@ class BarCache:
         wanted = list(dict.fromkeys(symbols))
         rows = (
             self._query(
-                f"SELECT date, symbol, close FROM bars WHERE symbol IN ({', '.join('?' * len(wanted))})", wanted
+                f"SELECT date, symbol, close FROM {{bars}} WHERE symbol IN ({', '.join('?' * len(wanted))})", wanted
             )
             if wanted
             else []
         )
+        import pandas as pd
+
         frame = pd.DataFrame(rows, columns=["date", "symbol", "close"])
         wide = frame.pivot(index="date", columns="symbol", values="close") if rows else pd.DataFrame(index=[])
         wide = wide.reindex(columns=wanted).astype(float)
@@ -257,8 +498,10 @@ class BarCache:
     def closes_since(self, symbol: str, since: date) -> pd.Series:
         """One symbol's closes on or after ``since``, by date (what a refresh just wrote, to merge in memory)."""
         rows = self._query(
-            "SELECT date, close FROM bars WHERE symbol = ? AND date >= ? ORDER BY date", [symbol, since.isoformat()]
+            "SELECT date, close FROM {bars} WHERE symbol = ? AND date >= ? ORDER BY date", [symbol, since.isoformat()]
         )
+        import pandas as pd
+
         return pd.Series(
             [row[1] for row in rows], index=_date_index([row[0] for row in rows]), dtype="float64", name=symbol
         )
@@ -266,14 +509,16 @@ class BarCache:
     def bars(self, symbol: str) -> pd.DataFrame:
         """Every stored bar of ``symbol``: date index and all of :data:`BAR_COLUMNS` (NaN where not stored)."""
         rows = self._query(
-            f"SELECT date, {', '.join(BAR_COLUMNS)} FROM bars WHERE symbol = ? ORDER BY date", [symbol]
+            f"SELECT date, {', '.join(BAR_COLUMNS)} FROM {{bars}} WHERE symbol = ? ORDER BY date", [symbol]
         )
+        import pandas as pd
+
         frame = pd.DataFrame(rows, columns=["date", *BAR_COLUMNS])
         frame.index = _date_index(frame.pop("date"))
         return frame.astype(float)
 
     def last_date(self, symbol: str) -> date | None:
-        row = self._query("SELECT MAX(date) FROM bars WHERE symbol = ?", [symbol])[0]
+        row = self._query("SELECT MAX(date) FROM {bars} WHERE symbol = ?", [symbol])[0]
         return date.fromisoformat(row[0]) if row[0] else None
 
     def fetched_at(self, symbols: Sequence[str]) -> datetime | None:
@@ -287,40 +532,35 @@ class BarCache:
         if not wanted:
             return {}
         rows = self._query(
-            f"SELECT symbol, MAX(fetched_at) FROM bars WHERE symbol IN ({', '.join('?' * len(wanted))}) "
+            f"SELECT symbol, MAX(fetched_at) FROM {{bars}} WHERE symbol IN ({', '.join('?' * len(wanted))}) "
             "GROUP BY symbol",
             wanted,
         )
         return {symbol: _parse_instant(value) for symbol, value in rows if value}
 
     def symbols(self) -> list[str]:
-        return [row[0] for row in self._query("SELECT DISTINCT symbol FROM bars ORDER BY symbol")]
+        return [row[0] for row in self._query("SELECT DISTINCT symbol FROM {bars} ORDER BY symbol")]
 
     # -- meta ----------------------------------------------------------------------------------------------
 
     def get_meta(self, key: str) -> tuple[str, datetime] | None:
-        rows = self._query("SELECT value, updated_at FROM meta WHERE key = ?", [key])
+        rows = self._query("SELECT value, updated_at FROM {meta} WHERE key = ?", [key])
         if not rows:
             return None
         value, updated = rows[0]
         return value, _parse_instant(updated)
 
     def set_meta(self, key: str, value: str, updated_at: datetime) -> None:
-        try:
-            with self._transaction() as conn:
-                conn.execute(
-                    "INSERT INTO meta (key, value, updated_at) VALUES (?, ?, ?) "
-                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-                    [key, value, _iso_instant(updated_at)],
-                )
-        except sqlite3.Error as exc:
-            raise CacheError(f"cache write failed for {key}: {_describe(exc)}") from None
+        self._write(_UPSERT_META, [(key, value, _iso_instant(updated_at))], key)
 
     # -- lifetime ------------------------------------------------------------------------------------------
 
     def close(self) -> None:
+        """Close, after one last try at writing rows kept in memory (the disk may have room again)."""
         with self._lock:
             if self._conn is not None:
+                if self._pending:
+                    self.write_pending()
                 self._conn.close()
                 self._conn = None
 
@@ -332,6 +572,8 @@ class BarCache:
 
 
 def _bar_rows(symbol: str, bars: pd.DataFrame, source: str, fetched: str) -> Iterator[tuple]:
+    import pandas as pd
+
     if "close" in bars.columns:
         close_col = "close"
     elif "adj_close" in bars.columns:
@@ -358,6 +600,8 @@ def _finite_or_none(value: float | None) -> float | None:
 
 
 def _date_index(values: object) -> pd.DatetimeIndex:
+    import pandas as pd
+
     return pd.DatetimeIndex(pd.to_datetime(pd.Index(values, dtype=object), format="%Y-%m-%d"), name="Date").astype(
         "datetime64[ns]"
     )
@@ -382,3 +626,35 @@ def _parse_instant(text: str) -> datetime:
 
 def _describe(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
+
+
+@contextmanager
+def _transaction(conn: sqlite3.Connection, begin: str = "BEGIN IMMEDIATE") -> Iterator[None]:
+    """One write transaction: all of it is committed, or none of it (also on KeyboardInterrupt)."""
+    conn.execute(begin)
+    try:
+        yield
+        conn.execute("COMMIT")
+    except BaseException:
+        # SQLite ends some failed transactions itself (a full disk, for one): a ROLLBACK then would fail and
+        # hide the real error behind "cannot rollback - no transaction is active".
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
+def _primary(exc: sqlite3.Error) -> int | None:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code & 0xFF if isinstance(code, int) else None
+
+
+def _problem(exc: sqlite3.Error) -> Exception:
+    """An error met while opening, as what it means for the file (never "not a database" for a write problem)."""
+    code = _primary(exc)
+    if code in _NOT_A_DATABASE:
+        return _NotADatabase(_describe(exc))
+    return _CannotWrite(_CANNOT_WRITE.get(code, _describe(exc)))
+
+
+def _os_words(exc: OSError) -> str:
+    return _OS_WORDS.get(exc.errno, exc.strerror or type(exc).__name__)

@@ -65,6 +65,11 @@ def open_source(
 
     clock = clock or utc_now
     kind = spec.kind
+    if cache_path is not None:
+        from tui.data.cache import refuse_foreign_file
+
+        # Before the first paint, so a user's own file named by mistake ends the run with exit 2 and one line.
+        refuse_foreign_file(cache_path)
 
     def build_live() -> DataSource:
         from tui.data.cache import BarCache, default_cache_path

@@ -105,7 +105,10 @@ def quiet_yfinance() -> ModuleType:
         warnings.filterwarnings("ignore", module=r"yfinance(\.|$)")
         folder = yfinance_cache_dir()
         if folder != _tz_dir:  # tests change the user cache dir between runs
-            folder.mkdir(parents=True, exist_ok=True)
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError:  # a read-only or full home: yfinance then runs without its caches (it checks too)
+                pass
             _yf.set_tz_cache_location(str(folder))
             _tz_dir = folder
         return _yf
