@@ -171,15 +171,16 @@ def test_real_data_as_of_worked_example_day(replay_dir):
     closes = data.closes
     assert closes.index[-1] == pd.Timestamp("2026-01-15")
     assert data.label == LABEL_REPLAY
-    assert data.errors == ["no replay file for: HYG, IEF, ^TNX"]
+    absent = [s for s in ("HYG", "IEF", "^TNX") if not (replay_dir / f"{s}.csv").exists()]  # the folder grows
+    assert data.errors == ([f"no replay file for: {', '.join(absent)}"] if absent else [])
     for symbol in ("^RUT", "^GSPC", "IWM"):
         raw = pd.read_csv(replay_dir / f"{symbol}.csv", index_col="Date", parse_dates=True)["Close"]
         raw = raw.loc[:"2026-01-15"]
         column = closes[symbol].dropna()
         assert list(column.index) == list(raw.index)
         assert column.to_numpy() == pytest.approx(raw.to_numpy(), rel=0, abs=0)
-    # The pair trades on the same days: no session of one without the other.
-    assert closes[["^RUT", "^GSPC"]].notna().all().all()
+    # The pair trades on the same days: no session of one without the other (other symbols may start earlier).
+    assert closes.loc[pd.Timestamp("1987-09-10"):, ["^RUT", "^GSPC"]].notna().all().all()
 
 
 def test_real_data_latest_day_and_bounds(replay_dir):
