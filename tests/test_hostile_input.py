@@ -8,6 +8,7 @@ timeout, so reading one of them whole would fail the test rather than the machin
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import subprocess
@@ -296,9 +297,15 @@ def test_csv_dates_at_the_edges_are_refused_in_one_line(capsys, tmp_path, rows, 
 
 
 def test_csv_dates_far_ahead_are_served_as_of_their_day(capsys, tmp_path):
-    write_pair(tmp_path, "2100-01-04,10\n2100-01-05,11\n2100-01-06,12\n", "2100-01-04,10\n2100-01-05,12\n2100-01-06,11\n")
-    code, err = cli(capsys, "--source", f"replay:{tmp_path}", "--as-of", "2100-01-05", "--once", "--json")
-    assert (code, err) == (0, "")
+    days = ("2100-01-04", "2100-01-05", "2100-01-06")
+    write_pair(tmp_path, "".join(f"{d},{c}\n" for d, c in zip(days, (10, 11, 12))),
+               "".join(f"{d},{c}\n" for d, c in zip(days, (10, 12, 11))))
+    assert main(["--source", f"replay:{tmp_path}", "--as-of", "2100-01-05", "--once", "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    doc = json.loads(out)
+    assert doc["as_of"] == "2100-01-05"
+    assert (doc["streak"]["leader"], doc["streak"]["length"]) == ("large", 1)  # 11/10 < 12/10 on 5 January
 
 
 def test_a_refused_date_leaves_a_real_process_with_one_line():
