@@ -1,17 +1,25 @@
 """Configuration (SPEC §6): TOML with complete defaults; unknown keys and wrong types name the key and the file.
 
 The dataclasses below *are* the schema: :func:`load_config` walks a parsed TOML table against them, so a new
-setting needs one field with a default and nothing else.
+setting needs one field with a default (and, for a number, its sane range in :func:`_check_semantics`).
+
+The file is outside text: it is read with a byte cap (no FIFO, device or endless file), its nesting is measured
+before ``tomllib`` sees it (whose recursion and key bookkeeping grow without bound), and every number must be
+finite and within a range where the setting still means something, so a value can neither crash the monitor nor
+silently switch a rule off.
 """
 
 from __future__ import annotations
 
+import math
+import re
 import tomllib
 import typing
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
+from tui.data.files import FileRefused, read_capped
 from tui.errors import ConfigError
 
 
@@ -150,6 +158,35 @@ def default_config_path() -> Path:
     return Path(platformdirs.user_config_dir("streakwatch")) / "config.toml"
 
 
+#: Largest config file read. A full config is ~2 kB; this leaves room for comments and long sector lists while
+#: bounding what a huge or endless file can cost.
+MAX_CONFIG_BYTES = 256 * 1024
+#: Deepest nesting accepted, counting arrays, inline tables and table headers ([[sectors]] is 2), and the most
+#: dots on one line outside strings (dotted keys, and the decimal points of numbers). The schema needs 3.
+MAX_NESTING = 16
+#: Refresh periods, seconds: at least 5 (Yahoo rate-limits faster polling), at most a day (a longer period would
+#: sleep through whole sessions).
+REFRESH_BOUNDS = (5.0, 86_400.0)
+#: The longest span, in sessions, any window, lookback or horizon may ask for: 100 years, more than any source
+#: holds (^GSPC on Yahoo starts in 1927).
+MAX_SESSIONS = 25_200
+MAX_HORIZONS = 6  # columns of the history screen
+MAX_SECTORS = 50
+MAX_TEXT = 1_000  # characters in any text setting (names, theme, export directory)
+
+#: Per risk band (a :class:`Band` field of :class:`RiskRules`): the side on which its value is bad, and the range
+#: both thresholds must lie in for the rule to be able to fire. "above": watch ≤ alert; "below": watch ≥ alert.
+RISK_BANDS: dict[str, tuple[str, float, float]] = {
+    "economic": ("below", -1.0, 1.0),  # change of a price ratio, a fraction: never below -100 %
+    "rates": ("above", -1_000.0, 1_000.0),  # basis points of ^TNX change over the lookback
+    "quality": ("above", -1.0, 1.0),  # difference of two returns over the streak
+    "volatility": ("above", 0.0, 100.0),  # ^VIX level; its record close is 82.69 (Nov 2008)
+    "breadth": ("below", -1.0, 1.0),
+    "valuation": ("above", 0.0, 10.0),  # P/E of IWM over P/E of SPY
+    "extension_rsi": ("above", 0.0, 100.0),  # an RSI lies in [0, 100]
+}
+
+
 def load_config(path: str | Path | None = None) -> Config:
     """Read ``path`` (or the default location if it exists); defaults for everything not set.
 
@@ -157,31 +194,90 @@ def load_config(path: str | Path | None = None) -> Config:
     """
     explicit = path is not None
     file = Path(path) if explicit else default_config_path()
-    if not file.exists():
-        if explicit:
-            raise ConfigError(f"config file not found: {file}")
+    if not explicit and not file.exists():
         return Config()
+    text = _read_text(file)
+    _check_nesting(text, file)
     try:
-        raw = tomllib.loads(file.read_text(encoding="utf-8"))
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{file}: not valid TOML: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{file}: cannot be read: {exc}") from None
+    except ValueError as exc:  # an integer of more than 4300 digits, which int() refuses to convert
+        raise ConfigError(f"{file}: not valid TOML: {str(exc).partition(':')[0]}") from None
     config = _build(Config, raw, "", file)
     _check_semantics(config, file)
     return replace(config, path=file)
 
 
+def _read_text(file: Path) -> str:
+    """The file's text: a regular file of at most :data:`MAX_CONFIG_BYTES` bytes, read at bounded cost."""
+    try:
+        data = read_capped(file, MAX_CONFIG_BYTES)
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {file}") from None
+    except FileRefused as exc:
+        raise ConfigError(f"{file}: {exc}") from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
+        raise ConfigError(f"{file}: cannot be read: {getattr(exc, 'strerror', None) or exc}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(f"{file} line {line}: not UTF-8 text (byte 0x{data[exc.start]:02x})") from None
+
+
+# The nesting scan steps over strings (their brackets and dots are text) and comments, and counts the rest.
+_NESTING_TOKENS = re.compile(
+    r'"""(?:\\.|[^\\])*?""""{0,2}'  # multi-line basic string (may end in up to two more quotes)
+    r"|'''.*?''''{0,2}"  # multi-line literal string
+    r'|"(?:\\.|[^"\\\n])*"'  # basic string
+    r"|'[^'\n]*'"  # literal string
+    r"|#[^\n]*"  # comment
+    r"|[\[\]{}.\n]",
+    re.DOTALL,
+)
+
+
+def _check_nesting(text: str, file: Path) -> None:
+    """Refuse text nested deeper than :data:`MAX_NESTING` before ``tomllib`` parses it.
+
+    ``tomllib`` recurses once per level of arrays and inline tables (a RecursionError some hundreds of levels
+    down) and keeps every prefix of a dotted key (memory quadratic in its length). Keys cannot span lines, so the
+    dots on a line bound a key's depth.
+    """
+    depth = dots = 0
+    for match in _NESTING_TOKENS.finditer(text):
+        token = match.group()
+        if token in ("[", "{"):
+            depth += 1
+            if depth > MAX_NESTING:
+                break
+        elif token in ("]", "}"):
+            depth -= 1
+        elif token == ".":
+            dots += 1
+            if dots > MAX_NESTING:
+                break
+        elif "\n" in token:  # a line end, or a multi-line string that ends on a later line
+            dots = 0
+    else:
+        return
+    line = text.count("\n", 0, match.start()) + 1
+    raise ConfigError(
+        f"{file} line {line}: nested too deeply (more than {MAX_NESTING} levels of arrays, tables or dotted keys)"
+    )
+
+
 def _build(cls: type, table: Any, prefix: str, file: Path, default: Any = None) -> Any:
     """Build dataclass ``cls`` from a TOML table, on top of ``default`` (or the class defaults)."""
     if not isinstance(table, dict):
-        raise ConfigError(f"{file}: '{prefix.rstrip('.') or 'top level'}' must be a table")
+        raise ConfigError(f"{file}: '{prefix.rstrip('.') or 'top level'}' must be a table, not {_described(table)}")
     hints = typing.get_type_hints(cls)
     known = [f for f in fields(cls) if f.name != "path"]
     names = {f.name for f in known}
     for key in table:
         if key not in names:
-            raise ConfigError(f"{file}: unknown key '{prefix}{key}'")
+            raise ConfigError(f"{file}: unknown key {_shown(prefix + key)}")
     base = default if default is not None else _class_default(cls)
     values = {
         f.name: _coerce(hints[f.name], table[f.name], f"{prefix}{f.name}", file, getattr(base, f.name, None))
@@ -210,56 +306,110 @@ def _coerce(hint: Any, value: Any, key: str, file: Path, default: Any = None) ->
     if origin is tuple:
         item_type = typing.get_args(hint)[0]
         if not isinstance(value, list):
-            raise ConfigError(f"{file}: '{key}' must be an array")
+            raise ConfigError(f"{file}: '{key}' must be an array, not {_described(value)}")
         return tuple(_coerce(item_type, item, f"{key}[{i}]", file) for i, item in enumerate(value))
     if hint is bool:
         if not isinstance(value, bool):
-            raise ConfigError(f"{file}: '{key}' must be true or false, not {value!r}")
+            raise ConfigError(f"{file}: '{key}' must be true or false, not {_described(value)}")
         return value
     if hint is int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"{file}: '{key}' must be a whole number, not {value!r}")
+            raise ConfigError(f"{file}: '{key}' must be a whole number, not {_described(value)}")
         return value
     if hint is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(f"{file}: '{key}' must be a number, not {value!r}")
-        return float(value)
+            raise ConfigError(f"{file}: '{key}' must be a number, not {_described(value)}")
+        try:
+            number = float(value)
+        except OverflowError:  # an integer beyond any float
+            number = math.inf
+        if not math.isfinite(number):
+            raise ConfigError(f"{file}: '{key}' must be a finite number, not {_described(value)}")
+        return number
     if hint is str:
         if not isinstance(value, str):
-            raise ConfigError(f"{file}: '{key}' must be a string, not {value!r}")
+            raise ConfigError(f"{file}: '{key}' must be a string, not {_described(value)}")
+        if len(value) > MAX_TEXT or "\x00" in value:
+            raise ConfigError(f"{file}: '{key}' must be text of at most {MAX_TEXT} characters, without NUL")
         return value
     raise ConfigError(f"{file}: '{key}' cannot be set")
 
 
 def _check_semantics(config: Config, file: Path) -> None:
-    """Values that have the right type but cannot work."""
+    """Values of the right type that cannot work: each must lie where its setting still means something."""
+
+    def refuse(key: str, why: str) -> NoReturn:
+        raise ConfigError(f"{file}: '{key}' {why}")
+
     symbols = [("pair.small", config.pair.small), ("pair.large", config.pair.large)]
     symbols += [(f"sectors[{i}].symbol", s.symbol) for i, s in enumerate(config.sectors)]
+    symbols += [(f"risk_symbols.{f.name}", getattr(config.risk_symbols, f.name)) for f in fields(RiskSymbols)]
     for key, symbol in symbols:
         if not _is_symbol(symbol):
-            raise ConfigError(f"{file}: '{key}' is not a ticker symbol: {symbol!r}")
+            refuse(key, f"is not a ticker symbol: {_shown(symbol)}")
     if config.pair.small == config.pair.large:
         raise ConfigError(f"{file}: 'pair.small' and 'pair.large' are the same symbol")
-    positive = {
-        "refresh.open_seconds": config.refresh.open_seconds,
-        "refresh.closed_seconds": config.refresh.closed_seconds,
-        "display.spread_window": config.display.spread_window,
-        "history.min_length": config.history.min_length,
-        "risks.lookback": config.risks.lookback,
-        "risks.rsi_period": config.risks.rsi_period,
-    }
-    for key, value in positive.items():
-        if value <= 0:
-            raise ConfigError(f"{file}: '{key}' must be greater than 0, not {value!r}")
-    if not 0 < config.risks.extension_percentile <= 100:
-        raise ConfigError(f"{file}: 'risks.extension_percentile' must be above 0 and at most 100, "
-                          f"not {config.risks.extension_percentile!r}")
-    if config.refresh.open_seconds < 5:
-        raise ConfigError(f"{file}: 'refresh.open_seconds' must be at least 5 (Yahoo rate-limits faster polling)")
-    if any(h <= 0 for h in config.history.horizons):
-        raise ConfigError(f"{file}: 'history.horizons' must be positive whole numbers")
+    if len(config.sectors) > MAX_SECTORS:
+        refuse("sectors", f"lists {len(config.sectors)} sectors; at most {MAX_SECTORS}")
+
+    low, high = REFRESH_BOUNDS
+    for name in ("open_seconds", "closed_seconds"):
+        seconds = getattr(config.refresh, name)
+        if not low <= seconds <= high:
+            why = " (Yahoo rate-limits faster polling)" if seconds < low else ""
+            refuse(f"refresh.{name}", f"must be between {low:g} and {high:g} seconds, not {seconds:g}{why}")
+
+    def sessions(key: str, value: int, least: int = 1) -> None:
+        if not least <= value <= MAX_SESSIONS:
+            refuse(key, f"must be between {least} and {MAX_SESSIONS} sessions, not {_described(value)}")
+
+    sessions("display.spread_window", config.display.spread_window)
+    sessions("history.min_length", config.history.min_length)
+    sessions("risks.lookback", config.risks.lookback)
+    sessions("risks.rsi_period", config.risks.rsi_period, least=2)  # an RSI of one change is only 0 or 100
+    horizons = config.history.horizons
+    if not 1 <= len(horizons) <= MAX_HORIZONS:
+        refuse("history.horizons", f"must list 1 to {MAX_HORIZONS} horizons, not {len(horizons)}")
+    for i, horizon in enumerate(horizons):
+        sessions(f"history.horizons[{i}]", horizon)
+    if len(set(horizons)) < len(horizons):
+        refuse("history.horizons", "lists a horizon twice")
+
+    percentile = config.risks.extension_percentile
+    if not 0 < percentile <= 100:
+        refuse("risks.extension_percentile", f"must be greater than 0 and at most 100, not {percentile:g}")
+    for name, (bad_side, least, most) in RISK_BANDS.items():
+        band: Band = getattr(config.risks, name)
+        for part in ("watch", "alert"):
+            value = getattr(band, part)
+            if not least <= value <= most:
+                refuse(f"risks.{name}.{part}", f"must be between {least:g} and {most:g}, not {value:g}")
+        if (band.watch > band.alert) if bad_side == "above" else (band.watch < band.alert):
+            rises, order = ("rises", "≤") if bad_side == "above" else ("falls", "≥")
+            refuse(f"risks.{name}.watch", f"({band.watch:g}) is {bad_side} 'alert' ({band.alert:g}): this rule fires "
+                   f"as its value {rises}, watch first, so watch must be {order} alert")
 
 
 def _is_symbol(text: str) -> bool:
     # Letters, digits and the punctuation tickers use (^RUT, BRK-B, BF.B, EURUSD=X); nothing that could be markup.
     return 0 < len(text) <= 20 and all(ch.isalnum() or ch in "^.-=_" for ch in text)
+
+
+_MAX_SHOWN = 40  # longest text quoted in a message: a value can be a megabyte
+
+
+def _shown(text: str) -> str:
+    return repr(text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 1] + "…")
+
+
+def _described(value: Any) -> str:
+    """A value for an error message: one short line whatever its size or depth."""
+    if isinstance(value, str):
+        return _shown(value)
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**15:
+        return f"a number of {len(str(abs(value)))} digits"
+    return repr(value)

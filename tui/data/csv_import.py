@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from tui.data.files import FileRefused, read_capped
 from tui.errors import DataFormatError
 
 #: Output columns, in order. Volume is not a price: zero is fine, only negative is rejected.
@@ -251,13 +252,18 @@ def _fast_dates(cells: np.ndarray) -> np.ndarray | None:
 # --- the careful path ---------------------------------------------------------------------------------------
 
 
+#: Largest CSV read. The longest daily history there is (^GSPC since 1927, every column) is ~2.7 MB; the careful
+#: path holds each cell as a Python string (~20x the file's size), so this also bounds its memory (~150 MB).
+MAX_CSV_BYTES = 8 * 2**20
+
+
 def _read_bytes(path: Path, name: str) -> bytes:
     try:
-        return path.read_bytes()
-    except IsADirectoryError:
-        raise DataFormatError(f"{name}: is a directory, not a CSV file") from None
-    except OSError as exc:
-        raise DataFormatError(f"{name}: cannot be read: {exc.strerror or exc}") from None
+        return read_capped(path, MAX_CSV_BYTES)
+    except FileRefused as exc:
+        raise DataFormatError(f"{name}: {exc}") from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
+        raise DataFormatError(f"{name}: cannot be read: {getattr(exc, 'strerror', None) or exc}") from None
 
 
 def _tokenise(raw: bytes, name: str) -> tuple[list[list[str]], list[int]]:

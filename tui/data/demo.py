@@ -33,7 +33,8 @@ import numpy as np
 import pandas as pd
 
 from tui.data.base import LABEL_SIMULATED, Clock, MarketData, Quote
-from tui.data.market_clock import GRACE, market_status, session_dates
+from tui.data.market_clock import GRACE, LAST_DAY, market_status, session_dates
+from tui.errors import UsageError
 
 EPOCH = date(2000, 1, 3)  # first simulated session; fixed so every date's bar is fixed
 REF = date(2026, 1, 2)  # levels are pinned on this session
@@ -164,8 +165,8 @@ class _World:
 
 
 def _horizon(day: date) -> date:
-    # Changes once a year only, so the world is rebuilt at most that often.
-    return max(date(2027, 12, 31), date(day.year + 1, 12, 31))
+    # Changes once a year only, so the world is rebuilt at most that often; never past what the clock can place.
+    return min(max(date(2027, 12, 31), date(day.year + 1, 12, 31)), LAST_DAY)
 
 
 @lru_cache(maxsize=2)
@@ -266,6 +267,8 @@ class DemoSource:
     def fetch(self, symbols: Sequence[str]) -> MarketData:
         now = self.clock()
         status = market_status(now)
+        if status.last_completed < EPOCH:
+            raise UsageError(f"the demo simulates sessions from {EPOCH}: nothing to show as of {status.last_completed}")
         wanted = tuple(dict.fromkeys(symbols))
         world = _world(self.seed, _horizon(status.last_completed))
         closes = self._closes(world, wanted, status.last_completed)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
 from tui.data.base import Clock, DataSource, MarketData, frozen_clock, utc_now
-from tui.data.market_clock import after_close
+from tui.data.market_clock import ET, after_close, check_day
 from tui.errors import UsageError
 
 if TYPE_CHECKING:
@@ -48,12 +48,18 @@ def open_source(
     ``refresh`` is the configured cadence, which a live source's freshness is measured in."""
     if as_of is not None and spec.kind in ("auto", "yahoo"):
         raise UsageError("--as-of works with --source replay:DIR and --source demo, not with live data")
+    if as_of is not None:
+        check_day(as_of, f"--as-of {as_of}")
     if spec.kind == "replay":
         from tui.data.replay import ReplaySource
 
         source = ReplaySource(spec.directory, as_of=as_of)
         return source, clock or (frozen_clock(after_close(as_of)) if as_of else utc_now)
     if spec.kind == "demo":
+        if as_of is not None:
+            today = (clock or utc_now)().astimezone(ET).date()
+            if as_of > today:  # the simulation would run on into years nobody asked for
+                raise UsageError(f"--as-of {as_of} is in the future: the demo shows days up to today ({today})")
         clock = clock or (frozen_clock(after_close(as_of)) if as_of else utc_now)
 
         def build_demo() -> DataSource:

@@ -16,6 +16,8 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from tui.errors import UsageError
+
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
     import pandas as pd
@@ -41,6 +43,11 @@ REGULAR_CLOSE = time(16, 0)  # ET; anything earlier is a half day
 # widened on demand only if a date outside them is asked about.
 _FIRST = date(1990, 1, 1)
 _LAST = date(2030, 12, 31)
+
+#: The days the clock can place: the calendar reaches a year past any day asked about, and exchange_calendars works
+#: on pandas' nanosecond timestamps (1677-09-21 to 2262-04-11). Outside, :func:`check_day` refuses with one line.
+FIRST_DAY = date(1679, 1, 1)
+LAST_DAY = date(2260, 12, 31)
 
 
 class Phase(str, Enum):
@@ -70,9 +77,19 @@ _cal: Any = None
 _bounds: tuple[date, date] = (_FIRST, _LAST)
 
 
+def check_day(day: date, what: str | None = None) -> None:
+    """Raise a one-line :class:`UsageError` naming ``what`` (default: the day) if the clock cannot place ``day``."""
+    if isinstance(day, datetime):
+        day = day.date()
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise UsageError(f"{what or day} is outside the dates the market calendar covers ({FIRST_DAY} to {LAST_DAY})")
+
+
 def _calendar(*dates: date) -> Any:
     """The cached XNYS calendar, rebuilt wider if any of ``dates`` (with a year's margin) falls outside it."""
     global _cal, _bounds
+    for day in dates:
+        check_day(day)
     lo, hi = _bounds
     need_lo = min([lo, *(d - timedelta(days=366) for d in dates)])
     need_hi = max([hi, *(d + timedelta(days=366) for d in dates)])

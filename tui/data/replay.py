@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 from tui.data.base import LABEL_REPLAY, MarketData
-from tui.data.market_clock import after_close
+from tui.data.market_clock import after_close, check_day
 from tui.errors import UsageError
 
 if TYPE_CHECKING:  # pandas is imported on the first fetch (in the worker), not when the source is built
@@ -92,6 +92,8 @@ class ReplaySource:
                 raise UsageError(f"--as-of {as_of} is before the first date in the data ({first})")
             if as_of > last:
                 raise UsageError(f"--as-of {as_of} is after the last date in the data ({last})")
+            # A file may hold dates (1678, 2261) the clock the replay runs on cannot place.
+            check_day(as_of, f"--as-of {as_of}" if self._as_of else f"the last date in the data ({last})")
 
             import pandas as pd
 
