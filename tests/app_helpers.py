@@ -207,3 +207,8 @@ async def ready(pilot) -> None:
     re-raising a worker's error) and the screen has settled."""
     await until(lambda: pilot.app._generation > 0 and not pilot.app.fetching)
     await pilot.pause()
+
+
+def status_line(app) -> str:
+    """The first line of the screen: the status line."""
+    return screen_text(app).splitlines()[0]

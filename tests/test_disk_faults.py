@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.app_helpers import pilot_test, ready, screen_text, until
+from tests.app_helpers import pilot_test, ready, screen_text, status_line, until
 from tests.e2e_helpers import NEXT_DAY, TIMEOUT, RunningClock, expected_streak, seed_universe, write_config
 from tests.fake_yahoo import AFTER_CLOSE, END, MutableClock, reset_yfinance
 from tests.fake_yahoo import fake_yahoo  # noqa: F401  (fixture)
@@ -484,6 +484,8 @@ async def test_the_monitor_on_a_full_disk_shows_the_cache_then_the_fresh_day(ser
             assert all(app.pane(p).state == "data" for p in PANES)
             assert source.cache.write_problem == (
                 f"cannot write the cache (disk full): {path} — showing data in memory; retrying")
+            # ... and the user is told, where problems are said (the status line's width cuts the path short).
+            await until(lambda: "cannot write the cache (disk full)" in status_line(app), timeout=15.0)
     finally:
         source.close()
     assert max(stored_closes(path, "^RUT")) == END.isoformat()  # the disk is still full: nothing written

@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from tests.app_helpers import pilot_test, ready, screen_text, until
+from tests.app_helpers import pilot_test, ready, screen_text, status_line, until
 from tests.e2e_helpers import (
     NEXT_DAY, TIMEOUT, TRANSPORT, TRANSPORT_IDS,
     RunningClock, delayed_answers_pending, expected_streak, seed_universe, switch_off, switch_on, universe, write_config,
@@ -67,10 +67,6 @@ def sources(tmp_path, clock):
     yield make
     for source in made:
         source.close()
-
-
-def status_line(app) -> str:
-    return screen_text(app).splitlines()[0]
 
 
 def record_notes(app) -> list[str]:

@@ -684,6 +684,8 @@ class YahooSource:
             # A corrupt cache was moved aside and rebuilt: say so once, where the user looks for problems.
             data.errors.insert(0, self.cache.recovered)
             self._recovery_told = True
+        if self.cache.write_problem:  # the data is shown (from memory), but not kept: say so while it lasts
+            data.errors.append(self.cache.write_problem)
         return data
 
     def _fetch_round(self, symbols: Sequence[str]) -> MarketData:
