@@ -783,8 +783,7 @@ class YahooSource:
         if not pair_hit and not (len(hit) >= WIDE_MIN and len(hit) >= WIDE_SHARE * asked):
             return None
         what = _KIND_WORDS.get(kind) or str(failed[hit[0]])
-        return (f"Yahoo-wide failure: {what} for {len(hit)} of {asked} symbols asked ({name_some(hit)}), "
-                "not a problem of those symbols")
+        return f"Yahoo-wide failure: {what} for {len(hit)} of {asked} symbols asked ({name_some(hit)})"
 
     def _stale(self, symbols: list[str], now: datetime, errors: list[str], retry_in: float,
                health: SymbolHealth) -> MarketData:
