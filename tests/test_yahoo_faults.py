@@ -303,3 +303,25 @@ def test_null_last_bar_on_first_sight_is_missing_not_wrong(market, make_source):
     want = market.sent_closes("^RUT").iloc[:-1]
     assert data.closes["^RUT"].dropna().tolist() == pytest.approx(want.tolist(), rel=1e-12)
     assert data.closes.loc["2026-01-15", "^GSPC"] == market.sent_closes("^GSPC").iloc[-1]
+
+
+def test_a_refresh_the_user_asks_for_goes_out_during_a_backoff_once(market, make_source, clock):
+    source = make_source(backoff=Backoff(base=60, cap=900, rng=random.Random(0)))
+    source.fetch(PAIR)
+    market.fault("status", 503)
+    clock.advance(minutes=1)
+    assert source.fetch(PAIR).retry_in == pytest.approx(60, rel=0.2)
+    market.clear_faults()
+    market.reset_counts()
+    clock.advance(seconds=10)
+    assert source.fetch(PAIR).stale and chart_requests(market) == 0  # backing off: nothing sent
+    source.retry_now()
+    data = source.fetch(PAIR)
+    assert not data.stale and chart_requests(market) == 2  # Yahoo healed: the user's refresh finds it at once
+    market.fault("status", 503)
+    market.reset_counts()
+    source.retry_now()
+    source.fetch(PAIR)  # fails: the backoff starts again ...
+    clock.advance(seconds=10)
+    source.fetch(PAIR)  # ... and holds the next automatic round
+    assert chart_requests(market) == 1

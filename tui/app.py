@@ -504,6 +504,9 @@ class StreakwatchApp(App[None]):
         pane.focus_target().focus()
 
     def action_refresh(self) -> None:
+        retry_now = getattr(self.source, "retry_now", None)
+        if retry_now is not None and self._inflight is None:
+            retry_now()  # asked by the user: Yahoo is tried even during a backoff (once: it resumes on failure)
         if self.start_refresh(manual=True):
             self.notify("Refreshing…", timeout=2)
 

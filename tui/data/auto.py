@@ -75,6 +75,9 @@ class AutoSource:
     def retry_dropped(self) -> None:
         self.yahoo.retry_dropped()
 
+    def retry_now(self) -> None:
+        self.yahoo.retry_now()
+
     def close(self) -> None:
         self.yahoo.close()
         close_demo = getattr(self._demo, "close", None)

@@ -118,11 +118,18 @@ class DeferredSource:
 
     def retry_dropped(self) -> None:
         """Passed on to a live source (the others poll nothing they could drop); never builds one."""
+        self._pass_on("retry_dropped")
+
+    def retry_now(self) -> None:
+        """Passed on to a live source (the others have no backoff to skip); never builds one."""
+        self._pass_on("retry_now")
+
+    def _pass_on(self, name: str) -> None:
         with self._lock:
             source = self._source
-        retry = getattr(source, "retry_dropped", None)
-        if retry is not None:
-            retry()
+        method = getattr(source, name, None)
+        if method is not None:
+            method()
 
     def close(self) -> None:
         with self._lock:

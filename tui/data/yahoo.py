@@ -332,6 +332,7 @@ class YahooSource:
         self.refresh = refresh or Refresh()
         self._last_reason: str | None = None  # why the last failed attempt failed (for the backoff message)
         self._retry_dropped = False  # the user asked to try the dropped symbols again (next round)
+        self._retry_now = False  # the user asked for a refresh: one round may go out during a backoff
         self._recovery_told = False
         self._view: _CacheView | None = None
 
@@ -373,6 +374,12 @@ class YahooSource:
         """Ask every dropped or backing-off symbol again on the next round (the user's "retry symbols" key).
         Thread-safe: it only sets a flag that the fetch thread acts on."""
         self._retry_dropped = True
+        self._retry_now = True
+
+    def retry_now(self) -> None:
+        """Let the next round ask Yahoo even while backing off (the user pressed refresh: one round, not a
+        stream, and the backoff resumes if it fails). Thread-safe: only a flag."""
+        self._retry_now = True
 
     # -- requests -------------------------------------------------------------------------------------------
 
@@ -697,7 +704,8 @@ class YahooSource:
             self._retry_dropped = False
             if health.forget_dropped():
                 self._save_health(health, now)
-        if not self.backoff.ready(now):  # no request while backing off: show what we have
+        manual, self._retry_now = self._retry_now, False
+        if not self.backoff.ready(now) and not manual:  # no request while backing off: show what we have
             wait = self.backoff.remaining(now)
             return self._stale(symbols, now, [f"{self._last_reason} — retrying in {format_delay(wait)}"], wait,
                                health)
