@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pandas as pd
+import pytest
 
 from tests.fake_yahoo import AFTER_CLOSE, END, FakeYahoo, MutableClock, make_bars, seed_market
 
@@ -134,3 +135,20 @@ class RunningClock(MutableClock):
 
     def __call__(self) -> datetime:
         return self.now + timedelta(seconds=time.monotonic() - self._t0)
+
+
+# -- fixtures of the command-line tests (import them into a test module to use them) ----------------------------
+
+@pytest.fixture
+def served(fake_yahoo, monkeypatch):
+    """The fake server with the test universe and a short session timeout."""
+    monkeypatch.setattr("tui.data.yahoo_session.DEFAULT_TIMEOUT", TIMEOUT)
+    return seed_universe(fake_yahoo)
+
+
+@pytest.fixture
+def cli_clock(monkeypatch):
+    """The CLI's clock (factory.utc_now): after the close of END, movable."""
+    clock = MutableClock(AFTER_CLOSE)
+    monkeypatch.setattr("tui.data.factory.utc_now", clock)
+    return clock

@@ -28,6 +28,7 @@ from tests.app_helpers import pilot_test, ready, screen_text, status_line, until
 from tests.e2e_helpers import NEXT_DAY, TIMEOUT, RunningClock, expected_streak, seed_universe, write_config
 from tests.fake_yahoo import AFTER_CLOSE, END, MutableClock, reset_yfinance
 from tests.fake_yahoo import fake_yahoo  # noqa: F401  (fixture)
+from tests.e2e_helpers import cli_clock, served  # noqa: F401  (fixtures)
 from tui.app import StreakwatchApp
 from tui.cli import main
 from tui.config import load_config
@@ -290,16 +291,8 @@ def test_yfinance_gets_no_cache_folder_rather_than_crash_when_home_cannot_be_wri
 # -- the command line: --once on a full disk, injected -------------------------------------------------------
 
 @pytest.fixture
-def served(fake_yahoo, monkeypatch):
-    monkeypatch.setattr("tui.data.yahoo_session.DEFAULT_TIMEOUT", TIMEOUT)
-    return seed_universe(fake_yahoo)
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    clock = MutableClock(AFTER_CLOSE)
-    monkeypatch.setattr("tui.data.factory.utc_now", clock)
-    return clock
+def clock(cli_clock):
+    return cli_clock
 
 
 def once(capsys, config: Path, cache: Path) -> tuple[int, dict | None, str]:

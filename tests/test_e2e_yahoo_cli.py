@@ -26,6 +26,7 @@ from tests.e2e_helpers import (
 )
 from tests.fake_yahoo import AFTER_CLOSE, END, MutableClock
 from tests.fake_yahoo import fake_yahoo  # noqa: F401  (fixture)
+from tests.e2e_helpers import cli_clock, served  # noqa: F401  (fixtures)
 from tui.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
@@ -33,18 +34,8 @@ RETRY = r" — retrying in (\d+ s|1 min)"  # the default backoff: 60 s ± 20 % j
 
 
 @pytest.fixture
-def served(fake_yahoo, monkeypatch):
-    """The fake server with the test universe and a short session timeout."""
-    monkeypatch.setattr("tui.data.yahoo_session.DEFAULT_TIMEOUT", TIMEOUT)
-    return seed_universe(fake_yahoo)
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """The CLI's clock (factory.utc_now): after the close of END, movable."""
-    clock = MutableClock(AFTER_CLOSE)
-    monkeypatch.setattr("tui.data.factory.utc_now", clock)
-    return clock
+def clock(cli_clock):
+    return cli_clock
 
 
 @pytest.fixture
