@@ -13,7 +13,7 @@ from tests.fake_yahoo import END, PAIR, TRAILING_PE, as_sent, seed_market
 from tests.fake_yahoo import clock, fake_yahoo, make_source, market  # noqa: F401  (fixtures)
 from tests.test_yahoo_faults import TRANSPORT_FAULTS, switch_off, switch_on
 from tui.data.base import LABEL_LIVE
-from tui.data.yahoo import parse_batch_quotes
+from tui.data.yahoo_parse import parse_batch_quotes
 
 FRIDAY_OPEN = datetime(2026, 1, 16, 15, 0, tzinfo=timezone.utc)  # 10:00 ET, the session after END
 FRIDAY_FINAL = datetime(2026, 1, 16, 21, 11, tzinfo=timezone.utc)  # 16:11 ET: close + grace passed
@@ -243,7 +243,7 @@ def test_info_and_fundamentals_still_work_next_to_the_batch(market, current, clo
     current.fetch(PAIR)
     clock.advance(days=1, minutes=5)  # Saturday: info is due again, and there is no session
     assert current.fundamentals(clock.now) == {s: {"trailing_pe": pe} for s, pe in TRAILING_PE.items()}
-    info = quiet_yfinance().Ticker("SPY", session=current.session).info
+    info = quiet_yfinance().Ticker("SPY", session=current.transport.session).info
     assert info["trailingPE"] == TRAILING_PE["SPY"] and info["regularMarketPrice"] == served["SPY"][0]
 
 

@@ -21,7 +21,7 @@ import pytest
 from tests import recordings as rec
 from tests.fake_yahoo import END, PAIR, as_sent, make_bars
 from tests.fake_yahoo import clock, fake_yahoo, make_source, market  # noqa: F401  (fixtures)
-from tui.data.yahoo import SymbolProblem, UnknownSymbol, parse_batch_quotes, parse_chart
+from tui.data.yahoo_parse import SymbolProblem, UnknownSymbol, parse_batch_quotes, parse_chart
 
 NY = ZoneInfo("America/New_York")
 CHICAGO = ZoneInfo("America/Chicago")
@@ -378,7 +378,7 @@ def test_yfinance_fetches_a_dividend_paying_etf(market, make_source):
     assert data.closes["IWM"].tolist() == market.sent_closes("IWM").tolist()
 
     from tui.data.yahoo_session import quiet_yfinance
-    history = quiet_yfinance().Ticker("IWM", session=source.session).history(
+    history = quiet_yfinance().Ticker("IWM", session=source.transport.session).history(
         period="max", interval="1d", auto_adjust=False, actions=True)
     paid = history.loc[history["Dividends"] != 0, "Dividends"]
     assert [(t.date(), v) for t, v in paid.items()] == [(date(2025, 9, 24), 0.65), (date(2025, 12, 17), 0.7)]

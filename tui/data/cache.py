@@ -553,6 +553,18 @@ class BarCache:
     def set_meta(self, key: str, value: str, updated_at: datetime) -> None:
         self._write(_UPSERT_META, [(key, value, _iso_instant(updated_at))], key)
 
+    def json_meta(self, key: str) -> dict:
+        """A JSON object kept in the meta under ``key`` (e.g. a {symbol: ISO instant} map); {} when absent or
+        unreadable: such records only ever hold what can be learnt again."""
+        import json
+
+        meta = self.get_meta(key)
+        try:
+            value = json.loads(meta[0]) if meta else {}
+        except ValueError:
+            return {}
+        return value if isinstance(value, dict) else {}
+
     # -- lifetime ------------------------------------------------------------------------------------------
 
     def close(self) -> None:
@@ -658,3 +670,44 @@ def _problem(exc: sqlite3.Error) -> Exception:
 
 def _os_words(exc: OSError) -> str:
     return _OS_WORDS.get(exc.errno, exc.strerror or type(exc).__name__)
+
+
+class CacheView:
+    """The cache's closes and fetch times for some symbols, kept in memory between refreshes (by the Yahoo source).
+
+    The SQLite cache stays the source of truth (and what a restart reads); this is a copy of it that a refresh
+    brings up to date with the few rows it just wrote, instead of reading every symbol's history again.
+    ``version`` is :meth:`BarCache.version` as of the copy: any other write (another connection, or a caller
+    writing through the same cache object) changes it, and then the view is read again in full.
+    """
+
+    def __init__(self, asked: tuple[str, ...], stored: frozenset[str], known: tuple[str, ...],
+                 closes: pd.DataFrame, fetched: dict[str, datetime], version: tuple[int, int]) -> None:
+        self.asked = asked  # the symbols cached() was asked for
+        self.stored = stored  # every symbol with bars in the cache (BarCache.symbols())
+        self.known = known  # the asked symbols that have bars, in the order asked (the columns of ``closes``)
+        self.closes = closes  # as BarCache.closes(known): never handed out, callers get a copy
+        self.fetched = fetched  # as BarCache.fetched_at_by_symbol(known)
+        self.version = version
+
+    def merge(self, symbol: str, new: pd.Series, fetched_at: datetime) -> None:
+        """Fold in ``symbol``'s rows just stored (``new``: BarCache.closes_since)."""
+        import numpy as np
+        import pandas as pd
+
+        self.fetched[symbol] = max(self.fetched.get(symbol, fetched_at), fetched_at)
+        new = new.dropna()
+        if new.empty:
+            return
+        closes = self.closes
+        column = closes.columns.get_loc(symbol)
+        at = closes.index.get_indexer(new.index)
+        values = new.to_numpy(dtype="float64")
+        if (at >= 0).all():
+            if np.array_equal(closes.iloc[:, column].to_numpy()[at], values):
+                return  # the usual refresh: the last few days written again, unchanged
+        else:
+            closes = closes.reindex(pd.DatetimeIndex(closes.index.union(new.index), name="Date", freq=None))
+            at = closes.index.get_indexer(new.index)
+        closes.iloc[at, column] = values
+        self.closes = closes

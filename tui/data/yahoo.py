@@ -14,29 +14,31 @@ Request budget, per symbol:
 
 Failures never lose data: the last good bars stay in the cache and come back marked stale, with the reason in
 plain words and the backoff delay. Only when there is nothing at all to show does ``fetch`` raise.
+
+
+This module is the policy: what to ask for and when, what a failure means, the labels. The requests live in
+``yahoo_transport``, the reading of answers in ``yahoo_parse``.
 """
 
 from __future__ import annotations
 
 import json
-import math
-from datetime import date, datetime, timedelta, timezone
-from typing import Any, NamedTuple, Sequence
+from datetime import datetime, timedelta, timezone
+from typing import Sequence
 
-import numpy as np
 import pandas as pd
 
-from tui.data.backoff import Backoff
 from tui.config import Refresh
+from tui.data.backoff import Backoff
 from tui.data.base import DroppedSymbol, MarketData, Quote
+from tui.data.cache import CacheView
 from tui.data.freshness import Freshness, judge_now
-from tui.data.symbol_health import SymbolHealth
 from tui.data.market_clock import ET
+from tui.data.symbol_health import SymbolHealth
+from tui.data.yahoo_parse import SymbolProblem, ny_date, parse_chart, usable_quote
+from tui.data.yahoo_transport import QuoteRefused, YahooDown, YahooTransport
 from tui.errors import SourceError
 
-CHART_URL = "https://query2.finance.yahoo.com/v8/finance/chart/{symbol}"
-QUOTE_URL = "https://query1.finance.yahoo.com/v7/finance/quote"  # crumb-protected: asked through yfinance
-BAR_COLUMNS = ["open", "high", "low", "close", "adj_close", "volume"]
 INFO_EVERY_FAILED = timedelta(hours=1)  # after a failed info fetch, wait this long before trying again
 #: {symbol: its run of failures of its own} (see symbol_health). It replaces "yahoo.dropped", a one-strike drop
 #: that one Yahoo-wide "No data found" round turned into a week without data: that old record is ignored.
@@ -51,256 +53,16 @@ META_INFO = "yahoo.info.{symbol}"
 META_CURRENT = "yahoo.current_at"
 
 
-class YahooDown(Exception):
-    """Yahoo as a whole cannot serve us now (network, rate limit, server error, consent page): stop and back off."""
-
-
-class SymbolProblem(Exception):
-    """This one symbol's answer is unusable; the others may still be fine.
-
-    ``kind`` names the way it failed ("empty", "malformed", "no_data" …): when most symbols of a round fail the
-    same way, it is Yahoo failing, not the symbols (see ``YahooSource._judge_round``)."""
-
-    def __init__(self, message: str, kind: str = "unusable") -> None:
-        super().__init__(message)
-        self.kind = kind
-
-
-class UnknownSymbol(SymbolProblem):
-    """Yahoo says it has no data for the symbol (HTTP 404 "No data found, symbol may be delisted").
-
-    A typo'd symbol gets this answer, and so, in Feb 2025, did every valid symbol for hours: on its own it proves
-    nothing about the symbol."""
-
-    def __init__(self, symbol: str, description: str = "No data found") -> None:
-        # Yahoo's own words go on "symbol may be delisted", which misleads when it says so of every symbol.
-        super().__init__(f"Yahoo has no data for {symbol} (HTTP 404 \u201cNo data found\u201d)", kind="no_data")
-        self.symbol = symbol
-        self.description = description
-
-
-class QuoteRefused(Exception):
-    """The batched quote endpoint gave nothing usable; the chart endpoint may still serve every symbol."""
-
-
 def format_delay(seconds: float) -> str:
     if seconds < 60:
         return f"{max(1, round(seconds))} s"
     return f"{round(seconds / 60)} min"
 
 
-def _ny_date(epoch: float) -> date:
-    return datetime.fromtimestamp(epoch, tz=timezone.utc).astimezone(ET).date()
-
-
-def _transport_reason(exc: Exception, timeout: float | None) -> str:
-    """Plain words for a curl_cffi transport error (never yfinance's 'possibly delisted')."""
-    from curl_cffi.requests import exceptions as cx
-
-    if isinstance(exc, cx.Timeout):
-        return f"Yahoo did not answer within {timeout:g} s (timeout)" if timeout else "Yahoo timed out"
-    if isinstance(exc, cx.DNSError):
-        return "cannot reach Yahoo (DNS lookup failed)"
-    code = int(getattr(exc, "code", 0) or 0)
-    if code == 7:  # CURLE_COULDNT_CONNECT
-        return "cannot reach Yahoo (connection refused)"
-    if code in (52, 56):  # CURLE_GOT_NOTHING, CURLE_RECV_ERROR
-        return "cannot reach Yahoo (connection closed)"
-    if isinstance(exc, cx.SSLError):
-        return "cannot reach Yahoo (TLS error)"
-    return f"cannot reach Yahoo ({type(exc).__name__})"
-
-
-def _http_reason(status: int, detail: str | None = None) -> str:
-    """Plain words for an HTTP error status, with Yahoo's own error text when its body carried one."""
-    said = f": {detail}" if detail else ""
-    if status == 429:
-        return f"Yahoo rate limit (HTTP 429{said})"
-    if status >= 500:
-        return f"Yahoo server error (HTTP {status}{said})"
-    if status in (401, 403) and not detail:
-        said = " Unauthorized" if status == 401 else " Forbidden"
-    return f"Yahoo refused the request (HTTP {status}{said})"
-
-
-def yahoo_error_text(payload: Any) -> str | None:
-    """Yahoo's own words from an error body (``{"chart"|"finance"|…: {"error": {"code", "description"}}}``):
-    "Unauthorized: User is unable to access this feature"; None when the body carries none. The feedback URL Yahoo
-    appends is left out: it is no reason."""
-    if not isinstance(payload, dict):
-        return None
-    for part in payload.values():
-        error = part.get("error") if isinstance(part, dict) else None
-        if isinstance(error, dict):
-            code = str(error.get("code") or "").strip()
-            description = str(error.get("description") or "").split(" - http")[0].strip()
-            text = ": ".join(t for t in (code, description) if t)
-            return text[:160] or None
-    return None
-
-
-def web_page_reason(url: str, content: bytes, status: int) -> str | None:
-    """Why an answer is a web page rather than data: Yahoo's cookie-consent flow (EU visitors are redirected to
-    consent.yahoo.com), or any other HTML; None for anything else. A web page is never one symbol's problem: every
-    request of the round would get it."""
-    if "consent.yahoo.com" in url or "guce.yahoo.com" in url:
-        return "Yahoo answered with its cookie-consent page instead of data"
-    if status >= 400:  # an error status says more than the page that came with it
-        return None
-    head = content[:256].lstrip().lower()
-    if head.startswith((b"<!doctype html", b"<html", b"<?xml", b"<head", b"<body")):
-        return f"Yahoo answered with a web page instead of data (HTTP {status})"
-    return None
-
-
 def name_some(symbols: Sequence[str], shown: int = 4) -> str:
     """"A, B" or "A, B, C, D and 8 more": a status line has room for a few names, not twenty."""
     names = ", ".join(symbols[:shown])
     return f"{names} and {len(symbols) - shown} more" if len(symbols) > shown else names
-
-
-def usable_quote(price: Any, stamp: Any) -> bool:
-    """Yahoo's regularMarketPrice/regularMarketTime pair is a real quote (both present and finite numbers)."""
-    return all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in (price, stamp))
-
-
-def parse_batch_quotes(payload: Any) -> dict[str, tuple[float, float]] | None:
-    """A ``v7/finance/quote`` answer as {symbol: (price, epoch seconds)}, usable quotes only; None if the answer
-    is not the expected shape (the caller then asks the chart endpoint instead)."""
-    if not isinstance(payload, dict) or not isinstance(payload.get("quoteResponse"), dict):
-        return None
-    result = payload["quoteResponse"].get("result")
-    if not isinstance(result, list):
-        return None
-    quotes = {}
-    for item in result:
-        if not isinstance(item, dict) or not isinstance(item.get("symbol"), str):
-            return None
-        price, stamp = item.get("regularMarketPrice"), item.get("regularMarketTime")
-        if usable_quote(price, stamp):
-            quotes[item["symbol"]] = (float(price), float(stamp))
-    return quotes
-
-
-def _without_zero_prices(frame: pd.DataFrame) -> pd.DataFrame:
-    """Prices that are not above zero as missing: Yahoo fills a price it does not have with 0 (recorded: KOSPI-25's
-    open, high and low), and a zero is no price."""
-    prices = [c for c in ("open", "high", "low", "close", "adj_close") if c in frame]
-    frame[prices] = frame[prices].where(frame[prices] > 0)
-    return frame
-
-
-class Chart(NamedTuple):
-    bars: pd.DataFrame  # clean daily bars indexed by New York exchange date (tz-naive midnight)
-    meta: dict
-    reordered: bool  # Yahoo sent the same day twice or days out of order (repaired: the latest bar per day kept)
-    null_days: list[date]  # days whose bar had no close and was dropped
-
-
-def parse_chart(payload: Any, symbol: str) -> Chart:
-    """A chart answer, cleaned.
-
-    Yahoo sometimes sends all-null bars, the same day twice, or days out of order. Bars are sorted by time and
-    the latest one per day is kept; bars without a close are dropped (``null_days`` says which), so a bad bar
-    can leave a day missing but never gives it a wrong close.
-    """
-    if not isinstance(payload, dict) or not isinstance(payload.get("chart"), dict):
-        raise SymbolProblem(f"Yahoo sent a malformed answer for {symbol}", "malformed")
-    chart = payload["chart"]
-    error = chart.get("error")
-    if error:
-        desc = str(error.get("description") or error.get("code") or error) if isinstance(error, dict) else str(error)
-        code = str(error.get("code", "")) if isinstance(error, dict) else ""
-        if code.lower() == "not found" or "no data found" in desc.lower() or "delisted" in desc.lower():
-            raise UnknownSymbol(symbol, desc)
-        raise SymbolProblem(f"Yahoo reported an error for {symbol}: {desc}", "error")
-    result = chart.get("result")
-    if not result:
-        raise SymbolProblem(f"Yahoo returned no data for {symbol}", "empty")
-    try:
-        res = result[0]
-        meta = res.get("meta") or {}
-        stamps = res.get("timestamp") or []
-        quote = (res.get("indicators", {}).get("quote") or [{}])[0] or {}
-        adj = ((res.get("indicators", {}).get("adjclose") or [{}])[0] or {}).get("adjclose")
-        cols = {"open": quote.get("open"), "high": quote.get("high"), "low": quote.get("low"),
-                "close": quote.get("close"), "volume": quote.get("volume"), "adj_close": adj}
-        frame = pd.DataFrame(
-            {k: pd.to_numeric(pd.Series(v, dtype="object"), errors="coerce").astype(float)
-             for k, v in cols.items() if v is not None},
-        )
-        if len(stamps) and len(frame) != len(stamps):
-            raise ValueError("bar arrays and timestamps differ in length")
-    except (AttributeError, IndexError, KeyError, TypeError, ValueError) as exc:
-        raise SymbolProblem(f"Yahoo sent a malformed answer for {symbol} ({exc})", "malformed") from None
-    if not len(stamps):
-        return Chart(pd.DataFrame(columns=["close"], index=pd.DatetimeIndex([], name="Date")), meta, False, [])
-    if "close" not in frame:
-        raise SymbolProblem(f"Yahoo sent bars without closes for {symbol}", "malformed")
-    frame = _without_zero_prices(frame)  # a zero close makes the day a null day, like a null close
-    frame["ts"] = pd.to_numeric(pd.Series(stamps), errors="coerce")
-    frame = frame.dropna(subset=["ts"])
-    frame["Date"] = [pd.Timestamp(_ny_date(t)) for t in frame["ts"]]
-    disordered = not frame["ts"].is_monotonic_increasing
-    frame = frame.sort_values("ts", kind="stable")
-    duplicated = frame["Date"].duplicated(keep="last")
-    reordered = disordered or bool(duplicated.any())
-    frame = frame[~duplicated]
-    empty = ~np.isfinite(frame["close"].to_numpy())
-    null_days = [d.date() for d in frame.loc[empty, "Date"]]
-    return Chart(frame[~empty].set_index("Date").drop(columns="ts"), meta, reordered, null_days)
-
-
-def history_to_bars(df: pd.DataFrame) -> pd.DataFrame:
-    """yfinance ``history`` frame (tz-aware index, 'Adj Close') -> cache bars (New York dates, snake-case columns)."""
-    if df is None or df.empty:
-        return pd.DataFrame(columns=["close"], index=pd.DatetimeIndex([], name="Date"))
-    out = df.rename(columns=lambda c: str(c).strip().lower().replace(" ", "_"))
-    out = _without_zero_prices(out[[c for c in BAR_COLUMNS if c in out.columns]].astype(float))
-    idx = out.index
-    if getattr(idx, "tz", None) is not None:
-        idx = idx.tz_convert(ET).tz_localize(None)
-    out.index = pd.DatetimeIndex(idx.normalize(), name="Date")
-    out = out[~out.index.duplicated(keep="last")].sort_index()
-    return out[out["close"].notna()]
-
-
-class _CacheView:
-    """The cache's closes and fetch times for some symbols, kept in memory between refreshes.
-
-    The SQLite cache stays the source of truth (and what a restart reads); this is a copy of it that a refresh
-    brings up to date with the few rows it just wrote, instead of reading every symbol's history again.
-    ``version`` is :meth:`BarCache.version` as of the copy: any other write (another connection, or a caller
-    writing through the same cache object) changes it, and then the view is read again in full.
-    """
-
-    def __init__(self, asked: tuple[str, ...], stored: frozenset[str], known: tuple[str, ...],
-                 closes: pd.DataFrame, fetched: dict[str, datetime], version: tuple[int, int]) -> None:
-        self.asked = asked  # the symbols cached() was asked for
-        self.stored = stored  # every symbol with bars in the cache (BarCache.symbols())
-        self.known = known  # the asked symbols that have bars, in the order asked (the columns of ``closes``)
-        self.closes = closes  # as BarCache.closes(known): never handed out, callers get a copy
-        self.fetched = fetched  # as BarCache.fetched_at_by_symbol(known)
-        self.version = version
-
-    def merge(self, symbol: str, new: pd.Series, fetched_at: datetime) -> None:
-        """Fold in ``symbol``'s rows just stored (``new``: BarCache.closes_since)."""
-        self.fetched[symbol] = max(self.fetched.get(symbol, fetched_at), fetched_at)
-        new = new.dropna()
-        if new.empty:
-            return
-        closes = self.closes
-        column = closes.columns.get_loc(symbol)
-        at = closes.index.get_indexer(new.index)
-        values = new.to_numpy(dtype="float64")
-        if (at >= 0).all():
-            if np.array_equal(closes.iloc[:, column].to_numpy()[at], values):
-                return  # the usual refresh: the last few days written again, unchanged
-        else:
-            closes = closes.reindex(pd.DatetimeIndex(closes.index.union(new.index), name="Date", freq=None))
-            at = closes.index.get_indexer(new.index)
-        closes.iloc[at, column] = values
-        self.closes = closes
 
 
 class YahooSource:
@@ -321,7 +83,7 @@ class YahooSource:
     ) -> None:
         self.cache = cache
         self.clock = clock
-        self._session = session
+        self.transport = YahooTransport(session)
         self.backoff = backoff or Backoff()
         self.fundamentals_symbols = tuple(fundamentals_symbols)
         self._quotes: dict[str, Quote] = {}
@@ -334,34 +96,13 @@ class YahooSource:
         self._retry_dropped = False  # the user asked to try the dropped symbols again (next round)
         self._retry_now = False  # the user asked for a refresh: one round may go out during a backoff
         self._recovery_told = False
-        self._view: _CacheView | None = None
+        self._view: CacheView | None = None
 
     # -- plumbing -------------------------------------------------------------------------------------------
-
-    @property
-    def session(self):
-        if self._session is None:
-            from tui.data.yahoo_session import make_session
-
-            self._session = make_session()
-        return self._session
-
-    @property
-    def timeout(self) -> float | None:
-        return getattr(self.session, "max_timeout", None)
 
     def close(self) -> None:
         """The session is shared and stays open; the cache was handed to us (see ``factory.open_source``)."""
         self.cache.close()
-
-    def _symbol_times(self, key: str) -> dict[str, str]:
-        """A {symbol: ISO instant} map kept in the cache's meta under ``key``; empty when absent or unreadable."""
-        meta = self.cache.get_meta(key)
-        try:
-            value = json.loads(meta[0]) if meta else {}
-        except ValueError:
-            return {}
-        return value if isinstance(value, dict) else {}
 
     def _health(self) -> SymbolHealth:
         meta = self.cache.get_meta(META_HEALTH)
@@ -380,94 +121,6 @@ class YahooSource:
         """Let the next round ask Yahoo even while backing off (the user pressed refresh: one round, not a
         stream, and the backoff resumes if it fails). Thread-safe: only a flag."""
         self._retry_now = True
-
-    # -- requests -------------------------------------------------------------------------------------------
-
-    def _chart(self, symbol: str, params: dict[str, str]) -> Any:
-        from curl_cffi.requests import exceptions as cx
-
-        try:
-            resp = self.session.get(CHART_URL.format(symbol=symbol), params=params)
-        except cx.RequestException as exc:
-            raise YahooDown(_transport_reason(exc, self.timeout)) from None
-        status = resp.status_code
-        page = web_page_reason(str(resp.url), resp.content, status)
-        if page:
-            raise YahooDown(page)
-        try:
-            payload = json.loads(resp.content)
-        except ValueError:
-            payload = None
-        if status == 404 and isinstance(payload, dict):
-            return payload  # chart.error says whether Yahoo has data for the symbol
-        if status >= 400:
-            raise YahooDown(_http_reason(status, yahoo_error_text(payload)))
-        if payload is None:
-            raise SymbolProblem(f"Yahoo sent a malformed answer for {symbol} (not JSON)", "malformed")
-        return payload
-
-    def _full_history(self, symbol: str, tz: str | None) -> pd.DataFrame:
-        """All daily bars through yfinance, once per symbol; failures explained from the session's view."""
-        from curl_cffi.requests import exceptions as cx
-
-        from tui.data.yahoo_session import quiet_yfinance
-
-        yf = quiet_yfinance()
-        if tz:
-            try:  # yfinance would otherwise spend a chart request on learning the timezone
-                yf.cache.get_tz_cache().store(symbol, tz)
-            except Exception:  # an optimisation only; yfinance fetches it itself if this fails
-                pass
-        try:
-            df = yf.Ticker(symbol, session=self.session).history(
-                period="max", interval="1d", auto_adjust=False, actions=False, timeout=self.timeout
-            )
-        except cx.RequestException as exc:
-            raise YahooDown(_transport_reason(exc, self.timeout)) from None
-        except Exception as exc:
-            status = getattr(self.session, "last_status", None)
-            if type(exc).__name__ == "YFRateLimitError" or (status is not None and status >= 400 and status != 404):
-                raise YahooDown(_http_reason(status if status and status >= 400 else 429)) from None
-            raise SymbolProblem(f"Yahoo's full history for {symbol} was unusable", "malformed") from None
-        bars = history_to_bars(df)
-        if bars.empty:
-            raise SymbolProblem(f"Yahoo returned no history for {symbol}", "empty")
-        return bars
-
-    def _batch_quotes(self, symbols: Sequence[str]) -> dict[str, tuple[float, float]]:
-        """{symbol: (price, epoch)} from one batched quote request, through yfinance (the endpoint wants a cookie
-        and a crumb, which are yfinance's business). Raises QuoteRefused, in plain words, for any answer that is
-        not a usable quote list: the caller then asks the chart endpoint, which needs no crumb."""
-        from curl_cffi.requests import exceptions as cx
-
-        from tui.data.yahoo_session import quiet_yfinance
-
-        quiet_yfinance()  # silent, its caches in our folder: before any use of its data layer
-        from yfinance.data import YfData
-        from yfinance.exceptions import YFRateLimitError
-
-        try:
-            resp = YfData(session=self.session).get(
-                QUOTE_URL, params={"symbols": ",".join(symbols)}, timeout=self.timeout or 30)
-        except cx.RequestException as exc:  # no answer at all: the charts would get none either
-            raise YahooDown(_transport_reason(exc, self.timeout)) from None
-        except YFRateLimitError:  # yfinance raises it after its own retry was answered 429 again
-            raise QuoteRefused(_http_reason(429)) from None
-        except Exception as exc:  # yfinance's cookie and crumb dance failed in a way of its own
-            raise QuoteRefused(f"yfinance could not get a crumb from Yahoo ({type(exc).__name__})") from None
-        page = web_page_reason(str(resp.url), resp.content, resp.status_code)
-        if page:
-            raise QuoteRefused(page)
-        try:
-            payload = json.loads(resp.content)
-        except ValueError:
-            payload = None
-        if resp.status_code >= 400:
-            raise QuoteRefused(_http_reason(resp.status_code, yahoo_error_text(payload)))
-        quotes = parse_batch_quotes(payload)
-        if quotes is None:
-            raise QuoteRefused("Yahoo sent a malformed quote answer")
-        return quotes
 
     def _batch_eligible(self, symbols: Sequence[str], now: datetime) -> list[str]:
         """The symbols one quote request can stand for: while the market is open, those whose stored bars owe no
@@ -497,7 +150,7 @@ class YahooSource:
         if not eligible:
             return set(), None  # (a transport error below raises YahooDown: nothing would answer the charts)
         try:
-            quotes = self._batch_quotes(eligible)
+            quotes = self.transport.batch_quotes(eligible)
         except QuoteRefused as exc:
             wait = self.quote_backoff.failure(now)
             return set(), (f"{exc} on the batched quote request; asking for each symbol's chart instead "
@@ -507,7 +160,7 @@ class YahooSource:
         for symbol in done:
             self._take_quote(symbol, *quotes[symbol], now)
         if done:
-            current = self._symbol_times(META_CURRENT)
+            current = self.cache.json_meta(META_CURRENT)
             current.update({symbol: now.isoformat() for symbol in done})
             self.cache.set_meta(META_CURRENT, json.dumps(current, sort_keys=True), now)
         return done, None
@@ -516,7 +169,7 @@ class YahooSource:
         """Remember Yahoo's intraday quote, or forget it once its session is complete (its close is a bar then)."""
         from tui.data.market_clock import is_session_complete
 
-        session = _ny_date(stamp)
+        session = ny_date(stamp)
         if is_session_complete(session, now):
             self._quotes.pop(symbol, None)
         else:
@@ -538,12 +191,12 @@ class YahooSource:
             start = datetime.combine(last - timedelta(days=3), datetime.min.time(), ET)
             params = {"period1": str(int(start.timestamp())), "period2": str(int(now.timestamp())), "interval": "1d"}
         params.update(includePrePost="false", events="div,splits")
-        chart = parse_chart(self._chart(symbol, params), symbol)
+        chart = parse_chart(self.transport.chart(symbol, params), symbol)
         bars, meta = chart.bars, chart.meta
         if chart.reordered:
             repaired.append(symbol)
         if last is None:
-            full = self._full_history(symbol, meta.get("exchangeTimezoneName"))
+            full = self.transport.full_history(symbol, meta.get("exchangeTimezoneName"))
             bars = pd.concat([full[~full.index.isin(bars.index)], bars]).sort_index()
 
         complete = bars.loc[sessions_complete(bars.index, now)] if len(bars.index) else bars
@@ -581,7 +234,7 @@ class YahooSource:
             view.merge(symbol, self.cache.closes_since(symbol, since), stored_instant(now))
         view.version = after
 
-    def _cache_view(self, symbols: Sequence[str]) -> _CacheView:
+    def _cache_view(self, symbols: Sequence[str]) -> CacheView:
         """The view for ``symbols``, read from the cache again only when the cache changed under it."""
         view = self._view
         version = self.cache.version()
@@ -590,7 +243,7 @@ class YahooSource:
             known = [s for s in symbols if s in stored]
             closes = self.cache.closes(known) if known else pd.DataFrame()
             fetched = self.cache.fetched_at_by_symbol(known)
-            view = self._view = _CacheView(tuple(symbols), stored, tuple(known), closes, fetched, version)
+            view = self._view = CacheView(tuple(symbols), stored, tuple(known), closes, fetched, version)
         return view
 
     # -- fundamentals ---------------------------------------------------------------------------------------
@@ -614,11 +267,7 @@ class YahooSource:
             cooling = self._info_failed_at is not None and now - self._info_failed_at < INFO_EVERY_FAILED
             if due and network and not cooling:
                 try:
-                    from tui.data.yahoo_session import quiet_yfinance
-
-                    info = quiet_yfinance().Ticker(symbol, session=self.session).info or {}
-                    pe = info.get("trailingPE")
-                    value = {"trailing_pe": float(pe)} if isinstance(pe, (int, float)) and math.isfinite(pe) else {}
+                    value = self.transport.trailing_pe(symbol)
                     self.cache.set_meta(META_INFO.format(symbol=symbol), json.dumps(value), now)
                     stored = (value, now)
                 except Exception:  # non-fatal by design: the valuation rule shows 'unknown'
@@ -670,11 +319,11 @@ class YahooSource:
         return judge_now(now, received_at=data.received_at, quote_time=max(quote_times) if quote_times else None,
                          bars_through=through, refresh=self.refresh)
 
-    def _fetched_by_symbol(self, view: _CacheView) -> dict[str, datetime]:
+    def _fetched_by_symbol(self, view: CacheView) -> dict[str, datetime]:
         """When each symbol's bars were last known current: their last chart fetch, or a later batched quote."""
         from tui.data.cache import stored_instant
 
-        current = self._symbol_times(META_CURRENT)
+        current = self.cache.json_meta(META_CURRENT)
         fetched = dict(view.fetched)
         for symbol, when in fetched.items():
             try:
