@@ -9,6 +9,8 @@ from datetime import date, datetime, timedelta
 from tui.model import Side
 
 DASH = "—"  # a value that cannot be computed is shown as a dash, never made up
+#: The mark of each risk status, on screen and in the ``--once`` report alike.
+RISK_MARK = {"ok": "●", "watch": "▲", "alert": "✖", "unknown": "?"}
 
 
 def pct(value: float | None, *, digits: int = 2, signed: bool = True) -> str:

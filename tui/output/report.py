@@ -18,7 +18,7 @@ from tui import fmt
 from tui.model import Snapshot
 from tui.textsafe import plain
 
-RISK_STYLE = {"ok": ("●", "green"), "watch": ("▲", "yellow"), "alert": ("✖", "bold red"), "unknown": ("?", "dim")}
+RISK_STYLE = {"ok": "green", "watch": "yellow", "alert": "bold red", "unknown": "dim"}
 LABEL_STYLE = {"LIVE": "bold green", "DELAYED": "yellow", "OFFLINE": "bold yellow", "REPLAY": "bold cyan",
                "SIMULATED": "bold black on yellow"}
 
@@ -140,7 +140,7 @@ def _risks(s: Snapshot) -> Table:
     table.add_column("Status")
     table.add_column("Why")
     for r in s.risks:
-        symbol, style = RISK_STYLE[r.status]
+        symbol, style = fmt.RISK_MARK[r.status], RISK_STYLE[r.status]
         why = Text(plain(r.detail))
         dated = _dated(r.as_of, s) if r.status != "unknown" else None  # an unknown one says its data's age itself
         if dated:

@@ -13,7 +13,6 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.color import Color
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
@@ -22,6 +21,7 @@ from tui.analytics.history import MIN_SAMPLE
 from tui.fmt import DASH, day, display_name, pct, sessions
 from tui.model import ForwardStat, History, HistoryEntry, Snapshot
 from tui.textsafe import plain
+from tui.widgets.palette import Palette, palette
 
 
 @dataclass(frozen=True)
@@ -46,37 +46,6 @@ def _columns(history: History, small: str = "Small", large: str = "Large") -> tu
         for j, h in enumerate(history.horizons)
     )
     return fixed + forward
-
-
-@dataclass(frozen=True)
-class Colours:
-    up: str
-    down: str
-    small: str
-    large: str
-    muted: str
-
-    def sign(self, value: float | None) -> str:
-        if value is None or value != value or value == 0:
-            return ""
-        return self.up if value > 0 else self.down
-
-    def side(self, side: str) -> str:
-        return {"small": self.small, "large": self.large}.get(side, self.muted)
-
-
-def _colours(variables: dict[str, str]) -> Colours:
-    def pick(name: str, fallback: str) -> str:
-        try:
-            return Color.parse(variables.get(name, fallback)).hex
-        except Exception:  # an odd theme value: fall back rather than fail to draw
-            return fallback
-
-    # Muted = foreground faded into the background (Rich styles take no alpha).
-    muted = Color.parse(pick("background", "#121212")).blend(Color.parse(pick("foreground", "#E0E0E0")), 0.55).hex
-    # Green small-cap wins, blue large (the theme's primary), red losses: the monitor's own conventions.
-    return Colours(pick("success", "#4EBF71"), pick("error", "#BA3C5B"), pick("success", "#4EBF71"),
-                   pick("primary", "#0178D4"), muted)
 
 
 class HistoryScreen(Screen[None]):
@@ -134,7 +103,7 @@ class HistoryScreen(Screen[None]):
         return self.snapshot.history
 
     def _render_all(self) -> None:
-        colours = _colours(self.app.theme_variables)
+        colours = palette(self.app)
         self.query_one("#history-summary", Static).update(summary_text(self.snapshot, colours))
         note = self.query_one("#history-note", Static)
         text = self.history.note if self.history is not None else "not enough history: none was computed"
@@ -143,8 +112,8 @@ class HistoryScreen(Screen[None]):
         self.query_one("#history-forward", Static).update(forward_table(self.snapshot, colours))
         self._fill_table(colours)
 
-    def _fill_table(self, colours: Colours | None = None) -> None:
-        colours = colours or _colours(self.app.theme_variables)
+    def _fill_table(self, colours: Palette | None = None) -> None:
+        colours = colours or palette(self.app)
         table = self.query_one("#history-table", DataTable)
         history = self.history
         table.clear(columns=True)
@@ -215,11 +184,11 @@ def _sort_value(value: object, descending: bool) -> tuple:
     return (0, value)
 
 
-def _signed(value: float | None, colours: Colours) -> Text:
+def _signed(value: float | None, colours: Palette) -> Text:
     return Text(pct(value), style=colours.sign(value), justify="right")
 
 
-def _cells(entry: HistoryEntry, snapshot: Snapshot, colours: Colours, current: bool) -> list[Text]:
+def _cells(entry: HistoryEntry, snapshot: Snapshot, colours: Palette, current: bool) -> list[Text]:
     symbol = {"small": snapshot.small, "large": snapshot.large}.get(entry.leader, entry.leader)
     leader = Text(plain(symbol), style=f"bold {colours.side(entry.leader)}")
     if current:
@@ -236,7 +205,7 @@ def _cells(entry: HistoryEntry, snapshot: Snapshot, colours: Colours, current: b
     return cells
 
 
-def summary_text(snapshot: Snapshot, colours: Colours) -> Text:
+def summary_text(snapshot: Snapshot, colours: Palette) -> Text:
     """The current streak, its rank and percentile among its leader's streaks, and what history is loaded."""
     streak, history = snapshot.streak, snapshot.history
     small, large = plain(display_name(snapshot.small)), plain(display_name(snapshot.large))
@@ -275,7 +244,7 @@ def summary_text(snapshot: Snapshot, colours: Colours) -> Text:
     return text
 
 
-def forward_table(snapshot: Snapshot, colours: Colours) -> Table | Text:
+def forward_table(snapshot: Snapshot, colours: Palette) -> Table | Text:
     """Per leader and horizon: median relative performance after the streaks ended, share positive, n."""
     history = snapshot.history
     if history is None or not history.forward:

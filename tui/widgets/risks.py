@@ -13,7 +13,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widget import Widget
 
-from tui.fmt import short_date
+from tui.fmt import RISK_MARK, short_date
 from tui.model import Risk, Snapshot
 from tui.widgets import fmt
 from tui.widgets.palette import Palette, palette
@@ -22,7 +22,6 @@ from tui.widgets.pane import Pane
 from tui.widgets.safe import plain
 from tui.widgets.scroll_body import ScrollBody
 
-SYMBOLS = {"ok": "●", "watch": "▲", "alert": "✖", "unknown": "?"}
 
 
 @dataclass(frozen=True)
@@ -131,7 +130,7 @@ def checklist(risks: tuple[Risk, ...], colours: Palette, as_of: date | None = No
             head.stylize(dated_style)
             why.stylize(dated_style)
         blocks.append((
-            (Text(SYMBOLS.get(risk.status, "?"), style=style), head),
+            (Text(RISK_MARK.get(risk.status, "?"), style=style), head),
             ("", why),
         ))
     return Grid.blocks(blocks)
