@@ -83,6 +83,34 @@ def test_stepping_a_replay_across_the_streak_end_alerts_streak_broke_once(replay
     run()
 
 
+def test_open_history_and_alert_screens_follow_new_data(replay_dir):
+    """The history screen and the alert log, while open, show each new snapshot and alert as it arrives."""
+    @pilot_test
+    async def run():
+        source = ReplaySource(replay_dir, as_of=date(2026, 1, 22))
+        app = StreakwatchApp(source=source, config=Config(), clock=frozen_clock(after_close(date(2026, 1, 27))))
+        async with app.run_test(size=SIZE) as pilot:
+            await ready(pilot)
+            await pilot.press("h")
+            await until(lambda: isinstance(app.screen, HistoryScreen))
+            assert app.screen.snapshot.as_of == date(2026, 1, 22)
+            source.set_as_of(date(2026, 1, 23))  # the small caps' 14-session streak ended on the 23rd
+            assert app.start_refresh(manual=True)
+            await until(lambda: app.screen.snapshot.as_of == date(2026, 1, 23))
+            await pilot.press("escape")
+            await until(lambda: not isinstance(app.screen, HistoryScreen))
+
+            await pilot.press("a")
+            await until(lambda: isinstance(app.screen, AlertLogScreen))
+            before = len(app.screen.events)
+            source.set_as_of(date(2026, 1, 26))
+            assert app.start_refresh(manual=True)
+            await until(lambda: len(app.screen.events) > before)
+            assert app.screen.events == tuple(app.alert_tracker.log)
+
+    run()
+
+
 def test_export_key_writes_svg_and_json_where_configured(replay_dir, tmp_path):
     @pilot_test
     async def run():

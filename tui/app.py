@@ -27,11 +27,12 @@ from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.containers import Grid
 from textual.screen import Screen
+from textual.signal import Signal
 from textual.timer import Timer
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
-from tui.alerts import AlertTracker
+from tui.alerts import AlertEvent, AlertTracker
 from tui.bindings import app_bindings, palette_entries
 from tui.config import Config
 from tui.data.base import Clock, DataSource, MarketData, utc_now
@@ -113,6 +114,9 @@ class StreakwatchApp(App[None]):
         self._failures = 0  # consecutive failed refreshes (backoff, stale marker)
         self._notified: set[str] = set()
         self.alert_tracker = AlertTracker(self.config.alerts)
+        # Open screens that follow the data (history, alert log) subscribe to these: no search of the stack.
+        self.snapshot_signal: Signal[Snapshot] = Signal(self, "snapshot")
+        self.alert_log_signal: Signal[tuple[AlertEvent, ...]] = Signal(self, "alert-log")
         self._tick: Timer | None = None
         self._theme_problem: str | None = None
         try:
@@ -318,15 +322,8 @@ class StreakwatchApp(App[None]):
     def _alert(self, snapshot: Snapshot) -> None:
         """Streak and risk events, each alerted once; open history / alert screens follow the new data."""
         announce(self, self.alert_tracker.update(snapshot), self.config.alerts)
-        if len(self.screen_stack) == 1:
-            return
-        from tui.screens.history import HistoryScreen  # lazily: it imports tui.analytics (pandas)
-
-        for screen in self.screen_stack:
-            if isinstance(screen, HistoryScreen):
-                screen.set_snapshot(snapshot)
-            elif isinstance(screen, AlertLogScreen):
-                screen.set_events(self.alert_tracker.log)
+        self.snapshot_signal.publish(snapshot)
+        self.alert_log_signal.publish(self.alert_tracker.log)
 
     def on_refresh_failed(self, message: RefreshFailed) -> None:
         if message.generation == self._generation and not self.shutting_down():
@@ -545,11 +542,11 @@ class StreakwatchApp(App[None]):
         if self._snapshot is None:
             self.notify("No history yet: waiting for the first data", timeout=3)
             return
-        self.push_screen(HistoryScreen(self._snapshot))
+        self.push_screen(HistoryScreen(self._snapshot, self.snapshot_signal))
 
     def action_alert_log(self) -> None:
         if not isinstance(self.screen, AlertLogScreen):
-            self.push_screen(AlertLogScreen(self.alert_tracker.log))
+            self.push_screen(AlertLogScreen(self.alert_tracker.log, self.alert_log_signal))
 
     def action_export(self) -> None:
         export_app(self, self._snapshot, self.config.export.directory)

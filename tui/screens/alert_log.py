@@ -15,6 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
+from textual.signal import Signal
 from textual.widgets import Static
 
 from tui.alerts import AlertEvent
@@ -72,9 +73,15 @@ class AlertLogScreen(ModalScreen[None]):
 
     BINDINGS = [Binding("escape,a,q", "close", "Close", key_display="esc")]
 
-    def __init__(self, events: Sequence[AlertEvent]) -> None:
+    def __init__(self, events: Sequence[AlertEvent], updates: Signal[Sequence[AlertEvent]] | None = None) -> None:
+        """``updates``: the app's signal of the alert log, which this screen follows while it is open."""
         super().__init__()
         self.events: tuple[AlertEvent, ...] = tuple(events)
+        self._updates = updates
+
+    def on_mount(self) -> None:
+        if self._updates is not None:
+            self._updates.subscribe(self, self.set_events)  # dropped with the screen (weakly held)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="alert-log-box") as box:

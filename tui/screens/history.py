@@ -15,6 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
+from textual.signal import Signal
 from textual.widgets import DataTable, Footer, Static
 
 from tui.analytics.history import MIN_SAMPLE
@@ -68,9 +69,11 @@ class HistoryScreen(Screen[None]):
         Binding("S", "reverse_sort", "Reverse", key_display="S"),  # not r: that stays the app's refresh
     ]
 
-    def __init__(self, snapshot: Snapshot) -> None:
+    def __init__(self, snapshot: Snapshot, updates: Signal[Snapshot] | None = None) -> None:
+        """``updates``: the app's signal of new snapshots, which this screen follows while it is open."""
         super().__init__()
         self.snapshot = snapshot
+        self._updates = updates
         self.sort_key = "end"
         self.sort_descending = True
 
@@ -95,6 +98,8 @@ class HistoryScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        if self._updates is not None:
+            self._updates.subscribe(self, self.set_snapshot)  # dropped with the screen (weakly held)
         self._render_all()
         self.query_one("#history-table", DataTable).focus()
 

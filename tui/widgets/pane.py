@@ -64,11 +64,28 @@ class Pane(Vertical):
     def draw(self, part: Any) -> None:
         raise NotImplementedError
 
+    def fit_to_size(self) -> None:
+        """What a new size means for this pane: by default nothing (a Lines body rewraps by itself). Panes whose
+        content depends on the width redraw here (see :meth:`redraw`)."""
+
     def body(self) -> Widget:
         """The focusable widget that shows the data."""
         raise NotImplementedError
 
     # -- shared behaviour ------------------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        # Every pane takes its colours from the theme: redraw what is shown when it changes.
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self.redraw())
+
+    def on_resize(self) -> None:
+        if self.state == "data":
+            self.fit_to_size()
+
+    def redraw(self, **how: Any) -> None:
+        """Draw the part on screen again (a new theme, a new size, a new sort): the data did not change."""
+        if self.state == "data" and self._has_part:
+            self.draw(self._part, **how)
+
     def compose(self) -> ComposeResult:
         yield PaneMessage(self._loading_text("…"), classes="pane-message")
         yield from self.compose_body()

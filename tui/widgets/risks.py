@@ -49,13 +49,6 @@ class RisksPane(Pane):
     def part_is_empty(self, part: RisksPart) -> bool:
         return not part.risks
 
-    def on_mount(self) -> None:
-        self.app.theme_changed_signal.subscribe(self, lambda _theme: self._redraw())
-
-    def _redraw(self) -> None:
-        if self.state == "data" and self._part is not None:
-            self.draw(self._part)
-
     def draw(self, part: RisksPart) -> None:
         colours = palette(self.app)
         dated_style = str(self.get_component_rich_style("risks--dated", partial=True))

@@ -131,21 +131,13 @@ class SectorsPane(Pane):
     def part_is_empty(self, part: SectorsPart) -> bool:
         return not part.rows
 
-    def on_mount(self) -> None:
-        self.app.theme_changed_signal.subscribe(self, lambda _theme: self._redraw())
-
-    def on_resize(self) -> None:
-        if self.state == "data":
-            self._redraw(force=False)  # only rebuilds when the set of columns that fits changed
-
-    def _redraw(self, force: bool = True) -> None:
-        if self.state == "data" and self._part is not None:
-            self.draw(self._part, force=force)
+    def fit_to_size(self) -> None:
+        self.redraw(force=False)  # only rebuilds when the set of columns that fits changed
 
     def cycle_sort(self) -> str:
         self.sort_key = SORTS[(SORTS.index(self.sort_key) + 1) % len(SORTS)]
         self._update_sort_title()
-        self._redraw()
+        self.redraw()
         return SORT_LABELS[self.sort_key]
 
     def _update_sort_title(self) -> None:

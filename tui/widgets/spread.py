@@ -85,13 +85,6 @@ class SpreadPane(Pane):
     def part_is_empty(self, part: SpreadPart) -> bool:
         return len(part.spread.dates) < 2
 
-    def on_mount(self) -> None:
-        self.app.theme_changed_signal.subscribe(self, lambda _theme: self._redraw())
-
-    def _redraw(self) -> None:
-        if self.state == "data" and self._part is not None:
-            self.draw(self._part)
-
     def move_cursor(self, step: int) -> None:
         if self.state != "data" or self._part is None:
             return

@@ -63,16 +63,8 @@ class StreakPane(Pane):
     def part_is_empty(self, part: StreakPart) -> bool:
         return part.streak.end is None and part.provisional is None
 
-    def on_mount(self) -> None:
-        # Colours come from the theme: redraw when it changes.
-        self.app.theme_changed_signal.subscribe(self, lambda _theme: self._redraw())
-
-    def _redraw(self) -> None:
-        if self.state == "data" and self._part is not None:
-            self.draw(self._part)
-
-    def on_resize(self) -> None:
-        self._redraw()  # the return line drops its "gap" when narrow
+    def fit_to_size(self) -> None:
+        self.redraw()  # the return line drops its "gap" when narrow
 
     def draw(self, part: StreakPart) -> None:
         colours = palette(self.app)
