@@ -121,7 +121,7 @@ async def test_a_refresh_landing_while_the_app_shuts_down_is_dropped():
         app._running = False  # App._shutdown clears this first
         try:
             app.on_refresh_failed(RefreshFailed("connection refused", generation))
-            app.on_snapshot_ready(SnapshotReady(make_snapshot(), None, generation))
+            app.on_snapshot_ready(SnapshotReady(make_snapshot(), generation))
             app._on_tick()
             app._on_timer()
             assert not app.start_refresh() and app._generation == generation
@@ -162,7 +162,7 @@ async def test_superseded_results_are_dropped():
         await ready(pilot)
         shown = app.snapshot
         old = make_snapshot(sectors=())
-        app.post_message(SnapshotReady(old, None, app._generation - 1))
+        app.post_message(SnapshotReady(old, app._generation - 1))
         await pilot.pause()
         assert app.snapshot is shown and app.pane("sectors").state == "data"
 

@@ -16,11 +16,11 @@ import asyncio
 import signal
 import threading
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from functools import partial
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 from rich.text import Text
 from textual import events, work
@@ -35,7 +35,7 @@ from textual.worker import Worker, WorkerState
 from tui.alerts import AlertEvent, AlertTracker
 from tui.bindings import app_bindings, palette_entries
 from tui.config import Config
-from tui.data.base import Clock, DataSource, MarketData, utc_now
+from tui.data.base import Clock, DataSource, utc_now
 from tui.data.freshness import Freshness
 from tui.data.market_clock import MarketStatus, Phase
 from tui.errors import QUIT_SIGNALS, SourceError, StreakwatchError, signal_exit_code
@@ -43,6 +43,7 @@ from tui.export import export_app
 from tui.fmt import split_retry
 from tui.messages import RefreshFailed, SnapshotReady
 from tui.model import Dropped, Snapshot
+from tui.pipeline import Builder, RefreshPipeline
 from tui.screens.alert_log import AlertLogScreen, announce
 from tui.screens.help import HelpScreen
 from tui.snapshot_cache import SnapshotCache
@@ -55,7 +56,6 @@ from tui.widgets.spread import SpreadPane
 from tui.widgets.status import StatusInfo, StatusLine
 from tui.widgets.streak import StreakPane
 
-Builder = Callable[[MarketData, Config], Snapshot]
 PANES = ("streak", "spread", "sectors", "risks")
 
 
@@ -77,7 +77,6 @@ class StreakwatchApp(App[None]):
     TICK_SECONDS = 10.0  # how often the age / countdown text is refreshed: coarse on purpose (idle CPU ~ 0)
     STUCK_SECONDS = 60.0  # a fetch running longer than this may be abandoned by `r`
     BACKOFF_FIRST, BACKOFF_MAX = 15.0, 900.0
-    CACHE_SAVE_SECONDS = 300.0  # the snapshot cache is rewritten at most this often (and when the day changes)
 
     def __init__(
         self,
@@ -92,14 +91,10 @@ class StreakwatchApp(App[None]):
         self.source = source
         self.config = config or Config()
         self.clock = clock
-        self._build = build  # tests inject a builder; by default tui.snapshot.build_snapshot
         self.snapshot_cache = snapshot_cache
+        #: What each refresh runs in its fetch thread (tui/pipeline.py: no Textual there).
+        self.pipeline = RefreshPipeline(source, self.config, clock, build=build, snapshot_cache=snapshot_cache)
         self._cached = False  # the snapshot on screen came from the cache; no refresh has succeeded yet
-        # Worker-thread state (one fetch thread at a time): the last MarketData and the snapshot built from it,
-        # so a refresh that brings nothing new reuses the snapshot; when the cache was last written.
-        self._last_built: tuple[MarketData, Snapshot] | None = None
-        self._warm = False
-        self._saved: tuple[float, Any] | None = None  # (monotonic, as_of)
         self._generation = 0
         self._inflight: _Inflight | None = None
         self._timer: Timer | None = None
@@ -231,7 +226,7 @@ class StreakwatchApp(App[None]):
 
         def job() -> None:
             try:
-                box["result"] = self._fetch_and_build()
+                box["result"] = self.pipeline.run()
             except BaseException as exc:  # noqa: BLE001 - handed back to the worker below
                 box["error"] = exc
             finally:
@@ -248,50 +243,7 @@ class StreakwatchApp(App[None]):
             return
         if error is not None:
             raise error  # a bug: becomes a worker ERROR, reported by on_worker_state_changed
-        snapshot, market, now = box["result"]
-        self.post_message(SnapshotReady(snapshot, market, generation, now))
-
-    def _fetch_and_build(self) -> tuple[Snapshot, Any, datetime]:
-        """Runs in the fetch thread: everything slow (network, pandas, the exchange calendar) happens here."""
-        from tui.data import market_clock
-
-        if not self._warm:
-            market_clock.warm_up()  # import exchange_calendars, build XNYS: here, never on the UI thread
-            self._warm = True
-        data = self.source.fetch(self.config.symbols())
-        snapshot = self._snapshot_for(data)
-        now = data.now or self.clock()
-        try:
-            market = market_clock.market_status(now)
-        except Exception:  # a date the calendar can't place: no market state in the status line, data still shown
-            market = None
-        self._save_cache(snapshot)
-        return snapshot, market, now
-
-    def _snapshot_for(self, data: MarketData) -> Snapshot:
-        """Build the snapshot, or reuse the last one when the data brings nothing new (only its status differs)."""
-        if self._build is not None:  # an injected builder (tests) may depend on more than the data: always call it
-            return self._build(data, self.config)
-        from tui.snapshot import build_snapshot, data_status
-
-        last = self._last_built
-        if last is not None and same_market(last[0], data):
-            return replace(last[1], data=data_status(data))
-        snapshot = build_snapshot(data, self.config)
-        self._last_built = (data, snapshot)
-        return snapshot
-
-    def _save_cache(self, snapshot: Snapshot) -> None:
-        """Write the snapshot cache (in the fetch thread): on the first good refresh, when the day changes, and
-        at most every CACHE_SAVE_SECONDS otherwise (a live session changes every refresh)."""
-        if self.snapshot_cache is None:
-            return
-        now = time.monotonic()
-        saved = self._saved
-        if saved is not None and saved[1] == snapshot.as_of and now - saved[0] < self.CACHE_SAVE_SECONDS:
-            return
-        if self.snapshot_cache.save(snapshot, self.clock()):
-            self._saved = (now, snapshot.as_of)
+        self.post_message(SnapshotReady(box["result"], generation))
 
     def on_snapshot_ready(self, message: SnapshotReady) -> None:
         if message.generation != self._generation or self.shutting_down():
@@ -300,7 +252,7 @@ class StreakwatchApp(App[None]):
         self._failures = 0
         self._cached = False
         self._snapshot = snapshot = message.snapshot
-        self._market = message.market
+        self._market = snapshot.market
         self._received_at = self.clock()
         errors = [plain(e) for e in snapshot.data.errors if plain(e)]
         self._error = errors[-1] if errors else None
@@ -313,7 +265,7 @@ class StreakwatchApp(App[None]):
             pane.show_snapshot(snapshot)
         self._show_banner(snapshot.data.banner)
         self._alert(snapshot)
-        delay = next_delay(message.market, self.config)
+        delay = next_delay(snapshot.market, self.config)
         if snapshot.data.retry_in:
             delay = min(delay, max(float(snapshot.data.retry_in), 1.0))
         self._schedule(delay)
@@ -611,13 +563,6 @@ def next_delay(market: Any, config: Config) -> float:
     from tui.data.market_clock import refresh_delay  # already imported by the worker that produced ``market``
 
     return max(float(refresh_delay(market, config.refresh)), 1.0)
-
-
-def same_market(old: MarketData, new: MarketData) -> bool:
-    """Whether ``new`` would compute the same panes as ``old``: same closes (every row, 0.2 ms), quotes and
-    fundamentals. Labels, errors and times live in the snapshot's DataStatus, rebuilt from ``new`` either way."""
-    return (old.source == new.source and old.quotes == new.quotes and old.fundamentals == new.fundamentals
-            and old.closes.shape == new.closes.shape and old.closes.equals(new.closes))
 
 
 def dropped_text(dropped: tuple[Dropped, ...]) -> str:

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
 from textual.message import Message
 
 from tui.model import Snapshot
 
 
 class SnapshotReady(Message):
-    """A refresh produced a snapshot; ``market`` is the market status at ``now``, the data's instant (or None)."""
+    """A refresh produced a snapshot (with the market status at the data's instant in ``snapshot.market``)."""
 
-    def __init__(self, snapshot: Snapshot, market: Any, generation: int, now: datetime | None = None) -> None:
+    def __init__(self, snapshot: Snapshot, generation: int) -> None:
         super().__init__()
         self.snapshot = snapshot
-        self.market = market
         self.generation = generation
-        self.now = now
 
 
 class RefreshFailed(Message):

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from tui.data.base import DELAYED_AFTER
+from tui.data.market_clock import MarketStatus
 
 Side = Literal["small", "large", "none"]
 RiskStatus = Literal["ok", "watch", "alert", "unknown"]
@@ -171,6 +172,9 @@ class Snapshot:
     runs: tuple[StreakRun, ...] = ()
     history: History | None = None
     sessions: int = 0  # number of sessions in the loaded history
+    #: The market clock at the data's instant, attached by the refresh pipeline (None when the calendar can't place
+    #: it, and in a snapshot read back from the snapshot cache, until the first refresh).
+    market: MarketStatus | None = field(default=None, compare=False)
 
     @property
     def simulated(self) -> bool:

@@ -1,0 +1,89 @@
+"""One refresh, from the data source to a finished snapshot: what the monitor's fetch thread runs.
+
+No Textual here: the app hands this a thread and posts what comes back. Everything slow happens inside: the
+first call builds the exchange calendar (~0.3 s, kept off the UI thread), the source fetches (network, files),
+the analytics build the snapshot — or the last one is reused with a new data status when the prices are the
+same — the market status at the data's instant is attached to it, and the snapshot cache for the next start's
+first paint is written now and then.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from typing import Any, Callable
+
+from tui.config import Config
+from tui.data.base import Clock, DataSource, MarketData
+from tui.model import Snapshot
+from tui.snapshot_cache import SnapshotCache
+
+Builder = Callable[[MarketData, Config], Snapshot]
+
+
+class RefreshPipeline:
+    """Fetch, build or reuse, attach the market status, save the snapshot cache. One at a time (one fetch
+    thread): it keeps the last data and snapshot to reuse, and when the cache was last written."""
+
+    CACHE_SAVE_SECONDS = 300.0  # the snapshot cache is rewritten at most this often (and when the day changes)
+
+    def __init__(self, source: DataSource, config: Config, clock: Clock, *, build: Builder | None = None,
+                 snapshot_cache: SnapshotCache | None = None) -> None:
+        self.source = source
+        self.config = config
+        self.clock = clock
+        self._build = build  # tests inject a builder; by default tui.snapshot.build_snapshot
+        self.snapshot_cache = snapshot_cache
+        self._last_built: tuple[MarketData, Snapshot] | None = None
+        self._warm = False
+        self._saved: tuple[float, Any] | None = None  # (monotonic, as_of)
+
+    def run(self) -> Snapshot:
+        """One refresh; raises what the source or the analytics raise (StreakwatchError: a reason to show)."""
+        from tui.data import market_clock
+
+        if not self._warm:
+            market_clock.warm_up()  # import exchange_calendars, build XNYS: here, never on the UI thread
+            self._warm = True
+        data = self.source.fetch(self.config.symbols())
+        snapshot = self._snapshot_for(data)
+        now = data.now or self.clock()
+        try:
+            market = market_clock.market_status(now)
+        except Exception:  # a date the calendar can't place: no market state in the status line, data still shown
+            market = None
+        snapshot = replace(snapshot, market=market)
+        self._save_cache(snapshot)
+        return snapshot
+
+    def _snapshot_for(self, data: MarketData) -> Snapshot:
+        """Build the snapshot, or reuse the last one when the data brings nothing new (only its status differs)."""
+        if self._build is not None:  # an injected builder (tests) may depend on more than the data: always call it
+            return self._build(data, self.config)
+        from tui.snapshot import build_snapshot, data_status
+
+        last = self._last_built
+        if last is not None and same_market(last[0], data):
+            return replace(last[1], data=data_status(data))
+        snapshot = build_snapshot(data, self.config)
+        self._last_built = (data, snapshot)
+        return snapshot
+
+    def _save_cache(self, snapshot: Snapshot) -> None:
+        """Write the snapshot cache: on the first good refresh, when the day changes, and at most every
+        CACHE_SAVE_SECONDS otherwise (a live session changes every refresh)."""
+        if self.snapshot_cache is None:
+            return
+        now = time.monotonic()
+        saved = self._saved
+        if saved is not None and saved[1] == snapshot.as_of and now - saved[0] < self.CACHE_SAVE_SECONDS:
+            return
+        if self.snapshot_cache.save(snapshot, self.clock()):
+            self._saved = (now, snapshot.as_of)
+
+
+def same_market(old: MarketData, new: MarketData) -> bool:
+    """Whether ``new`` would compute the same panes as ``old``: same closes (every row, 0.2 ms), quotes and
+    fundamentals. Labels, errors and times live in the snapshot's DataStatus, rebuilt from ``new`` either way."""
+    return (old.source == new.source and old.quotes == new.quotes and old.fundamentals == new.fundamentals
+            and old.closes.shape == new.closes.shape and old.closes.equals(new.closes))
