@@ -1,0 +1,191 @@
+"""Issue 10, "Live data that never lies": each of its checks, end to end through real yfinance against the fake Yahoo
+on 127.0.0.1, in the running monitor (Pilot) and in ``--once --json``.
+
+The clocks here do not run by themselves: each test moves them, so every backoff and every "retrying in" is exact
+(the backoffs have no jitter) and the requests the server counts between two steps are exactly those of one round.
+Expected figures come from the bars the fake serves and from the clock, worked out in the comments.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import threading
+from datetime import timedelta
+
+import pandas as pd
+import pytest
+
+from tests import recordings
+from tests.app_helpers import pilot_test, screen_text, status_line, until
+from tests.e2e_helpers import (
+    NEXT_DAY, TIMEOUT, close_on, et, expected_streak, health_record, quote_the_session, seed_universe, universe,
+    write_config,
+)
+from tests.fake_yahoo import AFTER_CLOSE, END, MutableClock
+from tests.fake_yahoo import fake_yahoo  # noqa: F401  (fixture)
+from tests.test_e2e_yahoo_app import assert_healthy, first_data, record_notes, refresh
+from tui.app import StreakwatchApp
+from tui.cli import main
+from tui.config import load_config
+from tui.data.backoff import Backoff
+from tui.data.cache import BarCache
+from tui.data.yahoo import YahooSource
+from tui.data.yahoo_session import YahooSession
+
+SIZE = (200, 40)
+SYMBOLS = 12  # seed_universe: the pair, IWM, SPY, two sectors and six more risk symbols
+FRIDAY = NEXT_DAY  # the session after END (Thursday 15 Jan 2026), in progress in the open-market tests
+FRIDAY_10 = et(FRIDAY, 10)  # 10:00 ET, half an hour into Friday's session
+NO_DATA = "Yahoo-wide failure: \u201cNo data found\u201d (HTTP 404) for 2 of 2 symbols asked (^RUT, ^GSPC), " \
+          "not a problem of those symbols"
+STALE_FOR = r"STALE · {} old"
+
+
+@pytest.fixture
+def served(fake_yahoo, monkeypatch):
+    monkeypatch.setattr("tui.data.yahoo_session.DEFAULT_TIMEOUT", TIMEOUT)  # the --once runs' session
+    return seed_universe(fake_yahoo)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """One clock for the monitor, its source and the --once runs (factory.utc_now); it moves only when told."""
+    clock = MutableClock(AFTER_CLOSE)
+    monkeypatch.setattr("tui.data.factory.utc_now", clock)
+    return clock
+
+
+@pytest.fixture
+def config_path(tmp_path):
+    return write_config(tmp_path / "streakwatch.toml")
+
+
+@pytest.fixture
+def cache_path(tmp_path):
+    return tmp_path / "bars.db"
+
+
+@pytest.fixture
+def monitor(clock, config_path, cache_path):
+    """The monitor on a YahooSource whose backoffs have no jitter: the source's 60 s doubling (its default base),
+    the batched quote's own 300 s (its default base)."""
+    made = []
+
+    def make(source=None) -> StreakwatchApp:
+        source = source or YahooSource(
+            BarCache(cache_path), clock, session=YahooSession(timeout=TIMEOUT),
+            backoff=Backoff(base=60, cap=900, jitter=0), quote_backoff=Backoff(base=300, cap=3600, jitter=0))
+        made.append(source)
+        return StreakwatchApp(source=source, config=load_config(config_path), clock=clock)
+
+    yield make
+    for source in made:
+        source.close()
+
+
+def once(capsys, config_path, cache_path) -> tuple[int, dict | None, str]:
+    """``streakwatch --source yahoo --once --json`` in this process: (exit code, the JSON, stderr)."""
+    capsys.readouterr()
+    rc = main(["--source", "yahoo", "--config", str(config_path), "--cache", str(cache_path), "--once", "--json"])
+    out, err = capsys.readouterr()
+    return rc, (json.loads(out) if out else None), err
+
+
+def stale_marks(text: str, age: str) -> int:
+    return len(re.findall(STALE_FOR.format(re.escape(age)), text))
+
+
+def chart_counts(server) -> dict[str, int]:
+    return {s: server.count("chart", s) for s in universe(server) if server.count("chart", s)}
+
+
+def no_one_blamed(cache_path) -> bool:
+    return health_record(cache_path) in (None, {})
+
+
+# == 1. A Yahoo-wide 404 round, then recovery ======================================================================
+
+PAIR_ONLY = {"every symbol": ("*",), "the pair alone": ("^RUT", "^GSPC")}
+
+
+def fail_with_no_data(server, where: tuple[str, ...]) -> None:
+    for symbol in where:
+        server.fault("no_data", symbol=symbol)
+
+
+@pilot_test
+@pytest.mark.parametrize("where", PAIR_ONLY.values(), ids=PAIR_ONLY.keys())
+async def test_a_yahoo_wide_404_blames_no_symbol_backs_off_and_recovers(served, clock, monitor, cache_path, where):
+    app = monitor()
+    notes = record_notes(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await first_data(pilot)
+        want = expected_streak(served)
+        good = app.snapshot
+        assert_healthy(app)
+
+        fail_with_no_data(served, where)
+        served.reset_counts()
+        clock.advance(minutes=1)  # 17:01 ET
+        await refresh(pilot)
+        # The pair answers first, both "No data found": Yahoo, not the pair; the round stops there.
+        assert chart_counts(served) == {"^RUT": 1, "^GSPC": 1}
+        text = screen_text(app)
+        status = text.splitlines()[0]
+        assert f"⚠ {NO_DATA} — retrying in 1 min" in status, status  # the source's backoff: 60 s
+        assert status.startswith(" LIVE ") and stale_marks(text, "1 min") == 4, text  # the data's age, 17:00
+        assert app.snapshot.data.fetched_at == good.data.fetched_at == AFTER_CLOSE
+        assert app.snapshot.streak == good.streak and app.snapshot.data.dropped == ()
+        assert no_one_blamed(cache_path)
+        assert [n for n in notes if "404" in n] == [f"{NO_DATA} — retrying in 1 min"]  # one reason, said once
+        assert "Yahoo has no data for" not in " ".join(notes)  # no line per symbol
+
+        served.reset_counts()
+        clock.advance(seconds=30)  # still backing off: no request at all, the same reason, its countdown
+        await refresh(pilot)
+        assert sum(served.counts.values()) == 0
+        assert f"⚠ {NO_DATA} — retrying in 30 s" in status_line(app)
+        assert app.is_stale() and len([n for n in notes if "404" in n]) == 1
+
+        served.clear_faults()  # Yahoo heals; the first refresh after the backoff brings the data back
+        served.reset_counts()
+        clock.advance(seconds=30)  # 17:02 ET: the backoff (60 s from 17:01) is over
+        await refresh(pilot)
+        assert sum(served.counts.values()) == served.count("chart") == SYMBOLS
+        assert chart_counts(served) == {s: 1 for s in universe(served)}
+        assert_healthy(app)
+        assert app.snapshot.data.fetched_at == clock.now and app.snapshot.data.dropped == ()
+        assert no_one_blamed(cache_path)
+        assert app.snapshot.streak.length == want.length
+
+
+@pytest.mark.parametrize("where", PAIR_ONLY.values(), ids=PAIR_ONLY.keys())
+def test_a_yahoo_wide_404_in_once_json(served, clock, capsys, config_path, cache_path, where):
+    rc, good, err = once(capsys, config_path, cache_path)
+    assert (rc, err) == (0, "") and good["data"]["errors"] == []
+
+    fail_with_no_data(served, where)
+    served.reset_counts()
+    clock.advance(minutes=5)
+    rc, doc, err = once(capsys, config_path, cache_path)
+    assert (rc, err) == (0, "")
+    assert chart_counts(served) == {"^RUT": 1, "^GSPC": 1}
+    data = doc["data"]
+    assert data["stale"] is True and doc["label"] == "LIVE"  # Yahoo answered 5 min ago: not offline, not current
+    assert len(data["errors"]) == 1 and re.fullmatch(re.escape(NO_DATA) + r" — retrying in 1 min", data["errors"][0])
+    assert data["fetched_at"] == AFTER_CLOSE.isoformat()  # the age of what is shown: 17:00 ET
+    assert data["dropped"] == [] and no_one_blamed(cache_path)
+    for key in ("as_of", "streak", "sectors", "risks"):
+        assert doc[key] == good[key], key
+
+    served.clear_faults()
+    served.reset_counts()
+    clock.advance(minutes=2)
+    rc, doc, err = once(capsys, config_path, cache_path)
+    assert (rc, err) == (0, "")
+    assert chart_counts(served) == {s: 1 for s in universe(served)}
+    assert (doc["label"], doc["data"]["stale"], doc["data"]["errors"]) == ("LIVE", False, [])
+    assert doc["data"]["fetched_at"] == clock.now.isoformat() and doc["data"]["dropped"] == []
+    assert no_one_blamed(cache_path)
