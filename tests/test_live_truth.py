@@ -41,6 +41,7 @@ FRIDAY_10 = et(FRIDAY, 10)  # 10:00 ET, half an hour into Friday's session
 NO_DATA = "Yahoo-wide failure: \u201cNo data found\u201d (HTTP 404) for 2 of 2 symbols asked (^RUT, ^GSPC), " \
           "not a problem of those symbols"
 STALE_FOR = r"STALE · {} old"
+ONCE_RETRY = r" — retrying in (\d+ s|1 min)"  # a --once run's source: the default backoff, 60 s ± 20 % jitter
 
 
 @pytest.fixture
@@ -174,7 +175,7 @@ def test_a_yahoo_wide_404_in_once_json(served, clock, capsys, config_path, cache
     assert chart_counts(served) == {"^RUT": 1, "^GSPC": 1}
     data = doc["data"]
     assert data["stale"] is True and doc["label"] == "LIVE"  # Yahoo answered 5 min ago: not offline, not current
-    assert len(data["errors"]) == 1 and re.fullmatch(re.escape(NO_DATA) + r" — retrying in 1 min", data["errors"][0])
+    assert len(data["errors"]) == 1 and re.fullmatch(re.escape(NO_DATA) + ONCE_RETRY, data["errors"][0])
     assert data["fetched_at"] == AFTER_CLOSE.isoformat()  # the age of what is shown: 17:00 ET
     assert data["dropped"] == [] and no_one_blamed(cache_path)
     for key in ("as_of", "streak", "sectors", "risks"):
@@ -189,3 +190,92 @@ def test_a_yahoo_wide_404_in_once_json(served, clock, capsys, config_path, cache
     assert (doc["label"], doc["data"]["stale"], doc["data"]["errors"]) == ("LIVE", False, [])
     assert doc["data"]["fetched_at"] == clock.now.isoformat() and doc["data"]["dropped"] == []
     assert no_one_blamed(cache_path)
+
+
+# == 2. A 401 and a consent page on the batched quote endpoint while the market is open =============================
+
+# (fault, the plain words, how many batched quote requests one refused attempt costs: on a 401, yfinance itself asks
+# once more with a crumb got its other way; the consent page is followed through its redirects, asked once)
+QUOTE_REFUSALS = {
+    "401": ("unauthorized", "Yahoo refused the request (HTTP 401: Unauthorized: User is unable to access this feature)",
+            2),
+    "consent": ("consent", "Yahoo answered with its cookie-consent page instead of data", 1),
+}
+
+
+def batched_quotes(server) -> int:
+    """The batched quote requests the server counted (``info`` also asks the quote endpoint, for one fund)."""
+    return sum(1 for endpoint, symbols, _ in server.log if endpoint == "quote" and "," in symbols)
+
+
+def open_friday(server, clock) -> None:
+    """Friday 10:00 ET: the cache holds every symbol through Thursday, the last completed session, so one batched
+    quote could serve them all; each symbol trades 1 % above Thursday's close at 10:00."""
+    clock.now = FRIDAY_10
+    quote_the_session(server, clock.now)
+
+
+@pilot_test
+@pytest.mark.parametrize("kind,words,asks", QUOTE_REFUSALS.values(), ids=QUOTE_REFUSALS.keys())
+async def test_a_refused_quote_endpoint_falls_back_to_charts_in_the_same_round(served, clock, monitor, kind, words,
+                                                                             asks):
+    app = monitor()
+    notes = record_notes(app)
+    refusal = f"{words} on the batched quote request; asking for each symbol's chart instead"
+    async with app.run_test(size=SIZE) as pilot:
+        await first_data(pilot)  # Thursday 17:00 ET: the full histories
+        open_friday(served, clock)
+        served.fault(kind, endpoint="quote")
+        served.reset_counts()
+        await refresh(pilot)
+        # The quote request was refused, and every symbol's chart was asked in the same round.
+        assert batched_quotes(served) == asks
+        assert chart_counts(served) == {s: 1 for s in universe(served)}
+        status = status_line(app)
+        assert status.startswith(" LIVE ") and "OFFLINE" not in status, status
+        assert not app.is_stale() and "STALE" not in screen_text(app)
+        assert app.snapshot.data.fetched_at == FRIDAY_10  # fresh: every symbol's chart answered at 10:00
+        assert app.snapshot.provisional is not None  # Friday's race, from the charts' quotes
+        assert app.snapshot.data.errors == (f"{refusal} (quotes tried again in 5 min)",)
+
+        # The quote endpoint waits out its own backoff (300 s); the charts carry every refresh meanwhile.
+        for minute in range(1, 5):
+            served.reset_counts()
+            clock.advance(minutes=1)
+            quote_the_session(served, clock.now)
+            await refresh(pilot)
+            assert batched_quotes(served) == 0, minute
+            assert chart_counts(served) == {s: 1 for s in universe(served)}, minute
+            assert not app.is_stale() and status_line(app).startswith(" LIVE ")
+            assert app.snapshot.data.fetched_at == clock.now
+        assert [n for n in notes if words in n] == [f"{refusal} (quotes tried again in 5 min)"]  # said once
+
+        # 10:05: its backoff is over. Yahoo serves quotes again: one batched request serves all twelve.
+        served.clear_faults()
+        served.reset_counts()
+        clock.advance(minutes=1)
+        quote_the_session(served, clock.now)
+        await refresh(pilot)
+        assert batched_quotes(served) == 1 and served.count("chart") == 0
+        assert_healthy(app)
+        assert app.snapshot.data.fetched_at == clock.now
+
+
+@pytest.mark.parametrize("kind,words,asks", QUOTE_REFUSALS.values(), ids=QUOTE_REFUSALS.keys())
+def test_a_refused_quote_endpoint_in_once_json(served, clock, capsys, config_path, cache_path, kind, words, asks):
+    rc, _, err = once(capsys, config_path, cache_path)
+    assert (rc, err) == (0, "")
+    open_friday(served, clock)
+    served.fault(kind, endpoint="quote")
+    served.reset_counts()
+    rc, doc, err = once(capsys, config_path, cache_path)
+    assert (rc, err) == (0, "")
+    assert batched_quotes(served) == asks and chart_counts(served) == {s: 1 for s in universe(served)}
+    assert (doc["label"], doc["data"]["stale"]) == ("LIVE", False)
+    assert doc["data"]["fetched_at"] == FRIDAY_10.isoformat()
+    [said] = doc["data"]["errors"]
+    assert re.fullmatch(re.escape(f"{words} on the batched quote request; asking for each symbol's chart instead ")
+                        + r"\(quotes tried again in [4-6] min\)", said)  # the default 300 s ± 20 %
+    # Friday's race on the charts' quotes: each symbol 1 % above Thursday's close (the fake's chart meta).
+    race = doc["provisional"]
+    assert race is not None and race["delayed"] is False
