@@ -23,9 +23,9 @@ from tests.e2e_helpers import (
     NEXT_DAY, TIMEOUT, close_on, et, expected_streak, health_record, quote_the_session, seed_universe, universe,
     write_config,
 )
-from tests.fake_yahoo import AFTER_CLOSE, END, MutableClock
+from tests.fake_yahoo import AFTER_CLOSE, END, NY, MutableClock
 from tests.fake_yahoo import fake_yahoo  # noqa: F401  (fixture)
-from tests.test_e2e_yahoo_app import assert_healthy, first_data, record_notes, refresh
+from tests.test_e2e_yahoo_app import assert_healthy, assert_snapshot_is, first_data, record_notes, refresh
 from tui.app import StreakwatchApp
 from tui.cli import main
 from tui.config import load_config
@@ -279,3 +279,65 @@ def test_a_refused_quote_endpoint_in_once_json(served, clock, capsys, config_pat
     # Friday's race on the charts' quotes: each symbol 1 % above Thursday's close (the fake's chart meta).
     race = doc["provisional"]
     assert race is not None and race["delayed"] is False
+
+
+# == 3. One symbol empty for an hour while the others refresh on time ==============================================
+
+WEDNESDAY = END - timedelta(days=1)
+SICK = "KRE"
+# Its own backoff (symbol_health): 2 min after the 1st failure, then 4, 8, 16, and at most 30: asked at 10:00, 10:02,
+# 10:06, 10:14 and 10:30; after 10:30 its next try is 11:00, past the hour. Never dropped: that takes 6 hours.
+SICK_ASKED_AT = [0, 2, 6, 14, 30]
+
+
+def batch_symbols(server) -> list[set[str]]:
+    """The symbols each batched quote request named, in order."""
+    from urllib.parse import parse_qs
+
+    return [set(parse_qs(query)["symbols"][0].split(",")) for endpoint, symbols, query in server.log
+            if endpoint == "quote" and "," in symbols]
+
+
+@pilot_test
+async def test_one_symbol_empty_for_an_hour_while_the_others_refresh_on_time(served, clock, monitor, cache_path):
+    seed_universe(served, end=WEDNESDAY, n=259)
+    clock.now = AFTER_CLOSE - timedelta(days=1)  # Wednesday 17:00 ET: the cache gets everything through Wednesday
+    app = monitor()
+    async with app.run_test(size=SIZE) as pilot:
+        await first_data(pilot)
+        seed_universe(served, end=END, n=260)  # Thursday's bars, the same walk one bar longer...
+        served.fault("empty", symbol=SICK)  # ...but KRE's answers come back empty from now on
+        others = set(universe(served)) - {SICK}
+        asked = []
+        for minute in range(60):  # Friday 10:00 to 10:59 ET, a refresh every minute
+            clock.now = FRIDAY_10 + timedelta(minutes=minute)
+            quote_the_session(served, clock.now)
+            served.reset_counts()
+            await refresh(pilot)
+            if served.count("chart", SICK):
+                asked.append(minute)
+            if minute == 0:  # the others owe Thursday's bar: a chart each (no quote can carry a bar)
+                assert chart_counts(served) == {s: 1 for s in universe(served)}
+                assert batch_symbols(served) == []
+            else:  # then one batched quote a minute serves all eleven; the sick one never holds them up
+                assert batch_symbols(served) == [others], minute
+                assert chart_counts(served) in ({}, {SICK: 1}), minute
+            data = app.snapshot.data
+            assert not app.is_stale() and data.dropped == (), minute
+            status = status_line(app)  # LIVE, updated this minute: not the sick symbol's Wednesday fetch
+            assert status.startswith(" LIVE ") and f"updated {clock.now.astimezone(NY):%H:%M} ET " in status, minute
+            assert data.fetched_at == clock.now, minute
+            assert data.received_at == clock.now and data.quote_time == clock.now, minute  # current every minute
+        assert asked == SICK_ASKED_AT
+
+        health = health_record(cache_path)
+        assert list(health) == [SICK] and health[SICK]["failures"] == len(SICK_ASKED_AT)
+        assert health[SICK]["dropped_at"] is None
+        # The pair's figures are Thursday's (the last completed session), KRE's row is Wednesday's, dated so.
+        snapshot = app.snapshot
+        assert_snapshot_is(app, expected_streak(served))  # Thursday's streak, from the served closes
+        rows = {row.symbol: row for row in snapshot.sectors}
+        assert rows[SICK].as_of == WEDNESDAY and rows["PSCI"].as_of == END
+        status, *lines = screen_text(app).splitlines()
+        assert "14 Jan" in next(line for line in lines if f" {SICK} " in line)
+        assert not any("14 Jan" in line for line in lines if " PSCI " in line)
