@@ -341,3 +341,56 @@ async def test_one_symbol_empty_for_an_hour_while_the_others_refresh_on_time(ser
         status, *lines = screen_text(app).splitlines()
         assert "14 Jan" in next(line for line in lines if f" {SICK} " in line)
         assert not any("14 Jan" in line for line in lines if " PSCI " in line)
+
+
+# == 4. A lagging ETF: dated, and measured against the index on the same dates =====================================
+
+LAGGING = "KRE"
+LAGS_TO = END - timedelta(days=2)  # Tuesday 13 Jan: its bars on the server end two sessions before the pair's
+FIVE_BACK = END - timedelta(days=7)  # Thursday 8 Jan: five ^RUT sessions before 15 Jan (14, 13, 12, 9, 8)
+
+
+def lag(server) -> None:
+    server.bars[LAGGING] = server.bars[LAGGING].loc[: pd.Timestamp(LAGS_TO)]
+
+
+def lagging_row_by_hand(server) -> dict[str, float]:
+    """KRE's 5-day figures to its own last close, and ^RUT's over exactly the same dates (8 Jan -> 13 Jan)."""
+    kre = close_on(server, LAGGING, LAGS_TO) / close_on(server, LAGGING, FIVE_BACK)
+    rut = close_on(server, "^RUT", LAGS_TO) / close_on(server, "^RUT", FIVE_BACK)
+    return {"return_5d": kre - 1, "vs_small_5d": kre / rut - 1}
+
+
+def test_a_lagging_etf_is_dated_and_compared_on_the_same_dates_in_once_json(served, clock, capsys, config_path,
+                                                                             cache_path):
+    lag(served)
+    rc, doc, err = once(capsys, config_path, cache_path)
+    assert (rc, err) == (0, "")
+    assert doc["as_of"] == END.isoformat() and doc["data"]["stale"] is False  # the pair is current
+    rows = {row["symbol"]: row for row in doc["sectors"]}
+    kre, psci = rows[LAGGING], rows["PSCI"]
+    assert kre["as_of"] == LAGS_TO.isoformat() and psci["as_of"] == END.isoformat()
+    # 1D: the index's previous session (14 Jan) is after KRE's last close: nothing to measure on the same dates.
+    assert kre["return_1d"] is None and kre["vs_small_1d"] is None
+    by_hand = lagging_row_by_hand(served)
+    assert kre["return_5d"] == pytest.approx(by_hand["return_5d"], abs=1e-12)
+    assert kre["vs_small_5d"] == pytest.approx(by_hand["vs_small_5d"], abs=1e-12)
+    # Not the mixed windows of the bug: KRE to 13 Jan against ^RUT to 15 Jan.
+    mixed = (close_on(served, LAGGING, LAGS_TO) / close_on(served, LAGGING, FIVE_BACK)) / (
+        close_on(served, "^RUT", END) / close_on(served, "^RUT", END - timedelta(days=7))) - 1
+    assert kre["vs_small_5d"] != pytest.approx(mixed, abs=1e-6)
+
+
+@pilot_test
+async def test_a_lagging_etf_is_shown_with_its_date_on_screen(served, monitor):
+    lag(served)
+    app = monitor()
+    async with app.run_test(size=(100, 30)) as pilot:  # the monitor's design size
+        await first_data(pilot)
+        assert not app.is_stale() and app.snapshot.as_of == END
+        rows = {row.symbol: row for row in app.snapshot.sectors}
+        assert rows[LAGGING].as_of == LAGS_TO
+        assert rows[LAGGING].vs_small_5d == pytest.approx(lagging_row_by_hand(served)["vs_small_5d"], abs=1e-12)
+        _, *lines = screen_text(app).splitlines()
+        assert "13 Jan" in next(line for line in lines if f" {LAGGING} " in line)
+        assert not any("Jan" in line for line in lines if " PSCI " in line)
