@@ -394,3 +394,136 @@ async def test_a_lagging_etf_is_shown_with_its_date_on_screen(served, monitor):
         _, *lines = screen_text(app).splitlines()
         assert "13 Jan" in next(line for line in lines if f" {LAGGING} " in line)
         assert not any("Jan" in line for line in lines if " PSCI " in line)
+
+
+# == 5. Nothing new from Yahoo for minutes of open market: stale, with the reason ==================================
+
+REFUSED = "cannot reach Yahoo (connection refused)"
+# The source's backoff after each refused attempt: 60 s, then 120, 240, 480. From the first failure at 10:01 it
+# tries at 10:02, 10:04 and 10:08; the next try after that is 10:16.
+TRIES = {1: "1 min", 2: "2 min", 4: "4 min", 8: "8 min"}
+
+
+async def live_at_ten(pilot, served, clock) -> None:
+    """The cache filled on Thursday evening, then one healthy refresh at Friday 10:00 ET."""
+    await first_data(pilot)
+    open_friday(served, clock)
+    await refresh(pilot)
+    assert_healthy(pilot.app)
+    assert pilot.app.snapshot.data.received_at == FRIDAY_10
+
+
+@pilot_test
+async def test_the_server_stopping_turns_offline_after_three_refresh_periods(served, clock, monitor):
+    app = monitor()
+    async with app.run_test(size=SIZE) as pilot:
+        await live_at_ten(pilot, served, clock)
+        served.stop()
+        try:
+            wait = None
+            for minute in range(1, 11):  # 10:01 to 10:10, a refresh every minute
+                clock.now = FRIDAY_10 + timedelta(minutes=minute)
+                await refresh(pilot)
+                wait = TRIES.get(minute) or wait
+                text = screen_text(app)
+                status = text.splitlines()[0]
+                # Three open-market refresh periods (3 x 60 s) without new data: OFFLINE from 10:04 on.
+                assert status.startswith(" OFFLINE " if minute > 3 else " LIVE "), (minute, status)
+                assert f"⚠ {REFUSED} — retrying in " in status, (minute, status)
+                assert stale_marks(text, f"{minute} min") == 4, (minute, text)  # the data's age: since 10:00
+                assert app.snapshot.data.received_at == FRIDAY_10
+                silence = ("no new data from Yahoo since 10:00 ET",) if minute > 3 else ()
+                assert app.snapshot.data.errors[:-1] == silence, minute
+                if minute in TRIES:  # a real attempt this minute: its backoff starts now, in full
+                    assert status.endswith(f"retrying in {TRIES[minute]}"), (minute, status)
+        finally:
+            served.start()
+
+        # Yahoo is back; the next try (10:16) brings the data and the label back by itself.
+        clock.now = FRIDAY_10 + timedelta(minutes=16)
+        quote_the_session(served, clock.now)
+        await refresh(pilot)
+        assert_healthy(app)
+        assert app.snapshot.data.received_at == clock.now
+
+
+def test_the_server_stopping_turns_offline_in_once_json(served, clock, capsys, config_path, cache_path):
+    assert once(capsys, config_path, cache_path)[0] == 0  # Thursday 17:00 ET: the full histories
+    open_friday(served, clock)
+    rc, doc, err = once(capsys, config_path, cache_path)
+    assert (rc, err, doc["label"], doc["data"]["errors"]) == (0, "", "LIVE", [])
+    served.stop()
+    try:
+        clock.now = FRIDAY_10 + timedelta(minutes=4)  # more than three refresh periods since 10:00
+        rc, doc, err = once(capsys, config_path, cache_path)
+    finally:
+        served.start()
+    assert (rc, err) == (0, "")
+    assert (doc["label"], doc["data"]["stale"]) == ("OFFLINE", True)
+    assert doc["data"]["errors"][:-1] == ["no new data from Yahoo since 10:00 ET"]
+    assert re.fullmatch(re.escape(REFUSED) + ONCE_RETRY, doc["data"]["errors"][-1])
+    assert doc["data"]["received_at"] == doc["data"]["fetched_at"] == FRIDAY_10.isoformat()
+
+
+class Hanging:
+    """A source whose fetch, once ``hang`` is set, does not return until ``release``: no answer, and no exception
+    either (a fetch stuck below any timeout the source knows of)."""
+
+    def __init__(self, source) -> None:
+        self.source = source
+        self.name = source.name
+        self.hang = threading.Event()
+        self.release = threading.Event()
+        self.waiting = threading.Event()  # a fetch is stuck now
+
+    def fetch(self, symbols):
+        if self.hang.is_set():
+            self.waiting.set()
+            self.release.wait(timeout=60)
+        return self.source.fetch(symbols)
+
+    def retry_dropped(self) -> None:
+        self.source.retry_dropped()
+
+    def close(self) -> None:
+        self.release.set()
+        self.source.close()
+
+
+@pilot_test
+async def test_a_fetch_that_never_returns_turns_the_status_line_stale_by_the_tick_alone(served, clock, monitor,
+                                                                                       cache_path):
+    source = Hanging(YahooSource(BarCache(cache_path), clock, session=YahooSession(timeout=TIMEOUT)))
+    app = monitor(source)
+    async with app.run_test(size=SIZE) as pilot:
+        await live_at_ten(pilot, served, clock)
+        source.hang.set()
+        clock.now = FRIDAY_10 + timedelta(minutes=1)
+        await pilot.press("r")  # the refresh that will never come back
+        await until(source.waiting.is_set, timeout=5)
+        try:
+            served.reset_counts()
+            clock.now = FRIDAY_10 + timedelta(minutes=3)  # three periods exactly: not yet more than three
+            app._on_tick()
+            await pilot.pause()
+            text = screen_text(app)
+            assert text.startswith(" LIVE ") and "STALE" not in text and not app.is_stale()
+
+            clock.now = FRIDAY_10 + timedelta(minutes=3, seconds=30)  # no refresh ended, nothing was raised...
+            app._on_tick()  # ...the slow tick alone re-judges the data's age
+            await pilot.pause()
+            text = screen_text(app)
+            status = text.splitlines()[0]
+            assert app.fetching and app.is_stale()
+            assert status.startswith(" OFFLINE ") and "⚠ no new data from Yahoo since 10:00 ET" in status, status
+            assert stale_marks(text, "3 min") == 4, text
+            assert sum(served.counts.values()) == 0
+        finally:
+            clock.now = FRIDAY_10 + timedelta(minutes=4)
+            quote_the_session(served, clock.now)
+            source.release.set()
+        # The stuck fetch finally answers: fresh data, LIVE again.
+        await until(lambda: not app.fetching, timeout=15)
+        await pilot.pause()
+        assert_healthy(app)
+        assert app.snapshot.data.received_at == clock.now
