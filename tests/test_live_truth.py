@@ -527,3 +527,53 @@ async def test_a_fetch_that_never_returns_turns_the_status_line_stale_by_the_tic
         await pilot.pause()
         assert_healthy(app)
         assert app.snapshot.data.received_at == clock.now
+
+
+# == Yahoo's recorded refusals on the chart endpoint, for every symbol: one plain reason ===========================
+
+CHART_REFUSALS = {  # fault: (value, the one reason)
+    "429": ("status", 429, "Yahoo rate limit (HTTP 429)"),  # the recorded "Edge: Too Many Requests" body
+    "422": ("not_available", None, "Yahoo refused the request (HTTP 422: Unprocessable Entity: 5m data not "
+            "available for startTime=1728136756 and endTime=1791208756. The requested range must be within the "
+            "last 60 days.)"),  # Yahoo's own words, from the recorded body
+    "consent": ("consent", None, "Yahoo answered with its cookie-consent page instead of data"),
+    "html": ("html", None, "Yahoo answered with a web page instead of data (HTTP 200)"),
+}
+
+
+@pytest.mark.parametrize("kind,value,words", CHART_REFUSALS.values(), ids=CHART_REFUSALS.keys())
+def test_a_recorded_refusal_of_every_chart_is_one_plain_reason(served, clock, capsys, config_path, cache_path,
+                                                               kind, value, words):
+    if kind == "status":
+        recordings.require(recordings.BODY_429)  # the fake serves the recorded body only when it is there
+    rc, good, err = once(capsys, config_path, cache_path)
+    assert (rc, err) == (0, "")
+    served.fault(kind, value)  # every chart request, every symbol
+    served.reset_counts()
+    clock.advance(minutes=5)
+    rc, doc, err = once(capsys, config_path, cache_path)
+    assert (rc, err) == (0, "")
+    assert served.count("chart") == 1  # Yahoo as a whole refused: the round ends at the first symbol
+    [said] = doc["data"]["errors"]
+    assert re.fullmatch(re.escape(words) + ONCE_RETRY, said), said
+    assert doc["data"]["stale"] is True and doc["data"]["dropped"] == [] and no_one_blamed(cache_path)
+    assert doc["data"]["fetched_at"] == good["data"]["fetched_at"] and doc["streak"] == good["streak"]
+
+
+@pilot_test
+async def test_a_consent_page_for_every_chart_is_said_once_in_the_monitor(served, clock, monitor, cache_path):
+    app = monitor()
+    notes = record_notes(app)
+    words = CHART_REFUSALS["consent"][2]
+    async with app.run_test(size=SIZE) as pilot:
+        await first_data(pilot)
+        served.fault("consent")
+        for minute, retry in ((1, "1 min"), (2, "2 min")):  # the 2nd attempt is the first after its 60 s backoff
+            served.reset_counts()
+            clock.now = AFTER_CLOSE + timedelta(minutes=minute)
+            await refresh(pilot)
+            assert served.count("chart") == 1, minute
+            assert app.snapshot.data.errors == (f"{words} — retrying in {retry}",)
+            assert status_line(app).endswith(f"⚠ {words} — retrying in {retry}")
+        assert [n for n in notes if "consent" in n] == [f"{words} — retrying in 1 min"]  # said once
+        assert app.snapshot.data.dropped == () and no_one_blamed(cache_path)
