@@ -9,7 +9,6 @@ Expected figures come from the bars the fake serves and from the clock, worked o
 from __future__ import annotations
 
 import json
-import random
 import re
 import threading
 from datetime import timedelta
@@ -38,6 +37,7 @@ SIZE = (200, 40)
 SYMBOLS = 12  # seed_universe: the pair, IWM, SPY, two sectors and six more risk symbols
 FRIDAY = NEXT_DAY  # the session after END (Thursday 15 Jan 2026), in progress in the open-market tests
 FRIDAY_10 = et(FRIDAY, 10)  # 10:00 ET, half an hour into Friday's session
+# The pair is asked first; when both its symbols fail the same way with nothing served, the round stops there.
 NO_DATA = "Yahoo-wide failure: \u201cNo data found\u201d (HTTP 404) for 2 of 2 symbols asked (^RUT, ^GSPC), " \
           "not a problem of those symbols"
 STALE_FOR = r"STALE · {} old"
@@ -108,7 +108,7 @@ def no_one_blamed(cache_path) -> bool:
 
 # == 1. A Yahoo-wide 404 round, then recovery ======================================================================
 
-PAIR_ONLY = {"every symbol": ("*",), "the pair alone": ("^RUT", "^GSPC")}
+FAILING_404 = {"every symbol": ("*",), "the pair alone": ("^RUT", "^GSPC")}
 
 
 def fail_with_no_data(server, where: tuple[str, ...]) -> None:
@@ -117,7 +117,7 @@ def fail_with_no_data(server, where: tuple[str, ...]) -> None:
 
 
 @pilot_test
-@pytest.mark.parametrize("where", PAIR_ONLY.values(), ids=PAIR_ONLY.keys())
+@pytest.mark.parametrize("where", FAILING_404.values(), ids=FAILING_404.keys())
 async def test_a_yahoo_wide_404_blames_no_symbol_backs_off_and_recovers(served, clock, monitor, cache_path, where):
     app = monitor()
     notes = record_notes(app)
@@ -162,7 +162,7 @@ async def test_a_yahoo_wide_404_blames_no_symbol_backs_off_and_recovers(served, 
         assert app.snapshot.streak.length == want.length
 
 
-@pytest.mark.parametrize("where", PAIR_ONLY.values(), ids=PAIR_ONLY.keys())
+@pytest.mark.parametrize("where", FAILING_404.values(), ids=FAILING_404.keys())
 def test_a_yahoo_wide_404_in_once_json(served, clock, capsys, config_path, cache_path, where):
     rc, good, err = once(capsys, config_path, cache_path)
     assert (rc, err) == (0, "") and good["data"]["errors"] == []
@@ -284,10 +284,12 @@ def test_a_refused_quote_endpoint_in_once_json(served, clock, capsys, config_pat
 # == 3. One symbol empty for an hour while the others refresh on time ==============================================
 
 WEDNESDAY = END - timedelta(days=1)
-SICK = "KRE"
 # Its own backoff (symbol_health): 2 min after the 1st failure, then 4, 8, 16, and at most 30: asked at 10:00, 10:02,
 # 10:06, 10:14 and 10:30; after 10:30 its next try is 11:00, past the hour. Never dropped: that takes 6 hours.
 SICK_ASKED_AT = [0, 2, 6, 14, 30]
+# The sick symbol, and the screen line that shows its figure next to one that must not be dated: a sector's row, or
+# the credit measure of the risk checklist (HYG/IEF) next to breadth (RSP/SPY).
+SICK_ONES = {"sector": ("KRE", " KRE ", " PSCI "), "risk": ("HYG", "HYG/IEF", "RSP/SPY")}
 
 
 def batch_symbols(server) -> list[set[str]]:
@@ -299,7 +301,9 @@ def batch_symbols(server) -> list[set[str]]:
 
 
 @pilot_test
-async def test_one_symbol_empty_for_an_hour_while_the_others_refresh_on_time(served, clock, monitor, cache_path):
+@pytest.mark.parametrize("sick,its_line,current_line", SICK_ONES.values(), ids=SICK_ONES.keys())
+async def test_one_symbol_empty_for_an_hour_while_the_others_refresh_on_time(served, clock, monitor, cache_path,
+                                                                            sick, its_line, current_line):
     # Four months of bars (YTD and every 20-session window fit): sixty rounds stay quick.
     seed_universe(served, end=WEDNESDAY, n=80)
     clock.now = AFTER_CLOSE - timedelta(days=1)  # Wednesday 17:00 ET: the cache gets everything through Wednesday
@@ -307,8 +311,8 @@ async def test_one_symbol_empty_for_an_hour_while_the_others_refresh_on_time(ser
     async with app.run_test(size=SIZE) as pilot:
         await first_data(pilot)
         seed_universe(served, end=END, n=81)  # Thursday's bars, the same walk one bar longer...
-        served.fault("empty", symbol=SICK)  # ...but KRE's answers come back empty from now on
-        others = set(universe(served)) - {SICK}
+        served.fault("empty", symbol=sick)  # ...but the sick symbol's answers come back empty from now on
+        others = set(universe(served)) - {sick}
         asked = []
         for minute in range(60):  # Friday 10:00 to 10:59 ET, a refresh every minute
             clock.now = FRIDAY_10 + timedelta(minutes=minute)
@@ -316,35 +320,37 @@ async def test_one_symbol_empty_for_an_hour_while_the_others_refresh_on_time(ser
             served.reset_counts()
             assert app.start_refresh()  # as the monitor's own one-minute timer does
             await until(lambda: not app.fetching, timeout=15)
-            if served.count("chart", SICK):
+            if served.count("chart", sick):
                 asked.append(minute)
             if minute == 0:  # the others owe Thursday's bar: a chart each (no quote can carry a bar)
                 assert chart_counts(served) == {s: 1 for s in universe(served)}
                 assert batch_symbols(served) == []
             else:  # then one batched quote a minute serves all eleven; the sick one never holds them up
                 assert batch_symbols(served) == [others], minute
-                assert chart_counts(served) in ({}, {SICK: 1}), minute
+                assert chart_counts(served) in ({}, {sick: 1}), minute
             data = app.snapshot.data
             assert not app.is_stale() and data.dropped == (), minute
             assert app.freshness().label == "LIVE" and data.fetched_at == clock.now, minute
+            assert data.received_at == clock.now and data.quote_time == clock.now, minute  # current every minute
             if minute in (*SICK_ASKED_AT, 59):  # (the screen, read at a few minutes: rendering it costs time)
                 await pilot.pause()
                 status = status_line(app)  # LIVE, updated this minute: not the sick symbol's Wednesday fetch
                 assert status.startswith(" LIVE ") and f"updated {clock.now.astimezone(NY):%H:%M} ET " in status
-            assert data.received_at == clock.now and data.quote_time == clock.now, minute  # current every minute
         assert asked == SICK_ASKED_AT
 
         health = health_record(cache_path)
-        assert list(health) == [SICK] and health[SICK]["failures"] == len(SICK_ASKED_AT)
-        assert health[SICK]["dropped_at"] is None
-        # The pair's figures are Thursday's (the last completed session), KRE's row is Wednesday's, dated so.
-        snapshot = app.snapshot
+        assert list(health) == [sick] and health[sick]["failures"] == len(SICK_ASKED_AT)
+        assert health[sick]["dropped_at"] is None
+        # The pair's figures are Thursday's (the last completed session); the sick symbol's are Wednesday's, dated.
         assert_snapshot_is(app, expected_streak(served))  # Thursday's streak, from the served closes
-        rows = {row.symbol: row for row in snapshot.sectors}
-        assert rows[SICK].as_of == WEDNESDAY and rows["PSCI"].as_of == END
-        status, *lines = screen_text(app).splitlines()
-        assert "14 Jan" in next(line for line in lines if f" {SICK} " in line)
-        assert not any("14 Jan" in line for line in lines if " PSCI " in line)
+        dated = {row.symbol: row.as_of for row in app.snapshot.sectors}
+        dated.update({"HYG": next(r.as_of for r in app.snapshot.risks if r.id == "economic"),
+                      "RSP": next(r.as_of for r in app.snapshot.risks if r.id == "breadth")})
+        assert dated[sick] == WEDNESDAY
+        assert {s: d for s, d in dated.items() if s != sick} == {s: END for s in dated if s != sick}
+        _, *lines = screen_text(app).splitlines()
+        assert "14 Jan" in next(line for line in lines if its_line in line)
+        assert "14 Jan" not in next(line for line in lines if current_line in line)
 
 
 # == 4. A lagging ETF: dated, and measured against the index on the same dates =====================================
