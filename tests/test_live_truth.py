@@ -276,9 +276,12 @@ def test_a_refused_quote_endpoint_in_once_json(served, clock, capsys, config_pat
     [said] = doc["data"]["errors"]
     assert re.fullmatch(re.escape(f"{words} on the batched quote request; asking for each symbol's chart instead ")
                         + r"\(quotes tried again in [4-6] min\)", said)  # the default 300 s ± 20 %
-    # Friday's race on the charts' quotes: each symbol 1 % above Thursday's close (the fake's chart meta).
+    # Friday's race, on the quotes the charts' meta carried: each symbol 1 % above Thursday's close, quoted at 10:00.
     race = doc["provisional"]
-    assert race is not None and race["delayed"] is False
+    assert (race["session"], race["quote_time"], race["delayed"]) == (FRIDAY.isoformat(), FRIDAY_10.isoformat(), False)
+    for side, symbol in (("small", "^RUT"), ("large", "^GSPC")):
+        quoted = round(float(served.bars[symbol]["close"].iloc[-1]) * 1.01, 4)
+        assert race[f"{side}_change"] == pytest.approx(quoted / close_on(served, symbol, END) - 1, abs=1e-12)
 
 
 # == 3. One symbol empty for an hour while the others refresh on time ==============================================
