@@ -9,7 +9,7 @@ served.
 from __future__ import annotations
 
 import time
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import NamedTuple
 
@@ -95,6 +95,34 @@ def expected_streak(server: FakeYahoo, small: str = "^RUT", large: str = "^GSPC"
 
 def close_on(server: FakeYahoo, symbol: str, day: date) -> float:
     return float(server.sent_closes(symbol).loc[pd.Timestamp(day)])
+
+
+# -- issue 10's checks (tests/test_live_truth.py): an open market, a session's quotes, the cache's health record --
+
+def et(day: date, hour: int, minute: int = 0) -> datetime:
+    """A New York wall-clock instant, in UTC (what the clocks hold)."""
+    from zoneinfo import ZoneInfo
+
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZoneInfo("America/New_York")).astimezone(
+        timezone.utc)
+
+
+def quote_the_session(server: FakeYahoo, when: datetime, move: float = 0.01) -> None:
+    """A session in progress on the server: every symbol trades ``move`` above its last close at ``when`` (its
+    chart meta and its v7 quote say so), so a refresh at ``when`` finds quotes that are minutes old at most."""
+    for symbol, bars in server.bars.items():
+        server.set_intraday(symbol, round(float(bars["close"].iloc[-1]) * (1 + move), 4), when)
+
+
+def health_record(cache_path: Path) -> dict | None:
+    """The cache's ``yahoo.symbol_health`` record as stored (None when there is none): who is blamed, and why."""
+    import json
+    import sqlite3
+
+    with sqlite3.connect(cache_path) as db:
+        row = db.execute("SELECT value FROM meta WHERE key = 'yahoo.symbol_health'").fetchone()
+    db.close()
+    return None if row is None else json.loads(row[0])
 
 
 def switch_on(server: FakeYahoo, kind: str, value=None, **where) -> None:

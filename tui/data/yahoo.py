@@ -293,13 +293,16 @@ class YahooSource:
         quotes = {s: q for s, q in self._quotes.items()
                   if s in symbols and not is_session_complete(q.session.date(), now)}
         fetched = self._fetched_by_symbol(view)
+        # The age of the headline: the pair's fetches. A symbol that has been failing on its own for hours (or a
+        # dropped one) carries its own date on its row and risk; it must not make current figures read "1 d ago".
+        headline = [fetched[s] for s in symbols[:2] if s in fetched]
         data = MarketData(
             source="yahoo",
             label="",
             closes=closes,
             quotes=quotes,
             fundamentals=self.fundamentals(now, network=False) if fundamentals is None else fundamentals,
-            fetched_at=min(fetched.values()) if fetched else None,
+            fetched_at=min(headline or fetched.values()) if fetched else None,
             now=now,
             received_at=max(fetched.values()) if fetched else None,  # the newest data actually received
         )
