@@ -22,8 +22,9 @@ from tests.e2e_helpers import (
     NEXT_DAY, TIMEOUT, close_on, et, expected_streak, health_record, quote_the_session, seed_universe, universe,
     write_config,
 )
-from tests.fake_yahoo import AFTER_CLOSE, END, NY, MutableClock
+from tests.fake_yahoo import AFTER_CLOSE, END, NY
 from tests.fake_yahoo import fake_yahoo  # noqa: F401  (fixture)
+from tests.e2e_helpers import cli_clock, served  # noqa: F401  (fixtures)
 from tests.test_e2e_yahoo_app import assert_healthy, assert_snapshot_is, first_data, record_notes
 from tui.app import StreakwatchApp
 from tui.cli import main
@@ -44,17 +45,9 @@ ONCE_RETRY = r"(\d+ s|1 min)"  # a --once run's source: the default backoff, 60 
 
 
 @pytest.fixture
-def served(fake_yahoo, monkeypatch):
-    monkeypatch.setattr("tui.data.yahoo_session.DEFAULT_TIMEOUT", TIMEOUT)  # the --once runs' session
-    return seed_universe(fake_yahoo)
-
-
-@pytest.fixture
-def clock(monkeypatch):
+def clock(cli_clock):
     """One clock for the monitor, its source and the --once runs (factory.utc_now); it moves only when told."""
-    clock = MutableClock(AFTER_CLOSE)
-    monkeypatch.setattr("tui.data.factory.utc_now", clock)
-    return clock
+    return cli_clock
 
 
 @pytest.fixture
