@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from tui.model import Side
 
@@ -55,10 +55,6 @@ def age(seconds: float | None) -> str:
         hours, rest = divmod(seconds, 3600)
         return f"{hours:.0f} h {rest // 60:.0f} min"
     return f"{seconds // 86400:.0f} d"
-
-
-def age_between(then: datetime | None, now: datetime) -> str:
-    return age(None if then is None else (now - then).total_seconds())
 
 
 def duration(delta: timedelta | float | None) -> str:

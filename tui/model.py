@@ -303,10 +303,6 @@ def longest_since_from_dict(value: dict[str, Any] | None) -> LongestSince | None
     return _build(LongestSince, value, end=_date)
 
 
-def streak_run_from_dict(value: dict[str, Any]) -> StreakRun:
-    return _build(StreakRun, value, start=_date, end=_date, small_return=_float, large_return=_float)
-
-
 def streak_from_dict(value: dict[str, Any]) -> Streak:
     return _build(Streak, value, start=_date, end=_date, small_return=_float, large_return=_float,
                   longest_since=longest_since_from_dict, percentile=_float)

@@ -16,9 +16,6 @@ from tui.model import LongestSince, Side, Streak, StreakRun
 # the leader column is a take from it rather than thousands of Python strings for pandas to infer a dtype from.
 _LEADERS = pd.Series(["large", "none", "small"]).array
 
-RUN_COLUMNS = ("leader", "start", "end", "length", "small_return", "large_return", "start_pos", "end_pos")
-
-
 def streak_runs(sessions: pd.DataFrame) -> pd.DataFrame:
     """Every run of consecutive same-winner sessions in ``sessions`` (from :func:`pair_sessions`), oldest first.
 

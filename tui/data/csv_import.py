@@ -31,12 +31,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from tui.data.cache import BAR_COLUMNS
 from tui.data.files import FileRefused, read_capped
 from tui.errors import DataFormatError
 
-#: Output columns, in order. Volume is not a price: zero is fine, only negative is rejected.
-COLUMNS = ("open", "high", "low", "close", "adj_close", "volume")
-PRICE_COLUMNS = ("open", "high", "low", "close", "adj_close")
+#: Output columns, in order: the cache's bars. Volume is not a price: zero is fine, only negative is rejected.
+COLUMNS = BAR_COLUMNS
 
 # Header spellings (after lower-casing and dropping spaces, underscores and dashes) -> our names.
 _HEADER_ALIASES = {
