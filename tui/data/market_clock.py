@@ -144,7 +144,17 @@ def _open_close(cal: Any, day: date) -> tuple[datetime, datetime]:
     return _py(o), _py(c)
 
 
+#: Holiday names by date: asking the calendar costs ~25 ms, and the monitor asks on every 10 s tick of a holiday.
+_holiday_names: dict[date, str | None] = {}
+
+
 def _holiday_name(cal: Any, day: date) -> str | None:
+    if day not in _holiday_names:
+        _holiday_names[day] = _ask_holiday_name(cal, day)
+    return _holiday_names[day]
+
+
+def _ask_holiday_name(cal: Any, day: date) -> str | None:
     ts = _ts(day)
     try:
         names = cal.regular_holidays.holidays(ts, ts, return_name=True)
