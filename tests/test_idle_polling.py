@@ -143,6 +143,18 @@ def test_silence_while_idle_is_measured_in_idle_periods_and_after_the_bell_in_op
     assert judged(et(MON, 9, 33, 1), monday_check, FRI).label == "OFFLINE"
 
 
+def test_while_a_failure_is_retried_silence_is_measured_in_the_retries():
+    # The backoff retries at least every closed_seconds (its cap): 45 min of failed retries on a Saturday is
+    # OFFLINE, where 45 min between two healthy idle checks is not.
+    sunday = market_status(et(SUN, 12))
+    assert refresh_period(sunday, CONFIG.refresh, FRI, retrying=True) == 900
+    last_answer = et(SAT, 10, 10, 1)
+    for retrying, label in ((False, "LIVE"), (True, "OFFLINE")):
+        verdict = judge_now(et(SAT, 10, 56), received_at=last_answer, quote_time=None, bars_through=FRI,
+                            refresh=CONFIG.refresh, retrying=retrying)
+        assert verdict.label == label, retrying
+
+
 def test_an_owed_close_is_measured_in_the_closed_cadence_and_said_when_it_stays_missing():
     thursday = date(2026, 11, 19)
     assert refresh_period(market_status(et(FRI, 17)), CONFIG.refresh, thursday) == 900

@@ -420,7 +420,7 @@ class StreakwatchApp(App[None]):
         try:
             return judge_now(self.clock(), received_at=snapshot.data.received_at,
                              quote_time=snapshot.data.quote_time, bars_through=snapshot.as_of,
-                             refresh=self.config.refresh)
+                             refresh=self.config.refresh, retrying=self._retry_at is not None)
         except Exception:  # a date the calendar can't place: keep what the source said
             return None
 

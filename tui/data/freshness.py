@@ -85,8 +85,10 @@ def judge_now(
     quote_time: datetime | None,
     bars_through: date | None,
     refresh: Refresh,
+    retrying: bool = False,
 ) -> Freshness:
-    """:func:`judge` with the market clock's view of ``now`` (the session, its close, the refresh cadence).
+    """:func:`judge` with the market clock's view of ``now`` (the session, its close, the refresh cadence;
+    ``retrying``: the last attempt failed and is being retried, which sets the cadence while the market is closed).
     Imports the market clock (and so pandas): for the fetch thread, or once a fetch has imported it."""
     from tui.data.market_clock import Phase, cadence_start, market_status, refresh_period, session_final_at
 
@@ -99,7 +101,7 @@ def judge_now(
         market_open=status.phase is Phase.OPEN,
         last_completed=status.last_completed,
         completed_at=session_final_at(status.last_completed),
-        period=refresh_period(status, refresh, bars_through),
+        period=refresh_period(status, refresh, bars_through, retrying),
         cadence_since=cadence_start(status),
     )
 

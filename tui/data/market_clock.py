@@ -274,18 +274,21 @@ def refresh_delay(status: MarketStatus, refresh: "Refresh", bars_through: date |
     return float(min(refresh_period(status, refresh, bars_through), max(until_open, 0.0)))
 
 
-def refresh_period(status: MarketStatus, refresh: "Refresh", bars_through: date | None) -> float:
+def refresh_period(status: MarketStatus, refresh: "Refresh", bars_through: date | None,
+                   retrying: bool = False) -> float:
     """Seconds between two refreshes in ``status``'s phase: the cadence that "a few refresh periods" of silence
     is measured in (see tui.data.freshness), so it must be the one :func:`refresh_delay` keeps.
 
     Open: ``open_seconds``. Closed (pre-market, after-hours, nights, weekends, holidays) with the last completed
     session's bar still owed: ``closed_seconds``, until it arrives. Closed with it on hand: ``idle_seconds``,
     because nothing the monitor shows can change before the next open (pre- and after-hours prices move
-    neither a completed streak nor the provisional race, which runs only during the session).
+    neither a completed streak nor the provisional race, which runs only during the session). But while a
+    failure is being ``retrying`` (the source or the app backs off), the retries come at least every
+    ``closed_seconds`` (the backoff's cap), so silence then is measured in those.
     """
     if status.phase is Phase.OPEN:
         return float(refresh.open_seconds)
-    if bars_owed(status, bars_through):
+    if retrying or bars_owed(status, bars_through):
         return float(refresh.closed_seconds)
     # Idle never polls faster than while a close is owed (closed_seconds may be configured above idle_seconds).
     return float(max(refresh.idle_seconds, refresh.closed_seconds))
