@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 
 from bench.common import PYTHON, ROOT, Opts, Row, child_env, machine
 
-BENCHMARKS = ("analytics", "refresh", "network", "trading_day", "first_paint", "idle")
+BENCHMARKS = ("analytics", "refresh", "network", "closed_market", "trading_day", "first_paint", "idle")
 CHILD_TIMEOUT = 600
 RESULTS = ROOT / "bench" / "results"
 

@@ -150,7 +150,7 @@ async def test_next_refresh_is_scheduled_after_completion_from_the_market_clock(
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        expected = refresh_delay(market_status(FROZEN), Config().refresh)
+        expected = refresh_delay(market_status(FROZEN), Config().refresh, app.snapshot.as_of)
         assert abs((app._next_at - time.monotonic()) - expected) < 2
         assert app._timer is not None and not app.fetching
 

@@ -104,6 +104,8 @@ def test_the_readme_config_example_loads(tmp_path):
         ("[refresh]\nopen_seconds = 1e300\n", "'refresh.open_seconds' must be between 5 and 86400 seconds, not 1e+300"),
         ("[refresh]\nclosed_seconds = 86401\n", "'refresh.closed_seconds' must be between 5 and 86400 seconds"),
         ("[refresh]\nclosed_seconds = 4.9\n", "'refresh.closed_seconds' must be between 5 and 86400 seconds, not 4.9"),
+        ("[refresh]\nidle_seconds = 86401\n", "'refresh.idle_seconds' must be between 5 and 86400 seconds"),
+        ("[refresh]\nidle_seconds = nan\n", "'refresh.idle_seconds' must be a finite number"),
         ("[risks]\nlookback = 0\n", "'risks.lookback' must be between 1 and 25200 sessions, not 0"),
         ("[risks]\nlookback = 9223372036854775807\n",
          "'risks.lookback' must be between 1 and 25200 sessions, not a number of 19 digits"),
@@ -170,12 +172,13 @@ def test_bands_at_their_limits_load(tmp_path, text, band):
 
 def test_settings_at_their_bounds_load(tmp_path):
     text = (
-        "[refresh]\nopen_seconds = 5\nclosed_seconds = 86400\n[risks]\nlookback = 1\nrsi_period = 2\n"
+        "[refresh]\nopen_seconds = 5\nclosed_seconds = 86400\nidle_seconds = 5\n[risks]\nlookback = 1\nrsi_period = 2\n"
         "extension_percentile = 100\n[history]\nmin_length = 25200\nhorizons = [1, 2, 3, 4, 5, 25200]\n"
         "[display]\nspread_window = 1\n"
     )
     config = load_config(write(tmp_path, text))
     assert (config.refresh.open_seconds, config.refresh.closed_seconds) == (5.0, 86400.0)
+    assert config.refresh.idle_seconds == 5.0  # loads; the clock never polls idle faster than closed_seconds
     assert (config.risks.lookback, config.risks.rsi_period, config.risks.extension_percentile) == (1, 2, 100.0)
     assert config.history.horizons == (1, 2, 3, 4, 5, 25200) and config.display.spread_window == 1
 

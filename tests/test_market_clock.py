@@ -17,6 +17,7 @@ from tui.data.market_clock import (
     last_completed_session,
     market_status,
     refresh_delay,
+    refresh_period,
     session_dates,
     sessions_complete,
 )
@@ -147,28 +148,63 @@ def test_naive_instant_is_taken_as_utc():
 
 
 def test_refresh_delay_open():
-    assert refresh_delay(market_status(utc("2026-11-20T15:00")), REFRESH) == 60
+    assert refresh_delay(market_status(utc("2026-11-20T15:00")), REFRESH, date(2026, 11, 19)) == 60
+    # A slow configured cadence still wakes when the session completes (16:10 ET + 1 s), not past it.
+    hourly = Refresh(open_seconds=3600, closed_seconds=3600)
+    assert refresh_delay(market_status(utc("2026-11-20T20:30")), hourly, date(2026, 11, 19)) == 40 * 60 + 1
 
 
 def test_refresh_delay_grace_window_wakes_once_when_the_session_completes():
     status = market_status(utc("2026-11-20T21:03"))
-    assert refresh_delay(status, REFRESH) == pytest.approx(7 * 60 + 1)
+    assert refresh_delay(status, REFRESH, date(2026, 11, 19)) == pytest.approx(7 * 60 + 1)
     half = market_status(utc("2025-11-28T18:00"))
-    assert refresh_delay(half, REFRESH) == pytest.approx(GRACE.total_seconds() + 1)
+    assert refresh_delay(half, REFRESH, date(2025, 11, 26)) == pytest.approx(GRACE.total_seconds() + 1)
     # The refresh it schedules lands after completion.
-    woke = half.now + timedelta(seconds=refresh_delay(half, REFRESH))
+    woke = half.now + timedelta(seconds=refresh_delay(half, REFRESH, date(2025, 11, 26)))
     assert last_completed_session(woke) == date(2025, 11, 28)
 
 
-def test_refresh_delay_closed_is_slow_but_never_past_the_bell():
-    assert refresh_delay(market_status(utc("2026-11-20T22:00")), REFRESH) == 900  # after-hours
-    assert refresh_delay(market_status(utc("2026-11-21T03:00")), REFRESH) == 900  # closed
-    assert refresh_delay(market_status(utc("2026-11-22T15:00")), REFRESH) == 900  # weekend
-    assert refresh_delay(market_status(utc("2025-12-25T15:00")), REFRESH) == 900  # holiday
-    assert refresh_delay(market_status(utc("2026-11-20T14:25")), REFRESH) == 300  # pre-market, 5 min to open
-    assert refresh_delay(market_status(utc("2026-11-23T14:29:30")), REFRESH) == 30
-    # Ten minutes before the first EDT open: no overshoot.
-    assert refresh_delay(market_status(utc("2026-03-09T13:20")), REFRESH) == 600
+# (instant, last completed session at that instant, seconds to the next open when under the period)
+CLOSED_INSTANTS = [
+    ("2026-11-20T22:00", date(2026, 11, 20), None),  # Fri 17:00 ET, after-hours
+    ("2026-11-21T03:00", date(2026, 11, 20), None),  # Fri 22:00 ET, closed
+    ("2026-11-22T15:00", date(2026, 11, 20), None),  # Sunday
+    ("2025-12-25T15:00", date(2025, 12, 24), None),  # Christmas, after a half day
+    ("2026-11-20T14:25", date(2026, 11, 19), 300),  # pre-market, 5 min to the open
+    ("2026-11-23T14:29:30", date(2026, 11, 20), 30),
+    ("2026-03-09T13:20", date(2026, 3, 6), 600),  # ten minutes before the first EDT open: no overshoot
+]
+
+
+@pytest.mark.parametrize("instant, completed, to_open", CLOSED_INSTANTS, ids=[i for i, _, _ in CLOSED_INSTANTS])
+def test_refresh_delay_closed_is_slow_while_a_close_is_owed_but_never_past_the_bell(instant, completed, to_open):
+    status = market_status(utc(instant))
+    assert status.last_completed == completed
+    owed = completed - timedelta(days=1)
+    assert refresh_delay(status, REFRESH, owed) == (to_open or 900)
+    assert refresh_delay(status, REFRESH, None) == (to_open or 900)  # nothing on hand yet: owed too
+
+
+@pytest.mark.parametrize("instant, completed, to_open", CLOSED_INSTANTS, ids=[i for i, _, _ in CLOSED_INSTANTS])
+def test_refresh_delay_closed_with_the_last_session_on_hand_is_idle_but_never_past_the_bell(instant, completed,
+                                                                                          to_open):
+    status = market_status(utc(instant))
+    assert refresh_delay(status, REFRESH, completed) == (to_open or 6 * 3600)
+
+
+def test_refresh_delay_idle_wakes_at_the_open_hours_ahead():
+    # Monday 05:00 ET (pre-market), Friday's bars on hand: the next refresh is the bell, 4 h 30 min away.
+    assert refresh_delay(market_status(utc("2026-11-23T10:00")), REFRESH, date(2026, 11, 20)) == 4.5 * 3600
+
+
+def test_refresh_period_follows_the_phase_and_what_is_owed():
+    sunday = market_status(utc("2026-11-22T15:00"))
+    assert refresh_period(sunday, REFRESH, date(2026, 11, 20)) == 6 * 3600
+    assert refresh_period(sunday, REFRESH, date(2026, 11, 19)) == 900
+    assert refresh_period(market_status(utc("2026-11-20T15:00")), REFRESH, date(2026, 11, 19)) == 60
+    # A closed cadence configured slower than the idle one: idle is never the faster of the two.
+    slow = Refresh(open_seconds=60, closed_seconds=86_400, idle_seconds=21_600)
+    assert refresh_period(sunday, slow, date(2026, 11, 20)) == 86_400
 
 
 def test_session_dates():

@@ -40,7 +40,7 @@ from tui.data.freshness import Freshness
 from tui.data.market_clock import MarketStatus, Phase
 from tui.errors import QUIT_SIGNALS, SourceError, StreakwatchError, signal_exit_code
 from tui.export import export_app
-from tui.fmt import split_retry
+from tui.fmt import retry_countdown, split_retry
 from tui.messages import RefreshFailed, SnapshotReady
 from tui.model import Dropped, Snapshot
 from tui.pipeline import Builder, RefreshPipeline
@@ -99,6 +99,7 @@ class StreakwatchApp(App[None]):
         self._inflight: _Inflight | None = None
         self._timer: Timer | None = None
         self._next_at: float | None = None  # monotonic time of the scheduled refresh
+        self._retry_at: float | None = None  # monotonic time the source (or the app's backoff) retries a failure
         self._paused = False
         self._quitting = threading.Event()
         self._signal_handlers: dict[int, Any] = {}  # signal -> the handler it had before the app took it over
@@ -265,10 +266,9 @@ class StreakwatchApp(App[None]):
             pane.show_snapshot(snapshot)
         self._show_banner(snapshot.data.banner)
         self._alert(snapshot)
-        delay = next_delay(snapshot.market, self.config)
-        if snapshot.data.retry_in:
-            delay = min(delay, max(float(snapshot.data.retry_in), 1.0))
-        self._schedule(delay)
+        retry_in = snapshot.data.retry_in
+        self._retry_at = time.monotonic() + float(retry_in) if retry_in else None
+        self._schedule(next_delay(snapshot.market, self.config, snapshot.as_of, retry_in))
         self._update_chrome()
 
     def _alert(self, snapshot: Snapshot) -> None:
@@ -297,6 +297,7 @@ class StreakwatchApp(App[None]):
         reason = plain(reason, 300) or "unknown error"
         self._error = reason
         delay = retry_after if retry_after and retry_after > 0 else self._backoff()
+        self._retry_at = time.monotonic() + delay
         self.notify(f"{reason}\nRetrying in {fmt.countdown(delay).lstrip('~')}.", title="Refresh failed",
                     severity="error", timeout=8, markup=False)
         for pane in self.panes():
@@ -368,7 +369,7 @@ class StreakwatchApp(App[None]):
         try:
             return judge_now(self.clock(), received_at=snapshot.data.received_at,
                              quote_time=snapshot.data.quote_time, bars_through=snapshot.as_of,
-                             refresh=self.config.refresh)
+                             refresh=self.config.refresh, retrying=self._retry_at is not None)
         except Exception:  # a date the calendar can't place: keep what the source said
             return None
 
@@ -390,6 +391,8 @@ class StreakwatchApp(App[None]):
             error = judged.reason  # silence is a reason too, when no error of the latest attempt explains it
         if error is None and snapshot is not None and snapshot.data.dropped:
             error = dropped_text(snapshot.data.dropped)
+        if error is not None and self._retry_at is not None:
+            error = retry_countdown(error, self._retry_at - time.monotonic())  # the source said it once; count
         info = StatusInfo(
             label=judged.label if judged is not None else snapshot.data.label if snapshot else None,
             source=self.source_name,
@@ -556,13 +559,20 @@ class StreakwatchApp(App[None]):
             yield SystemCommand(title, help_text, partial(self.run_action, action))
 
 
-def next_delay(market: Any, config: Config) -> float:
-    """Seconds to the next refresh: by the market's phase, or the configured cadence without a market state."""
+def next_delay(market: Any, config: Config, bars_through: Any = None, retry_in: float | None = None) -> float:
+    """Seconds to the next refresh after one that brought data through session ``bars_through`` (a date; None:
+    unknown): by the market's phase and whether that session's final bars are still owed, or the configured
+    cadence without a market state; sooner when the source said it retries a failure in ``retry_in`` seconds.
+    A closed market whose last session is on hand is checked only rarely (refresh.idle_seconds)."""
     if market is None:
-        return config.refresh.open_seconds
-    from tui.data.market_clock import refresh_delay  # already imported by the worker that produced ``market``
+        delay = float(config.refresh.open_seconds)
+    else:
+        from tui.data.market_clock import refresh_delay  # already imported by the worker that produced ``market``
 
-    return max(float(refresh_delay(market, config.refresh)), 1.0)
+        delay = max(float(refresh_delay(market, config.refresh, bars_through)), 1.0)
+    if retry_in:
+        delay = min(delay, max(float(retry_in), 1.0))
+    return delay
 
 
 def dropped_text(dropped: tuple[Dropped, ...]) -> str:
@@ -574,15 +584,15 @@ def dropped_text(dropped: tuple[Dropped, ...]) -> str:
 
 
 def market_text(market: MarketStatus | None) -> str | None:
-    """"OPEN · until 16:00 ET", "CLOSED · opens Mon 09:30 ET", "HOLIDAY · Good Friday"."""
+    """"OPEN · until 16:00 ET", "CLOSED · opens Mon 09:30 ET", "HOLIDAY · Good Friday · opens Mon 09:30 ET"."""
     if market is None:
         return None
     text = market.phase.value.upper()
-    if market.phase is Phase.HOLIDAY and market.holiday_name:
-        return f"{text} · {plain(market.holiday_name, 30)}"
     if market.phase is Phase.OPEN:
         half = " (half day)" if market.half_day else ""
         return f"{text} · until {fmt.clock_time(market.close)}{half}"
+    if market.phase is Phase.HOLIDAY and market.holiday_name:
+        text = f"{text} · {plain(market.holiday_name, 30)}"
     local = market.next_open.astimezone(fmt.EXCHANGE_TZ)
     return f"{text} · opens {local:%a} {fmt.clock_time(market.next_open)}"
 

@@ -91,10 +91,12 @@ class RiskSymbols:
 
 @dataclass(frozen=True)
 class Refresh:
-    """Refresh cadence in seconds (SPEC §3): fast while the market is open, slow outside hours."""
+    """Refresh cadence in seconds (SPEC §3): fast while the market is open, slow outside hours while the last
+    session's final bars are still owed, and rare once they are on hand (nothing can change before the bell)."""
 
     open_seconds: float = 60.0
     closed_seconds: float = 900.0
+    idle_seconds: float = 21_600.0  # 6 h: a weekend is about ten checks, not 260; never below closed_seconds
 
 
 @dataclass(frozen=True)
@@ -353,7 +355,7 @@ def _check_semantics(config: Config, file: Path) -> None:
         refuse("sectors", f"lists {len(config.sectors)} sectors; at most {MAX_SECTORS}")
 
     low, high = REFRESH_BOUNDS
-    for name in ("open_seconds", "closed_seconds"):
+    for name in ("open_seconds", "closed_seconds", "idle_seconds"):
         seconds = getattr(config.refresh, name)
         if not low <= seconds <= high:
             why = " (Yahoo rate-limits faster polling)" if seconds < low else ""

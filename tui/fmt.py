@@ -94,7 +94,22 @@ def display_name(symbol: str) -> str:
 _RETRY_TAIL = re.compile(r"^(?P<reason>.*?)(?P<tail>\s*(?:—|;)\s*retrying\b.*)$")
 
 
+_RETRY_WHEN = re.compile(r"retrying\b.*$")
+
+
 def split_retry(error: str) -> tuple[str, str]:
     """("Yahoo rate limit (HTTP 429)", " — retrying in 1 s"); ("reason", "") when the error has no retry tail."""
     match = _RETRY_TAIL.match(error)
     return (match["reason"], match["tail"]) if match else (error, "")
+
+
+def retry_countdown(error: str, seconds: float) -> str:
+    """``error`` with its retry tail recounted to ``seconds`` from now: the source says "retrying in 1 min" once,
+    when it answers; the status line says how long is left on every tick. Never less than "1 s" (the retry is
+    due, or running). ``error`` unchanged when it has no retry tail."""
+    reason, tail = split_retry(error)
+    if not tail:
+        return error
+    seconds = max(seconds, 1.0)
+    left = f"{math.ceil(seconds)} s" if seconds < 60 else f"{math.ceil(seconds / 60)} min"
+    return reason + _RETRY_WHEN.sub(f"retrying in {left}", tail)

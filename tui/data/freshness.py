@@ -43,13 +43,16 @@ def judge(
     last_completed: date | None,
     completed_at: datetime | None,
     period: float,
+    cadence_since: datetime | None = None,
 ) -> Freshness:
     """The label and staleness of live data at ``now``.
 
     ``received_at``: when Yahoo last answered with usable data for the pair (None: never). ``quote_time``: the
     newest intraday quote's trade time (None outside a session). ``bars_through``: the pair's last completed
     session on hand. ``last_completed`` / ``completed_at``: the market clock's last completed session and the
-    instant its bar became final. ``period``: seconds between refreshes in the current market phase.
+    instant its bar became final. ``period``: seconds between refreshes in the current market phase, and
+    ``cadence_since``: when that cadence began (the open), if it did; silence is counted from then at the earliest,
+    since the slower cadence before it allowed longer.
 
     OFFLINE when nothing usable came from Yahoo for SILENT_PERIODS refresh periods (at least MIN_SILENCE);
     DELAYED when Yahoo answers but, while the market is open, its newest quote is older than DELAYED_AFTER;
@@ -59,7 +62,8 @@ def judge(
     limit = max(timedelta(seconds=SILENT_PERIODS * max(period, 0.0)), MIN_SILENCE)
     if received_at is None:
         return Freshness(LABEL_OFFLINE, True, "no answer from Yahoo yet")
-    if now - received_at > limit:
+    quiet_since = max(received_at, cadence_since) if cadence_since is not None else received_at
+    if now - quiet_since > limit:
         return Freshness(LABEL_OFFLINE, True, f"no new data from Yahoo since {_when(received_at, now)}")
     owed = (
         bars_through is not None
@@ -81,10 +85,12 @@ def judge_now(
     quote_time: datetime | None,
     bars_through: date | None,
     refresh: Refresh,
+    retrying: bool = False,
 ) -> Freshness:
-    """:func:`judge` with the market clock's view of ``now`` (the session, its close, the refresh cadence).
+    """:func:`judge` with the market clock's view of ``now`` (the session, its close, the refresh cadence;
+    ``retrying``: the last attempt failed and is being retried, which sets the cadence while the market is closed).
     Imports the market clock (and so pandas): for the fetch thread, or once a fetch has imported it."""
-    from tui.data.market_clock import Phase, market_status, refresh_period, session_final_at
+    from tui.data.market_clock import Phase, cadence_start, market_status, refresh_period, session_final_at
 
     status = market_status(now)
     return judge(
@@ -95,7 +101,8 @@ def judge_now(
         market_open=status.phase is Phase.OPEN,
         last_completed=status.last_completed,
         completed_at=session_final_at(status.last_completed),
-        period=refresh_period(status, refresh),
+        period=refresh_period(status, refresh, bars_through, retrying),
+        cadence_since=cadence_start(status),
     )
 
 

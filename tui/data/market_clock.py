@@ -144,7 +144,17 @@ def _open_close(cal: Any, day: date) -> tuple[datetime, datetime]:
     return _py(o), _py(c)
 
 
+#: Holiday names by date: asking the calendar costs ~25 ms, and the monitor asks on every 10 s tick of a holiday.
+_holiday_names: dict[date, str | None] = {}
+
+
 def _holiday_name(cal: Any, day: date) -> str | None:
+    if day not in _holiday_names:
+        _holiday_names[day] = _ask_holiday_name(cal, day)
+    return _holiday_names[day]
+
+
+def _ask_holiday_name(cal: Any, day: date) -> str | None:
     ts = _ts(day)
     try:
         names = cal.regular_holidays.holidays(ts, ts, return_name=True)
@@ -240,24 +250,54 @@ def last_completed_session(now: datetime) -> date:
     return market_status(now).last_completed
 
 
-def refresh_delay(status: MarketStatus, refresh: "Refresh") -> float:
-    """Seconds until the next refresh (SPEC §3).
+def bars_owed(status: MarketStatus, bars_through: date | None) -> bool:
+    """Whether the bars on hand (the pair's last completed session, ``bars_through``; None: none yet) lack the
+    latest completed session: then the market closed with a final bar the monitor has not fetched yet."""
+    return bars_through is None or bars_through < status.last_completed
 
-    Open: the fast cadence. Just after the close: wake exactly when the session completes (+1 s) so a single
-    end-of-day refresh picks up the final bar. Otherwise the slow cadence, cut short so polling resumes at the bell.
+
+def refresh_delay(status: MarketStatus, refresh: "Refresh", bars_through: date | None) -> float:
+    """Seconds until the next refresh (SPEC §3), ``bars_through`` being the last completed session on hand.
+
+    Open: the fast cadence, cut short at the session's completion. Just after the close: wake exactly when the
+    session completes (+1 s) so a single end-of-day refresh picks up the final bar. Otherwise the phase's period
+    (:func:`refresh_period`: the slow cadence while a final bar is still owed, the idle one once nothing can
+    change until the bell), cut short so polling resumes at the open.
+    """
+    final = status.close + GRACE if status.close is not None else None
+    if status.phase is Phase.OPEN:
+        until_final = (final - status.now).total_seconds() + 1.0 if final is not None else refresh.open_seconds
+        return float(min(refresh.open_seconds, until_final))
+    if final is not None and status.close <= status.now < final:
+        return (final - status.now).total_seconds() + 1.0
+    until_open = (status.next_open - status.now).total_seconds()
+    return float(min(refresh_period(status, refresh, bars_through), max(until_open, 0.0)))
+
+
+def refresh_period(status: MarketStatus, refresh: "Refresh", bars_through: date | None,
+                   retrying: bool = False) -> float:
+    """Seconds between two refreshes in ``status``'s phase: the cadence that "a few refresh periods" of silence
+    is measured in (see tui.data.freshness), so it must be the one :func:`refresh_delay` keeps.
+
+    Open: ``open_seconds``. Closed (pre-market, after-hours, nights, weekends, holidays) with the last completed
+    session's bar still owed: ``closed_seconds``, until it arrives. Closed with it on hand: ``idle_seconds``,
+    because nothing the monitor shows can change before the next open (pre- and after-hours prices move
+    neither a completed streak nor the provisional race, which runs only during the session). But while a
+    failure is being ``retrying`` (the source or the app backs off), the retries come at least every
+    ``closed_seconds`` (the backoff's cap), so silence then is measured in those.
     """
     if status.phase is Phase.OPEN:
         return float(refresh.open_seconds)
-    if status.close is not None and status.close <= status.now < status.close + GRACE:
-        return (status.close + GRACE - status.now).total_seconds() + 1.0
-    until_open = (status.next_open - status.now).total_seconds()
-    return float(min(refresh.closed_seconds, max(until_open, 0.0)))
+    if retrying or bars_owed(status, bars_through):
+        return float(refresh.closed_seconds)
+    # Idle never polls faster than while a close is owed (closed_seconds may be configured above idle_seconds).
+    return float(max(refresh.idle_seconds, refresh.closed_seconds))
 
 
-def refresh_period(status: MarketStatus, refresh: "Refresh") -> float:
-    """Seconds between two refreshes in ``status``'s phase: the cadence that "a few refresh periods" of silence
-    is measured in (see tui.data.freshness)."""
-    return float(refresh.open_seconds if status.phase is Phase.OPEN else refresh.closed_seconds)
+def cadence_start(status: MarketStatus) -> datetime | None:
+    """When the current cadence began, if it began recently enough to matter: the open while the market is
+    open (the idle cadence before it allowed hours of silence that the fast one does not)."""
+    return status.open if status.phase is Phase.OPEN else None
 
 
 def session_final_at(day: date) -> datetime | None:

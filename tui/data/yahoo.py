@@ -320,7 +320,7 @@ class YahooSource:
             through = both.index[-1].date() if len(both.index) else None
         quote_times = [q.time for q in data.quotes.values()]  # the newest data actually received
         return judge_now(now, received_at=data.received_at, quote_time=max(quote_times) if quote_times else None,
-                         bars_through=through, refresh=self.refresh)
+                         bars_through=through, refresh=self.refresh, retrying=self.backoff.failures > 0)
 
     def _fetched_by_symbol(self, view: CacheView) -> dict[str, datetime]:
         """When each symbol's bars were last known current: their last chart fetch, or a later batched quote."""

@@ -62,13 +62,16 @@ def clock_time(value: datetime | None) -> str:
 
 
 def countdown(seconds: float | None) -> str:
-    """A coarse countdown that doesn't change every second: "~40 s", "~3 min"."""
+    """A coarse countdown that doesn't change every second: "~40 s", "~3 min", "~6 h" (an idle market's checks
+    are hours apart: "~340 min" would be noise)."""
     if seconds is None:
         return MISSING
     seconds = max(seconds, 0.0)
     if seconds < 60:
         return f"~{max(10, math.ceil(seconds / 10) * 10)} s"
-    return f"~{math.ceil(seconds / 60)} min"
+    if seconds < 90 * 60:
+        return f"~{math.ceil(seconds / 60)} min"
+    return f"~{math.ceil(seconds / 3600)} h"
 
 
 def percentile(share: float) -> str:

@@ -61,7 +61,7 @@ class StatusLine(Static):
 
 
 # How hard the line is squeezed, one level at a time, until it fits (the whole error counts):
-FULL, COMPACT, TIGHT, TERSE_REASON, SHORT_DATE, BARE_DATE, SHORT_REASON = range(7)
+FULL, COMPACT, TIGHT, TERSE_REASON, SHORT_DATE, BARE_DATE, BARE_MARKET, SHORT_REASON = range(8)
 _DETAIL = re.compile(r"\s*\([^()]*\)$")  # a closing technical detail: "(HTTP 429)", "(timeout)"
 _MIN_REASON = 12  # a reason shortened below this says nothing: the line is cut at its end instead
 
@@ -92,14 +92,14 @@ def shorten(reason: str, room: int) -> str:
 def fitted_status(info: StatusInfo, colours: Palette, width: int) -> Text:
     """The most complete status line that fits ``width`` cells. Squeezed in order: fewer words (compact); then,
     when the error says when it retries, no separate "next" slot (the retry is the next refresh) and a stale
-    update as its age only; the reason's closing detail ("(HTTP 429)"); the as-of year, then "as of"; the reason's
-    end or middle.
+    update as its age only; the reason's closing detail ("(HTTP 429)"); the as-of year, then "as of"; when the
+    market opens (a problem's reason matters more); the reason's end or middle.
     The reason's start and the retry countdown are kept whole as long as anything readable fits; only then is the
     line cut at its end with "…"."""
     text = status_text(info, colours)
     if not width or text.cell_len <= width:
         return text
-    for level in (COMPACT, TIGHT, TERSE_REASON, SHORT_DATE, BARE_DATE):
+    for level in (COMPACT, TIGHT, TERSE_REASON, SHORT_DATE, BARE_DATE, BARE_MARKET):
         text = status_text(info, colours, level=level)
         if text.cell_len <= width:
             return text
@@ -110,6 +110,13 @@ def fitted_status(info: StatusInfo, colours: Palette, width: int) -> Text:
         if room >= _MIN_REASON:
             text = status_text(replace(info, error=shorten(reason, room) + tail), colours, level=SHORT_REASON)
     return text
+
+
+def compact_market(market: str) -> str:
+    """The market state in fewer words: its phase, and when it opens if it is closed ("WEEKEND · opens Mon 09:30
+    ET"): the holiday's name and the close time go, the reopening stays (nothing else says why nothing moves)."""
+    phase, *rest = market.split(" · ")
+    return " · ".join([phase] + [part for part in rest if part.startswith("opens ")])
 
 
 def status_text(info: StatusInfo, colours: Palette, compact: bool = False, level: int = FULL) -> Text:
@@ -131,8 +138,9 @@ def status_text(info: StatusInfo, colours: Palette, compact: bool = False, level
     if info.market:
         text.append(*sep)
         text.append("● " if info.market_open else "○ ", style=colours.up if info.market_open else colours.muted)
-        market = plain(info.market, 40)
-        text.append(market.split(" · ")[0] if compact else market, style="bold")
+        market = plain(info.market, 60)
+        shown = market.split(" · ")[0] if level >= BARE_MARKET else compact_market(market) if compact else market
+        text.append(shown, style="bold")
     if info.as_of is not None:
         text.append(*sep)
         if level < BARE_DATE:
