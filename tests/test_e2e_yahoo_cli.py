@@ -30,7 +30,9 @@ from tests.e2e_helpers import cli_clock, served  # noqa: F401  (fixtures)
 from tui.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
-RETRY = r" — retrying in (\d+ s|1 min)"  # the default backoff: 60 s ± 20 % jitter
+#: The default backoff waits 60 s ± 20 %, said rounded up: "48 s" to "59 s", "1 min", or "2 min" (61 to 72 s).
+WAIT = r"(\d+ s|1 min|2 min)"
+RETRY = rf" — retrying in {WAIT}"
 
 
 @pytest.fixture
@@ -214,7 +216,7 @@ def test_down_with_a_cache_exits_0_with_the_last_good_data_marked_stale(served, 
     if source == "auto":
         assert (doc["source"], doc["label"]) == ("cache", "OFFLINE")
         assert re.fullmatch(re.escape(f"{words[0].upper()}{words[1:]} — showing cached data, 50 min old; ") +
-                            r"retrying in (\d+ s|1 min)", doc["data"]["banner"])
+                            rf"retrying in {WAIT}", doc["data"]["banner"])
     else:
         # Nothing from Yahoo for longer than three refresh periods: OFFLINE, never LIVE (the age decides).
         assert (doc["source"], doc["label"], doc["data"]["banner"]) == ("yahoo", "OFFLINE", None)
@@ -234,7 +236,7 @@ def test_down_without_a_cache_yahoo_exits_3_and_auto_shows_simulated_data(served
     assert (doc["source"], doc["label"], doc["simulated"]) == ("demo", "SIMULATED", True)
     assert doc["data"]["errors"][-1] == words and doc["data"]["stale"] is False
     assert re.fullmatch(re.escape(f"{words[0].upper()}{words[1:]}, and no cached data — showing SIMULATED data; ")
-                        + r"retrying in (\d+ s|1 min)", doc["data"]["banner"])
+                        + rf"retrying in {WAIT}", doc["data"]["banner"])
 
 
 # -- one symbol's answer is unusable: malformed JSON, empty result, an all-null last bar -------------------------

@@ -41,7 +41,7 @@ FRIDAY_10 = et(FRIDAY, 10)  # 10:00 ET, half an hour into Friday's session
 # The pair is asked first; when both its symbols fail the same way with nothing served, the round stops there.
 NO_DATA = "Yahoo-wide failure: \u201cNo data found\u201d (HTTP 404) for 2 of 2 symbols asked (^RUT, ^GSPC)"
 STALE_FOR = r"STALE · {} old"
-ONCE_RETRY = r"(\d+ s|1 min)"  # a --once run's source: the default backoff, 60 s ± 20 % jitter
+ONCE_RETRY = r"(\d+ s|1 min|2 min)"  # a --once run's source: the default backoff, 60 s ± 20 %, rounded up
 
 
 @pytest.fixture

@@ -110,6 +110,17 @@ def retry_countdown(error: str, seconds: float) -> str:
     reason, tail = split_retry(error)
     if not tail:
         return error
-    seconds = max(seconds, 1.0)
-    left = f"{math.ceil(seconds)} s" if seconds < 60 else f"{math.ceil(seconds / 60)} min"
-    return reason + _RETRY_WHEN.sub(f"retrying in {left}", tail)
+    return reason + _RETRY_WHEN.sub(f"retrying in {wait(seconds)}", tail)
+
+
+def wait(seconds: float) -> str:
+    """A wait in words: seconds rounded up under a minute (never "0 s"), then minutes to the nearest: "45 s",
+    "1 min" (60 to 89 s), "2 min" (90 to 149 s). The one form of "retrying in …", whether a source says it or the
+    status line counts it down; the next-refresh countdown rounds its minutes the same way."""
+    whole = max(1, math.ceil(seconds))
+    return f"{whole} s" if whole < 60 else f"{minutes(seconds)} min"
+
+
+def minutes(seconds: float) -> int:
+    """Whole minutes, to the nearest (half up): how every countdown on screen says a wait of a minute or more."""
+    return math.floor(seconds / 60 + 0.5)

@@ -11,8 +11,8 @@ from typing import Sequence
 
 from tui.data.backoff import Backoff
 from tui.data.base import LABEL_OFFLINE, MarketData
-from tui.data.yahoo import YahooSource, format_delay
-from tui.fmt import split_retry
+from tui.data.yahoo import YahooSource
+from tui.fmt import split_retry, wait
 from tui.errors import SourceError
 
 
@@ -57,7 +57,7 @@ class AutoSource:
         # The failure that is being retried says why; without one, the silence itself (the last line) does.
         failures = [split_retry(e)[0] for e in data.errors if split_retry(e)[1]]
         reason = failures[0] if failures else data.errors[-1] if data.errors else "no answer from Yahoo"
-        retry = f"; retrying in {format_delay(data.retry_in)}" if data.retry_in else ""
+        retry = f"; retrying in {wait(data.retry_in)}" if data.retry_in else ""
         data.source = "cache"
         data.stale = True
         data.banner = f"{_sentence(reason)} — showing cached data, {_age(data.received_at or data.fetched_at, data.now)}{retry}"
@@ -65,7 +65,7 @@ class AutoSource:
 
     def _simulated(self, symbols: Sequence[str], reason: str, retry_after: float | None) -> MarketData:
         data = self.demo.fetch(symbols)
-        retry = f"; retrying in {format_delay(retry_after)}" if retry_after else "; retrying"
+        retry = f"; retrying in {wait(retry_after)}" if retry_after else "; retrying"
         data.banner = f"{_sentence(reason)}, and no cached data — showing SIMULATED data{retry}"
         data.errors = [*data.errors, reason]
         data.stale = False  # simulated data is not old Yahoo data; the SIMULATED label says what it is

@@ -38,6 +38,7 @@ from tui.data.symbol_health import SymbolHealth
 from tui.data.yahoo_parse import SymbolProblem, ny_date, parse_chart, usable_quote
 from tui.data.yahoo_transport import QuoteRefused, YahooDown, YahooTransport
 from tui.errors import SourceError
+from tui.fmt import wait
 
 INFO_EVERY_FAILED = timedelta(hours=1)  # after a failed info fetch, wait this long before trying again
 #: {symbol: its run of failures of its own} (see symbol_health). It replaces "yahoo.dropped", a one-strike drop
@@ -51,12 +52,6 @@ META_INFO = "yahoo.info.{symbol}"
 #: {symbol: instant} when a batched quote last found the symbol's stored bars current: the bars are as fresh as
 #: that, though no chart request rewrote them (it is what ``fetched_at`` reports).
 META_CURRENT = "yahoo.current_at"
-
-
-def format_delay(seconds: float) -> str:
-    if seconds < 60:
-        return f"{max(1, round(seconds))} s"
-    return f"{round(seconds / 60)} min"
 
 
 def name_some(symbols: Sequence[str], shown: int = 4) -> str:
@@ -152,9 +147,9 @@ class YahooSource:
         try:
             quotes = self.transport.batch_quotes(eligible)
         except QuoteRefused as exc:
-            wait = self.quote_backoff.failure(now)
+            delay = self.quote_backoff.failure(now)
             return set(), (f"{exc} on the batched quote request; asking for each symbol's chart instead "
-                           f"(quotes tried again in {format_delay(wait)})")
+                           f"(quotes tried again in {wait(delay)})")
         self.quote_backoff.success()
         done = {symbol for symbol in eligible if symbol in quotes}
         for symbol in done:
@@ -358,8 +353,8 @@ class YahooSource:
                 self._save_health(health, now)
         manual, self._retry_now = self._retry_now, False
         if not self.backoff.ready(now) and not manual:  # no request while backing off: show what we have
-            wait = self.backoff.remaining(now)
-            return self._stale(symbols, now, [f"{self._last_reason} — retrying in {format_delay(wait)}"], wait,
+            left = self.backoff.remaining(now)
+            return self._stale(symbols, now, [f"{self._last_reason} — retrying in {wait(left)}"], left,
                                health)
 
         notes: list[str] = []  # repairs and refusals worked around: worth saying, but the data is good
@@ -399,7 +394,7 @@ class YahooSource:
             for symbol in served:
                 health.succeeded(symbol)
             self._save_health(health, now)
-            return self._stale(symbols, now, notes + [f"{wide} — retrying in {format_delay(delay)}"], delay,
+            return self._stale(symbols, now, notes + [f"{wide} — retrying in {wait(delay)}"], delay,
                                health)
 
         changed = any([health.succeeded(symbol) for symbol in served])
@@ -479,7 +474,7 @@ def _trouble_notes(failed: dict[str, SymbolProblem], health: SymbolHealth, symbo
     PSCU, PSCC — retrying them in 4 min"). Said every round while it lasts (the countdown is a retry tail that
     the monitor does not notify twice); dropped symbols travel in ``MarketData.dropped`` instead."""
     pair = symbols[:2]
-    retry = f" — retrying in {format_delay(retry_in)}" if retry_in is not None else ""
+    retry = f" — retrying in {wait(retry_in)}" if retry_in is not None else ""
     lines = [f"{failed[symbol]}{retry}" for symbol in pair if symbol in failed]
     waiting = health.waiting(now)
     by_kind: dict[str, list[str]] = {}
@@ -487,12 +482,12 @@ def _trouble_notes(failed: dict[str, SymbolProblem], health: SymbolHealth, symbo
         if symbol in waiting and symbol not in pair:
             by_kind.setdefault(waiting[symbol].kind, []).append(symbol)
     for kind, hit in by_kind.items():
-        wait = min((waiting[s].next_try - now).total_seconds() for s in hit)
+        left = min((waiting[s].next_try - now).total_seconds() for s in hit)
         if len(hit) == 1:
-            lines.append(f"{waiting[hit[0]].reason} — retrying it in {format_delay(wait)}")
+            lines.append(f"{waiting[hit[0]].reason} — retrying it in {wait(left)}")
         else:
             what = _KIND_WORDS.get(kind, "failures")
-            lines.append(f"{what[:1].upper()}{what[1:]} for {name_some(hit)} — retrying them in {format_delay(wait)}")
+            lines.append(f"{what[:1].upper()}{what[1:]} for {name_some(hit)} — retrying them in {wait(left)}")
     return lines
 
 

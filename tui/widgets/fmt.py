@@ -70,7 +70,7 @@ def countdown(seconds: float | None) -> str:
     if seconds < 60:
         return f"~{max(10, math.ceil(seconds / 10) * 10)} s"
     if seconds < 90 * 60:
-        return f"~{math.ceil(seconds / 60)} min"
+        return f"~{max(1, shared.minutes(seconds))} min"
     return f"~{math.ceil(seconds / 3600)} h"
 
 
