@@ -73,7 +73,7 @@ def risk_checklist(
     return tuple(_unless_too_old(risk, symbols, prices, sessions) for risk, symbols in measured)
 
 
-def _unless_too_old(risk: Risk, symbols: tuple[str, ...], prices: "_Prices", sessions: pd.DatetimeIndex) -> Risk:
+def _unless_too_old(risk: Risk, symbols: tuple[str, ...], prices: _Prices, sessions: pd.DatetimeIndex) -> Risk:
     """``risk``, or ``unknown`` when its data ends more than STALE_SESSIONS pair sessions before the last one."""
     if risk.as_of is None or not len(sessions):
         return risk

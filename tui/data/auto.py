@@ -6,14 +6,14 @@ monitor switches back to LIVE by itself as soon as Yahoo answers again.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Sequence
 
 from tui.data.backoff import Backoff
 from tui.data.base import LABEL_OFFLINE, MarketData
 from tui.data.yahoo import YahooSource, format_delay
-from tui.fmt import split_retry
 from tui.errors import SourceError
+from tui.fmt import split_retry
 
 
 def _age(fetched_at: datetime | None, now: datetime) -> str:
@@ -60,7 +60,8 @@ class AutoSource:
         retry = f"; retrying in {format_delay(data.retry_in)}" if data.retry_in else ""
         data.source = "cache"
         data.stale = True
-        data.banner = f"{_sentence(reason)} — showing cached data, {_age(data.received_at or data.fetched_at, data.now)}{retry}"
+        age = _age(data.received_at or data.fetched_at, data.now)
+        data.banner = f"{_sentence(reason)} — showing cached data, {age}{retry}"
         return data
 
     def _simulated(self, symbols: Sequence[str], reason: str, retry_after: float | None) -> MarketData:

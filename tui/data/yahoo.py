@@ -23,8 +23,8 @@ This module is the policy: what to ask for and when, what a failure means, the l
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
-from typing import Sequence
 
 import pandas as pd
 

@@ -9,7 +9,8 @@ and its crumb-protected batched quote. A failure comes back as an exception whos
 from __future__ import annotations
 
 import json
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import pandas as pd
 
