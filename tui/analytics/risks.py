@@ -10,7 +10,7 @@ today.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import date
 
@@ -320,7 +320,7 @@ def _above(value: float, band: Band) -> RiskStatus:
     return "alert" if value > band.alert else "watch" if value > band.watch else "ok"
 
 
-def _band_text(status: RiskStatus, band: Band, side: str, fmt) -> str:
+def _band_text(status: RiskStatus, band: Band, side: str, fmt: Callable[[float], str]) -> str:
     """The threshold that decided the status, e.g. " (watch below -2.0%)"."""
     if status == "alert":
         return f" (alert {side} {fmt(band.alert)})"

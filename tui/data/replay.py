@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ def read_price_csv(path: Path) -> pd.DataFrame:
 class _Combined:
     """The closes of one symbol list over the whole history, and what a fetch needs to know about them."""
 
-    key: tuple  # (symbols, ((path, mtime_ns, size) or None per symbol))
+    key: tuple[object, ...]  # (symbols, ((path, mtime_ns, size) or None per symbol))
     closes: pd.DataFrame  # every date of every file, columns in the requested order; never handed out
     first: date  # first and last session of the pair
     last: date
@@ -119,7 +120,8 @@ class ReplaySource:
             self._parsed.clear()
             self._combined = None
 
-    def _combine(self, wanted: list[str], files: dict[str, Path | None], stats: dict, key: tuple) -> _Combined:
+    def _combine(self, wanted: list[str], files: dict[str, Path | None], stats: dict[str, os.stat_result],
+                 key: tuple[object, ...]) -> _Combined:
         import pandas as pd
 
         pair = wanted[:2]
@@ -148,7 +150,7 @@ class ReplaySource:
             found[symbol] = by_lower.get(f"{symbol}.csv".lower())
         return found
 
-    def _load(self, path: Path, stat) -> pd.DataFrame:
+    def _load(self, path: Path, stat: os.stat_result) -> pd.DataFrame:
         stamp = (stat.st_mtime_ns, stat.st_size)
         cached = self._parsed.get(path)
         if cached is not None and cached[0] == stamp:
