@@ -9,7 +9,7 @@ ARGS ?=
 MIN_VENV ?= .venv-min
 MIN_BIN := $(MIN_VENV)/bin
 
-.PHONY: run test test-min bench clean
+.PHONY: run test test-min lint bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,20 @@ $(MIN_BIN)/.installed: pyproject.toml .ci/min_constraints.py
 # only at the versions `make test` installs; every other test must pass at the lower bounds.
 test-min: $(MIN_BIN)/.installed
 	$(MIN_BIN)/python -m pytest -n 2 --ignore=tests/test_snapshots.py $(ARGS)
+
+# lint: the tools share .venv (mypy must see the installed dependencies to check calls into them); each tool runs
+# even when an earlier one fails, so one run shows every finding, and the target fails if any of them did.
+$(BIN)/.lint-installed: $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test,lint]'
+	@touch $@
+
+lint: $(BIN)/.lint-installed
+	@status=0; \
+	$(BIN)/ruff check . || status=1; \
+	$(BIN)/ruff format --check . || status=1; \
+	$(BIN)/lint-imports || status=1; \
+	$(BIN)/mypy || status=1; \
+	exit $$status
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m bench $(ARGS)

@@ -18,7 +18,8 @@ import pytest
 
 from tests.fake_yahoo import AFTER_CLOSE, END, FakeYahoo, MutableClock, make_bars, seed_market
 
-TIMEOUT = 2.0  # the session's timeout in these tests (10 s in real use); a loaded CI machine must not time out a healthy answer
+# The session's timeout in these tests (10 s in real use): a loaded CI machine must not time out a healthy answer.
+TIMEOUT = 2.0
 NEXT_DAY = date(2026, 1, 16)  # the Friday after END
 
 # Transport faults: (fault, value, the plain words the user must read)
@@ -73,15 +74,18 @@ class Expected(NamedTuple):
 
 def expected_streak(server: FakeYahoo, small: str = "^RUT", large: str = "^GSPC",
                     through: date | None = None) -> Expected:
-    """SPEC §1 by hand from the served closes (as sent: float32 values; sessions = dates where both have a close, up to ``through``)."""
+    """SPEC §1 by hand from the served closes.
+
+    As sent: float32 values; sessions are the dates where both have a close, up to ``through``.
+    """
     both = pd.concat([server.sent_closes(small), server.sent_closes(large)], axis=1, keys=["s", "l"]).dropna()
     if through is not None:
         both = both.loc[: pd.Timestamp(through)]
     days = [d.date() for d in both.index]
-    s, l = both["s"].tolist(), both["l"].tolist()
+    small_closes, large_closes = both["s"].tolist(), both["l"].tolist()
     winners = []
     for i in range(1, len(days)):
-        diff = round((s[i] / s[i - 1] - 1) - (l[i] / l[i - 1] - 1), 12)
+        diff = round((small_closes[i] / small_closes[i - 1] - 1) - (large_closes[i] / large_closes[i - 1] - 1), 12)
         winners.append("small" if diff > 0 else "large" if diff < 0 else "none")
     leader = winners[-1]
     if leader == "none":
@@ -90,7 +94,9 @@ def expected_streak(server: FakeYahoo, small: str = "^RUT", large: str = "^GSPC"
     while n < len(winners) and winners[-1 - n] == leader:
         n += 1
     before = len(days) - 1 - n
-    return Expected(days[-1], leader, n, days[-n], days[-1], s[-1] / s[before] - 1, l[-1] / l[before] - 1, len(days))
+    small_return = small_closes[-1] / small_closes[before] - 1
+    large_return = large_closes[-1] / large_closes[before] - 1
+    return Expected(days[-1], leader, n, days[-n], days[-1], small_return, large_return, len(days))
 
 
 def close_on(server: FakeYahoo, symbol: str, day: date) -> float:

@@ -56,12 +56,13 @@ import sys
 import threading
 import time
 from collections import Counter
-from datetime import date, datetime, time as dtime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
+from datetime import time as dtime
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, NamedTuple
-from urllib.parse import parse_qsl, parse_qs, unquote, urlencode, urlsplit
+from urllib.parse import parse_qs, parse_qsl, unquote, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -571,7 +572,7 @@ class _QuietServer(ThreadingHTTPServer):
     """A client that gave up (timeout faults) makes the late answer a broken pipe: expected, not worth a
     traceback on some later test's stderr. Any other server-side error is kept in ``fake.server_errors``."""
 
-    fake: "FakeYahoo"
+    fake: FakeYahoo
 
     def handle_error(self, request, client_address) -> None:
         error = sys.exc_info()[1]

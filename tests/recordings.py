@@ -12,7 +12,7 @@ test with the reason when ``../shared`` is absent.
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -64,7 +64,7 @@ def require(name: str) -> None:
         pytest.skip(f"recorded Yahoo answer not found at {path_of(name)} (it lives in ../shared, beside a checkout)")
 
 
-@lru_cache(maxsize=None)
+@cache
 def recorded(name: str) -> Recorded:
     """Recording ``name`` unwrapped; call :func:`require` first in a test (this raises when the file is absent)."""
     raw = path_of(name).read_text(encoding="utf-8")

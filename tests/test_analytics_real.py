@@ -63,7 +63,8 @@ def test_streak_as_of_2026_01_22_and_record(closes):
     small_runs = runs[runs["leader"] == "small"]
     record = small_runs.loc[small_runs["length"].idxmax()]
     assert (record["length"], record["end"].date()) == (16, date(1996, 5, 7))
-    expected = close_on(closes, SMALL, "1996-05-07") / close_on(closes, SMALL, close_before(closes, record["start"])) - 1
+    close_before_start = close_on(closes, SMALL, close_before(closes, record["start"]))
+    expected = close_on(closes, SMALL, "1996-05-07") / close_before_start - 1
     assert record["small_return"] == pytest.approx(expected, abs=1e-6)
 
 

@@ -232,7 +232,9 @@ def test_streak_properties(frame):
 def _runs_as_model_reference(runs: pd.DataFrame) -> tuple[StreakRun, ...]:
     """The plain conversion (pandas .dt.date, nothing remembered), to check the remembering one against."""
     return tuple(
-        StreakRun(leader=leader, start=start, end=end, length=int(length), small_return=float(sr), large_return=float(lr))
+        StreakRun(
+            leader=leader, start=start, end=end, length=int(length), small_return=float(sr), large_return=float(lr)
+        )
         for leader, start, end, length, sr, lr in zip(
             runs["leader"].tolist(), runs["start"].dt.date.tolist(), runs["end"].dt.date.tolist(),
             runs["length"].tolist(), runs["small_return"].tolist(), runs["large_return"].tolist(),

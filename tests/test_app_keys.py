@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.app_helpers import ready, FakeSource, make_app, pilot_test, screen_text
+from tests.app_helpers import FakeSource, make_app, pilot_test, ready, screen_text
 from tui.bindings import APP_KEYS, BUILTIN_KEYS, MOVE_KEYS, palette_entries
 from tui.screens.help import HelpScreen
 from tui.widgets.pane import Pane
-from tui.widgets.sectors import SORTS, SORT_LABELS, SectorTable
+from tui.widgets.sectors import SORT_LABELS, SORTS, SectorTable
 
 SIZE = (120, 40)
 

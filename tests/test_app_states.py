@@ -6,9 +6,16 @@ from dataclasses import replace
 from datetime import timedelta
 
 from tests.app_helpers import (
+    FROZEN,
+    BlockingSource,
+    FakeSource,
+    builder,
+    make_app,
+    make_snapshot,
+    pilot_test,
+    provisional,
     ready,
-    FROZEN, BlockingSource, FakeSource, builder, make_app, make_snapshot, pilot_test,
-    provisional, screen_text,
+    screen_text,
 )
 from tui.errors import SourceError
 from tui.model import DataStatus, Spread, Streak

@@ -8,8 +8,17 @@ import time
 from dataclasses import replace
 
 from tests.app_helpers import (
-    ready, until,
-    FROZEN, BlockingSource, FakeSource, builder, make_app, make_snapshot, market_data, pilot_test, screen_text,
+    FROZEN,
+    BlockingSource,
+    FakeSource,
+    builder,
+    make_app,
+    make_snapshot,
+    market_data,
+    pilot_test,
+    ready,
+    screen_text,
+    until,
 )
 from tui.config import Config
 from tui.data.market_clock import market_status, refresh_delay

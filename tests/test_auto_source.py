@@ -6,8 +6,7 @@ import random
 
 import pytest
 
-from tests.fake_yahoo import PAIR
-from tests.fake_yahoo import clock, fake_yahoo, market  # noqa: F401  (fixtures)
+from tests.fake_yahoo import PAIR, clock, fake_yahoo, market  # noqa: F401  (fixtures)
 from tui.data.auto import AutoSource
 from tui.data.backoff import Backoff
 from tui.data.base import LABEL_LIVE, LABEL_OFFLINE, LABEL_SIMULATED

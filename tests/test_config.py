@@ -58,7 +58,10 @@ def test_sectors_replace_the_default_list(tmp_path):
         ('[pair]\nsmall = "^GSPC"\n', "are the same symbol"),
         ('[pair]\nsmall = "[red]x"\n', "'pair.small' is not a ticker symbol"),
         ("[display]\nspread_window = 0\n", "'display.spread_window' must be between 1 and 25200 sessions, not 0"),
-        ("[risks]\nextension_percentile = 120\n", "'risks.extension_percentile' must be greater than 0 and at most 100"),
+        (
+            "[risks]\nextension_percentile = 120\n",
+            "'risks.extension_percentile' must be greater than 0 and at most 100",
+        ),
         ("[pair\n", "not valid TOML"),
     ],
 )

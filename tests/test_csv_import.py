@@ -118,7 +118,11 @@ def test_zero_volume_is_fine(tmp_path):
         ("Date,Close\n2026-01-02,1,7\n", 2, r"3 fields, but the header \(line 1\) has 2"),
         ("Date,Close\n2026-01-02,\"1\n", 2, r"not valid CSV"),
         ("2026-01-02,1\n2026-01-05,2\n", 1, r"no header row"),
-        ("Date,Open,Volume\n2026-01-02,1,2\n", 1, r"no Close or Adj Close column \(columns found: 'Date', 'Open', 'Volume'\)"),
+        (
+            "Date,Open,Volume\n2026-01-02,1,2\n",
+            1,
+            r"no Close or Adj Close column \(columns found: 'Date', 'Open', 'Volume'\)",
+        ),
         ("When,Close\n2026-01-02,1\n", 1, r"no Date column \(columns found: 'When', 'Close'\)"),
         ("Date,Close,close\n2026-01-02,1,1\n", 1, r"column 'close' appears twice"),
         ("Date,Close\n9999-01-02,1\n", 2, r"out of range"),

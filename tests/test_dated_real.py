@@ -148,9 +148,9 @@ def textbook_rsi(closes: list[float], period: int = 14) -> float:
     deltas = np.diff(closes)
     gains, losses = np.clip(deltas, 0, None), np.clip(-deltas, 0, None)
     avg_gain, avg_loss = gains[:period].mean(), losses[:period].mean()
-    for g, l in zip(gains[period:], losses[period:]):
-        avg_gain = (avg_gain * (period - 1) + g) / period
-        avg_loss = (avg_loss * (period - 1) + l) / period
+    for gain, loss in zip(gains[period:], losses[period:]):
+        avg_gain = (avg_gain * (period - 1) + gain) / period
+        avg_loss = (avg_loss * (period - 1) + loss) / period
     return 100 - 100 / (1 + avg_gain / avg_loss)
 
 

@@ -25,10 +25,23 @@ import pandas as pd
 import pytest
 
 from tests.app_helpers import pilot_test, ready, screen_text, status_line, until
-from tests.e2e_helpers import NEXT_DAY, TIMEOUT, RunningClock, expected_streak, seed_universe, write_config
-from tests.fake_yahoo import AFTER_CLOSE, END, MutableClock, reset_yfinance
-from tests.fake_yahoo import fake_yahoo  # noqa: F401  (fixture)
-from tests.e2e_helpers import cli_clock, served  # noqa: F401  (fixtures)
+from tests.e2e_helpers import (  # noqa: F401  (fixtures)
+    NEXT_DAY,
+    TIMEOUT,
+    RunningClock,
+    cli_clock,
+    expected_streak,
+    seed_universe,
+    served,
+    write_config,
+)
+from tests.fake_yahoo import (
+    AFTER_CLOSE,
+    END,
+    MutableClock,
+    fake_yahoo,  # noqa: F401  (fixture)
+    reset_yfinance,
+)
 from tui.app import StreakwatchApp
 from tui.cli import main
 from tui.config import load_config

@@ -19,8 +19,18 @@ import pytest
 
 from tests.app_helpers import pilot_test, ready, screen_text, status_line, until
 from tests.e2e_helpers import (
-    NEXT_DAY, TIMEOUT, TRANSPORT, TRANSPORT_IDS,
-    RunningClock, delayed_answers_pending, expected_streak, seed_universe, switch_off, switch_on, universe, write_config,
+    NEXT_DAY,
+    TIMEOUT,
+    TRANSPORT,
+    TRANSPORT_IDS,
+    RunningClock,
+    delayed_answers_pending,
+    expected_streak,
+    seed_universe,
+    switch_off,
+    switch_on,
+    universe,
+    write_config,
 )
 from tests.fake_yahoo import fake_yahoo  # noqa: F401  (fixture)
 from tui.app import StreakwatchApp

@@ -20,13 +20,28 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e_helpers import (
-    NEXT_DAY, TIMEOUT, TRANSPORT, TRANSPORT_IDS,
-    close_on, delayed_answers_pending, expected_streak, seed_universe, switch_off, switch_on, universe, write_config,
+from tests.e2e_helpers import (  # noqa: F401  (fixtures)
+    NEXT_DAY,
+    TIMEOUT,
+    TRANSPORT,
+    TRANSPORT_IDS,
+    cli_clock,
+    close_on,
+    delayed_answers_pending,
+    expected_streak,
+    seed_universe,
+    served,
+    switch_off,
+    switch_on,
+    universe,
+    write_config,
 )
-from tests.fake_yahoo import AFTER_CLOSE, END, MutableClock
-from tests.fake_yahoo import fake_yahoo  # noqa: F401  (fixture)
-from tests.e2e_helpers import cli_clock, served  # noqa: F401  (fixtures)
+from tests.fake_yahoo import (
+    AFTER_CLOSE,
+    END,
+    MutableClock,
+    fake_yahoo,  # noqa: F401  (fixture)
+)
 from tui.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
@@ -267,7 +282,8 @@ def test_a_bad_answer_on_a_new_day_keeps_the_last_complete_session(served, cli, 
     assert_streak(doc, expected_streak(served, through=END))
     assert NEXT_DAY.isoformat() not in doc["spread"]["dates"]
     kre = next(s for s in doc["sectors"] if s["symbol"] == "KRE")  # sectors stop at the pair's last session too
-    assert kre["return_1d"] == pytest.approx(close_on(served, "KRE", END) / close_on(served, "KRE", END - timedelta(1)) - 1)
+    kre_day_before = close_on(served, "KRE", END - timedelta(1))
+    assert kre["return_1d"] == pytest.approx(close_on(served, "KRE", END) / kre_day_before - 1)
     assert served.count("chart") == len(universe(served))  # the other symbols were still refreshed, once each
 
     # The server heals: the next run has Friday.

@@ -18,13 +18,26 @@ import pytest
 
 from tests import recordings
 from tests.app_helpers import pilot_test, screen_text, status_line, until
-from tests.e2e_helpers import (
-    NEXT_DAY, TIMEOUT, close_on, et, expected_streak, health_record, quote_the_session, seed_universe, universe,
+from tests.e2e_helpers import (  # noqa: F401  (fixtures)
+    NEXT_DAY,
+    TIMEOUT,
+    cli_clock,
+    close_on,
+    et,
+    expected_streak,
+    health_record,
+    quote_the_session,
+    seed_universe,
+    served,
+    universe,
     write_config,
 )
-from tests.fake_yahoo import AFTER_CLOSE, END, NY
-from tests.fake_yahoo import fake_yahoo  # noqa: F401  (fixture)
-from tests.e2e_helpers import cli_clock, served  # noqa: F401  (fixtures)
+from tests.fake_yahoo import (
+    AFTER_CLOSE,
+    END,
+    NY,
+    fake_yahoo,  # noqa: F401  (fixture)
+)
 from tests.test_e2e_yahoo_app import assert_healthy, assert_snapshot_is, first_data, record_notes
 from tui.app import StreakwatchApp
 from tui.cli import main

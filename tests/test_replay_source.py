@@ -33,7 +33,7 @@ def test_fetch_unions_dates_and_keeps_requested_order(folder):
     assert list(data.closes.index.strftime("%Y-%m-%d")) == ["2026-01-02", "2026-01-05", "2026-01-06", "2026-01-07"]
     assert pd.isna(data.closes.loc["2026-01-05", "SECT"])
     assert data.closes.index.name == "Date" and data.closes.index.dtype == "datetime64[ns]"
-    assert all(dtype == float for dtype in data.closes.dtypes)
+    assert all(dtype == float for dtype in data.closes.dtypes)  # noqa: E721  (numpy dtype equality, not a type check)
 
 
 def test_metadata(folder):

@@ -274,7 +274,8 @@ async def main():
     app = ChartApp()
     async with app.run_test(size=(80, 20)) as pilot:
         chart = app.query_one(SpreadChart)
-        chart.show(make_snapshot().spread, Palette("#00ff00", "#ff0000", "#ffff00", "#ffaa00", "#00ff00", "#0000ff", "#888888"), None)
+        colours = Palette("#00ff00", "#ff0000", "#ffff00", "#ffaa00", "#00ff00", "#0000ff", "#888888")
+        chart.show(make_snapshot().spread, colours, None)
         # Lines of the same frame, asked one after another: none may build the chart.
         first = [chart.render_line(y).text.strip() for y in range(3)]
         print(first, chart.builds, "plotext" in sys.modules)

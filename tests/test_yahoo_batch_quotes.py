@@ -10,8 +10,7 @@ from datetime import datetime, timedelta, timezone
 import pandas as pd
 import pytest
 
-from tests.fake_yahoo import END, PAIR, TRAILING_PE, as_sent, seed_market
-from tests.fake_yahoo import clock, fake_yahoo, make_source, market  # noqa: F401  (fixtures)
+from tests.fake_yahoo import END, PAIR, TRAILING_PE, as_sent, clock, fake_yahoo, make_source, market, seed_market  # noqa: F401  (fixtures)
 from tests.test_yahoo_faults import ONE_S, TRANSPORT_FAULTS, switch_off, switch_on
 from tui.data.backoff import Backoff
 from tui.data.base import LABEL_LIVE

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import random
 import re
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pandas as pd
 import pytest
 
-from dataclasses import replace
-
-from tests.fake_yahoo import AFTER_CLOSE, END, PAIR, make_bars, seed_market
-from tests.fake_yahoo import clock, fake_yahoo, make_source, market  # noqa: F401  (fixtures)
+from tests.fake_yahoo import AFTER_CLOSE, END, PAIR, clock, fake_yahoo, make_bars, make_source, market, seed_market  # noqa: F401  (fixtures)
 from tui.data.backoff import Backoff
 from tui.data.base import LABEL_LIVE, LABEL_OFFLINE
 from tui.errors import SourceError

@@ -20,9 +20,8 @@ import pandas as pd
 import pytest
 
 from tests import recordings as rec
-from tests.fake_yahoo import END, PAIR, as_sent, make_bars
+from tests.fake_yahoo import END, PAIR, as_sent, clock, fake_yahoo, make_bars, make_source, market  # noqa: F401  (fixtures)
 from tests.test_yahoo_faults import ONE_S
-from tests.fake_yahoo import clock, fake_yahoo, make_source, market  # noqa: F401  (fixtures)
 from tui.data.yahoo_parse import SymbolProblem, UnknownSymbol, parse_batch_quotes, parse_chart
 
 NY = ZoneInfo("America/New_York")

@@ -8,8 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pandas as pd
 import pytest
 
-from tests.fake_yahoo import AFTER_CLOSE, END, PAIR, TRAILING_PE, seed_market
-from tests.fake_yahoo import clock, fake_yahoo, make_source, market  # noqa: F401  (fixtures)
+from tests.fake_yahoo import AFTER_CLOSE, END, PAIR, TRAILING_PE, clock, fake_yahoo, make_source, market, seed_market  # noqa: F401  (fixtures)
 from tui.data.base import LABEL_DELAYED, LABEL_LIVE
 from tui.data.yahoo_session import make_session, quiet_yfinance, rewrite_url
 

@@ -12,10 +12,11 @@ import json
 import signal
 import sys
 import threading
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Iterator, NoReturn, Sequence
+from typing import NoReturn
 
 from tui import __version__
 from tui.errors import QUIT_SIGNALS, Interrupted, StreakwatchError, UsageError, signal_exit_code

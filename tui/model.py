@@ -191,7 +191,7 @@ class Snapshot:
         return now - race.quote_time > DELAYED_AFTER
 
     @classmethod
-    def from_json(cls, value: dict[str, Any]) -> "Snapshot":
+    def from_json(cls, value: dict[str, Any]) -> Snapshot:
         """Read back :meth:`to_json` (see :func:`snapshot_from_json`)."""
         return snapshot_from_json(value)
 

@@ -10,8 +10,9 @@ first paint is written now and then.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, Callable
+from typing import Any
 
 from tui.config import Config
 from tui.data.base import Clock, DataSource, MarketData

@@ -83,7 +83,7 @@ class SnapshotCache:
         self.path = Path(path)
 
     @classmethod
-    def for_key(cls, key: str, directory: Path | None = None) -> "SnapshotCache":
+    def for_key(cls, key: str, directory: Path | None = None) -> SnapshotCache:
         return cls((directory or default_dir()) / f"{key}.json")
 
     def load(self) -> Cached | None:

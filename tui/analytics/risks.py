@@ -10,7 +10,7 @@ today.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import date
 
@@ -73,7 +73,7 @@ def risk_checklist(
     return tuple(_unless_too_old(risk, symbols, prices, sessions) for risk, symbols in measured)
 
 
-def _unless_too_old(risk: Risk, symbols: tuple[str, ...], prices: "_Prices", sessions: pd.DatetimeIndex) -> Risk:
+def _unless_too_old(risk: Risk, symbols: tuple[str, ...], prices: _Prices, sessions: pd.DatetimeIndex) -> Risk:
     """``risk``, or ``unknown`` when its data ends more than STALE_SESSIONS pair sessions before the last one."""
     if risk.as_of is None or not len(sessions):
         return risk
@@ -320,7 +320,7 @@ def _above(value: float, band: Band) -> RiskStatus:
     return "alert" if value > band.alert else "watch" if value > band.watch else "ok"
 
 
-def _band_text(status: RiskStatus, band: Band, side: str, fmt) -> str:
+def _band_text(status: RiskStatus, band: Band, side: str, fmt: Callable[[float], str]) -> str:
     """The threshold that decided the status, e.g. " (watch below -2.0%)"."""
     if status == "alert":
         return f" (alert {side} {fmt(band.alert)})"

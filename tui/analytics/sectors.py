@@ -67,7 +67,8 @@ def sector_table(
     small_values = valid_array(floats[small]) if small in floats else np.empty(0)
     out = []
     for sector in sectors:
-        spans = _window_spans(observed.get(sector.symbol, np.empty(0, dtype=np.intp)), anchors)
+        seen = observed.get(sector.symbol, np.empty(0, dtype=np.intp))
+        spans = _window_spans(seen, anchors)
         values = floats.get(sector.symbol)
         own: dict[str, float | None] = dict.fromkeys(WINDOWS)
         versus: dict[str, float | None] = dict.fromkeys(WINDOWS)
@@ -75,7 +76,6 @@ def sector_table(
             if span is not None:
                 own[window] = _growth(values, *span)
                 versus[window] = _vs(own[window], _growth(small_values, *span))  # the index on the same two dates
-        seen = observed.get(sector.symbol, ())
         out.append(
             SectorRow(
                 symbol=sector.symbol,
@@ -115,10 +115,10 @@ def _window_spans(observed: np.ndarray, anchors: dict[str, int | None]) -> dict[
     if not len(observed):
         return out
     last = int(observed[-1])
-    windows = [w for w, row in anchors.items() if row is not None and row < last]
-    if windows:
-        at = np.searchsorted(observed, [anchors[w] for w in windows], side="right") - 1  # -1: none on or before
-        for window, i in zip(windows, at.tolist()):
+    rows = {w: row for w, row in anchors.items() if row is not None and row < last}
+    if rows:
+        at = np.searchsorted(observed, list(rows.values()), side="right") - 1  # -1: none on or before
+        for window, i in zip(rows, at.tolist()):
             if i >= 0:
                 out[window] = (int(observed[i]), last)
     return out

@@ -152,7 +152,9 @@ def runs_as_model(runs: pd.DataFrame) -> tuple[StreakRun, ...]:
         kept = models[:common]
     k = len(kept)
     fresh = tuple(
-        StreakRun(leader=leader, start=start, end=end, length=int(length), small_return=float(sr), large_return=float(lr))
+        StreakRun(
+            leader=leader, start=start, end=end, length=int(length), small_return=float(sr), large_return=float(lr)
+        )
         for leader, start, end, length, sr, lr in zip(
             columns["leader"][k:].tolist(),
             columns["start"][k:].tolist(),  # datetime64[D] -> datetime.date

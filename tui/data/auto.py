@@ -6,18 +6,25 @@ monitor switches back to LIVE by itself as soon as Yahoo answers again.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Sequence
+from typing import TYPE_CHECKING
 
 from tui.data.backoff import Backoff
-from tui.data.base import LABEL_OFFLINE, MarketData
+from tui.data.base import LABEL_OFFLINE, Clock, MarketData
 from tui.data.yahoo import YahooSource
 from tui.fmt import split_retry, wait
 from tui.errors import SourceError
 
+if TYPE_CHECKING:
+    from tui.config import Refresh
+    from tui.data.cache import BarCache
+    from tui.data.demo import DemoSource
+    from tui.data.yahoo_session import YahooSession
 
-def _age(fetched_at: datetime | None, now: datetime) -> str:
-    if fetched_at is None:
+
+def _age(fetched_at: datetime | None, now: datetime | None) -> str:
+    if fetched_at is None or now is None:  # MarketData.now is optional: Yahoo's data always has it, others may not
         return "of unknown age"
     minutes = max(0, int((now - fetched_at).total_seconds() // 60))
     if minutes < 60:
@@ -30,15 +37,16 @@ def _age(fetched_at: datetime | None, now: datetime) -> str:
 class AutoSource:
     name = "auto"
 
-    def __init__(self, cache, clock, session=None, *, backoff: Backoff | None = None, refresh=None, yahoo=None,
-                 demo=None) -> None:
+    def __init__(self, cache: BarCache, clock: Clock, session: YahooSession | None = None, *,
+                 backoff: Backoff | None = None, refresh: Refresh | None = None, yahoo: YahooSource | None = None,
+                 demo: DemoSource | None = None) -> None:
         self.cache = cache
         self.clock = clock
         self.yahoo = yahoo or YahooSource(cache, clock, session=session, backoff=backoff, refresh=refresh)
         self._demo = demo
 
     @property
-    def demo(self):
+    def demo(self) -> DemoSource:
         if self._demo is None:  # only built when needed: most runs never fall back that far
             from tui.data.demo import DemoSource
 
@@ -60,7 +68,8 @@ class AutoSource:
         retry = f"; retrying in {wait(data.retry_in)}" if data.retry_in else ""
         data.source = "cache"
         data.stale = True
-        data.banner = f"{_sentence(reason)} — showing cached data, {_age(data.received_at or data.fetched_at, data.now)}{retry}"
+        age = _age(data.received_at or data.fetched_at, data.now)
+        data.banner = f"{_sentence(reason)} — showing cached data, {age}{retry}"
         return data
 
     def _simulated(self, symbols: Sequence[str], reason: str, retry_after: float | None) -> MarketData:

@@ -31,10 +31,11 @@ import os
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from tui.errors import StreakwatchError, UsageError
@@ -84,8 +85,9 @@ _MERGED = {
 
 # SQLite's own verdict that a file is not a database: the only reason a file is ever moved aside.
 _NOT_A_DATABASE = {sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT}
-# Primary result codes that mean "cannot write here now", in the words the user reads.
-_CANNOT_WRITE = {
+# Primary result codes that mean "cannot write here now", in the words the user reads. Looked up with _primary()'s
+# code, which is None when SQLite gave none (then nothing matches).
+_CANNOT_WRITE: dict[int | None, str] = {
     sqlite3.SQLITE_FULL: "disk full",
     sqlite3.SQLITE_READONLY: "read-only",
     sqlite3.SQLITE_PERM: "permission denied",
@@ -94,8 +96,11 @@ _CANNOT_WRITE = {
     sqlite3.SQLITE_BUSY: "locked by another program",
     sqlite3.SQLITE_LOCKED: "locked by another program",
 }
-_OS_WORDS = {errno.ENOSPC: "disk full", errno.EDQUOT: "disk quota exceeded", errno.EROFS: "read-only",
-             errno.EACCES: "permission denied", errno.EPERM: "permission denied"}
+# Keyed by OSError.errno, which is None for an OSError raised without one (then nothing matches).
+_OS_WORDS: dict[int | None, str] = {
+    errno.ENOSPC: "disk full", errno.EDQUOT: "disk quota exceeded", errno.EROFS: "read-only",
+    errno.EACCES: "permission denied", errno.EPERM: "permission denied",
+}
 
 
 class CacheError(StreakwatchError):
@@ -368,7 +373,7 @@ class BarCache:
         self.write_problem = f"cannot write the cache ({why}): {self.path} — showing data in memory; retrying"
         self._next_retry = time.monotonic() + self.retry_writes_after
 
-    def _write(self, statement: str, rows: list[tuple], what: str) -> None:
+    def _write(self, statement: str, rows: list[tuple[object, ...]], what: str) -> None:
         """Write ``rows`` to the file, or keep them in memory when the file cannot take them now."""
         with self._lock:
             conn = self._connection()
@@ -435,7 +440,7 @@ class BarCache:
             raise CacheError("the cache is closed")
         return self._conn
 
-    def _query(self, sql: str, params: Sequence[object] = ()) -> list[tuple]:
+    def _query(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
         """Run a read; ``{bars}`` and ``{meta}`` in ``sql`` stand for the tables as readers see them."""
         with self._lock:
             tables = _MERGED if self._pending else {"bars": "main.bars", "meta": "main.meta"}
@@ -553,7 +558,7 @@ class BarCache:
     def set_meta(self, key: str, value: str, updated_at: datetime) -> None:
         self._write(_UPSERT_META, [(key, value, _iso_instant(updated_at))], key)
 
-    def json_meta(self, key: str) -> dict:
+    def json_meta(self, key: str) -> dict[str, Any]:
         """A JSON object kept in the meta under ``key`` (e.g. a {symbol: ISO instant} map); {} when absent or
         unreadable: such records only ever hold what can be learnt again."""
         import json
@@ -583,7 +588,7 @@ class BarCache:
         self.close()
 
 
-def _bar_rows(symbol: str, bars: pd.DataFrame, source: str, fetched: str) -> Iterator[tuple]:
+def _bar_rows(symbol: str, bars: pd.DataFrame, source: str, fetched: str) -> Iterator[tuple[object, ...]]:
     import pandas as pd
 
     if "close" in bars.columns:

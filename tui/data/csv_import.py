@@ -26,6 +26,7 @@ import csv
 import io
 import itertools
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -359,7 +360,8 @@ def _to_numbers(cells: pd.Series, line_no: np.ndarray, col: str) -> tuple[pd.Ser
     except (OverflowError, TypeError, ValueError):
         values = np.array([_safe_float(v) for v in numbers], dtype=float)
     label = "volume" if col == "volume" else "price"
-    checks = [
+    # (rows that fail, the message for the first: its cell as written and its value)
+    checks: list[tuple[np.ndarray, Callable[[str, float], str]]] = [
         (~missing & np.isnan(values), lambda s, v: f"{label} {_shown(s)} is not a number"),
         (np.isinf(values), lambda s, v: f"{label} {_shown(s)} is not a finite number"),
         (values < 0, lambda s, v: f"negative {label} {_shown(s)[1:-1]}"),

@@ -24,10 +24,10 @@ from __future__ import annotations
 import math
 import zlib
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -246,7 +246,7 @@ def _log_path(world: _World, seed: int, symbol: str) -> np.ndarray:
     return math.log(spec.base) + level - level[world.ref]
 
 
-def _round(symbol: str, values):
+def _round(symbol: str, values: float | np.ndarray) -> np.ndarray | np.floating:
     return np.round(values, _DECIMALS.get(symbol, 2))
 
 
@@ -273,9 +273,13 @@ class DemoSource:
         world = _world(self.seed, _horizon(status.last_completed))
         closes = self._closes(world, wanted, status.last_completed)
         quotes: dict[str, Quote] = {}
-        in_session = status.session is not None and status.open <= status.now < status.close + GRACE
-        if in_session and world.position(status.session) > 0:  # a session needs a previous close to start from
-            quotes = self._quotes(world, wanted, status)
+        today, open_at, close_at = status.session, status.open, status.close  # all three are set on a trading day
+        if (
+            today is not None and open_at is not None and close_at is not None
+            and open_at <= status.now < close_at + GRACE
+            and world.position(today) > 0  # a session needs a previous close to start from
+        ):
+            quotes = self._quotes(world, wanted, status.now, today, open_at, close_at)
         return MarketData(
             source="demo",
             label=LABEL_SIMULATED,
@@ -323,12 +327,12 @@ class DemoSource:
             self._frames.popitem(last=False)
         return frame
 
-    def _quotes(self, world: _World, symbols: tuple[str, ...], status) -> dict[str, Quote]:
-        today = status.session
+    def _quotes(self, world: _World, symbols: tuple[str, ...], now: datetime, today: date, open_at: datetime,
+                close_at: datetime) -> dict[str, Quote]:
         i = world.position(today)
-        minutes = int((status.close - status.open).total_seconds() // 60)
-        k = min(int((status.now - status.open).total_seconds() // 60), minutes)
-        at = status.open + timedelta(minutes=k)  # the minute the price belongs to (the close once closed)
+        minutes = int((close_at - open_at).total_seconds() // 60)
+        k = min(int((now - open_at).total_seconds() // 60), minutes)
+        at = open_at + timedelta(minutes=k)  # the minute the price belongs to (the close once closed)
         ordinal = today.toordinal()
         common = np.random.default_rng([self.seed, 2, ordinal]).standard_normal(minutes)
         session = pd.Timestamp(today)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING
 
 from tui.data.base import Clock, DataSource, MarketData, frozen_clock, utc_now
 from tui.data.market_clock import ET, after_close, check_day
@@ -53,6 +54,8 @@ def open_source(
     if spec.kind == "replay":
         from tui.data.replay import ReplaySource
 
+        if spec.directory is None:  # parse_source always sets it; a SourceSpec built by hand may not
+            raise UsageError("--source replay needs a folder: --source replay:DIR")
         source = ReplaySource(spec.directory, as_of=as_of)
         return source, clock or (frozen_clock(after_close(as_of)) if as_of else utc_now)
     if spec.kind == "demo":
@@ -60,14 +63,14 @@ def open_source(
             today = (clock or utc_now)().astimezone(ET).date()
             if as_of > today:  # the simulation would run on into years nobody asked for
                 raise UsageError(f"--as-of {as_of} is in the future: the demo shows days up to today ({today})")
-        clock = clock or (frozen_clock(after_close(as_of)) if as_of else utc_now)
+        demo_clock = clock or (frozen_clock(after_close(as_of)) if as_of else utc_now)
 
         def build_demo() -> DataSource:
             from tui.data.demo import DemoSource
 
-            return DemoSource(clock)
+            return DemoSource(demo_clock)
 
-        return DeferredSource("demo", build_demo), clock
+        return DeferredSource("demo", build_demo), demo_clock
 
     clock = clock or utc_now
     kind = spec.kind

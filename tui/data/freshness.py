@@ -11,7 +11,6 @@ passes. No pandas and no Textual here: the first paint may import it.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-
 from typing import TYPE_CHECKING, NamedTuple
 
 from tui.data.base import DELAYED_AFTER, LABEL_DELAYED, LABEL_LIVE, LABEL_OFFLINE

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 from tui.data.base import LABEL_REPLAY, MarketData
 from tui.data.market_clock import after_close, check_day
@@ -26,7 +28,7 @@ def read_price_csv(path: Path) -> pd.DataFrame:
 class _Combined:
     """The closes of one symbol list over the whole history, and what a fetch needs to know about them."""
 
-    key: tuple  # (symbols, ((path, mtime_ns, size) or None per symbol))
+    key: tuple[object, ...]  # (symbols, ((path, mtime_ns, size) or None per symbol))
     closes: pd.DataFrame  # every date of every file, columns in the requested order; never handed out
     first: date  # first and last session of the pair
     last: date
@@ -118,7 +120,8 @@ class ReplaySource:
             self._parsed.clear()
             self._combined = None
 
-    def _combine(self, wanted: list[str], files: dict[str, Path | None], stats: dict, key: tuple) -> _Combined:
+    def _combine(self, wanted: list[str], files: dict[str, Path | None], stats: dict[str, os.stat_result],
+                 key: tuple[object, ...]) -> _Combined:
         import pandas as pd
 
         pair = wanted[:2]
@@ -147,7 +150,7 @@ class ReplaySource:
             found[symbol] = by_lower.get(f"{symbol}.csv".lower())
         return found
 
-    def _load(self, path: Path, stat) -> pd.DataFrame:
+    def _load(self, path: Path, stat: os.stat_result) -> pd.DataFrame:
         stamp = (stat.st_mtime_ns, stat.st_size)
         cached = self._parsed.get(path)
         if cached is not None and cached[0] == stamp:

@@ -23,15 +23,16 @@ This module is the policy: what to ask for and when, what a failure means, the l
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
-from typing import Sequence
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from tui.config import Refresh
 from tui.data.backoff import Backoff
-from tui.data.base import DroppedSymbol, MarketData, Quote
-from tui.data.cache import CacheView
+from tui.data.base import Clock, DroppedSymbol, MarketData, Quote
+from tui.data.cache import BarCache, CacheView
 from tui.data.freshness import Freshness, judge_now
 from tui.data.market_clock import ET
 from tui.data.symbol_health import SymbolHealth
@@ -39,6 +40,9 @@ from tui.data.yahoo_parse import SymbolProblem, ny_date, parse_chart, usable_quo
 from tui.data.yahoo_transport import QuoteRefused, YahooDown, YahooTransport
 from tui.errors import SourceError
 from tui.fmt import wait
+
+if TYPE_CHECKING:  # curl_cffi is imported with the session, on the first request
+    from tui.data.yahoo_session import YahooSession
 
 INFO_EVERY_FAILED = timedelta(hours=1)  # after a failed info fetch, wait this long before trying again
 #: {symbol: its run of failures of its own} (see symbol_health). It replaces "yahoo.dropped", a one-strike drop
@@ -67,9 +71,9 @@ class YahooSource:
 
     def __init__(
         self,
-        cache,
-        clock,
-        session=None,
+        cache: BarCache,
+        clock: Clock,
+        session: YahooSession | None = None,
         *,
         backoff: Backoff | None = None,
         quote_backoff: Backoff | None = None,
@@ -201,7 +205,8 @@ class YahooSource:
         missing = [d.isoformat() for d in chart.null_days
                    if is_session_complete(d, now) and (stored is None or d > stored)]
 
-        price, stamp = meta.get("regularMarketPrice"), meta.get("regularMarketTime")
+        price: Any = meta.get("regularMarketPrice")  # JSON values: usable_quote says whether they are numbers
+        stamp: Any = meta.get("regularMarketTime")
         if usable_quote(price, stamp):
             self._take_quote(symbol, price, stamp, now)
         if missing:  # its good bars are stored, but the latest session is still owed
@@ -273,7 +278,8 @@ class YahooSource:
 
     # -- the DataSource API ---------------------------------------------------------------------------------
 
-    def cached(self, symbols: Sequence[str], now: datetime, fundamentals: dict | None = None) -> MarketData:
+    def cached(self, symbols: Sequence[str], now: datetime,
+               fundamentals: dict[str, dict[str, float]] | None = None) -> MarketData:
         """What the cache holds for ``symbols`` (completed sessions only, pair first), labelled by its age."""
         from tui.data.market_clock import is_session_complete, sessions_complete
 

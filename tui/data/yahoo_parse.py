@@ -94,7 +94,8 @@ def parse_batch_quotes(payload: Any) -> dict[str, tuple[float, float]] | None:
     for item in result:
         if not isinstance(item, dict) or not isinstance(item.get("symbol"), str):
             return None
-        price, stamp = item.get("regularMarketPrice"), item.get("regularMarketTime")
+        price: Any = item.get("regularMarketPrice")  # JSON values: usable_quote says whether they are numbers
+        stamp: Any = item.get("regularMarketTime")
         if usable_quote(price, stamp):
             quotes[item["symbol"]] = (float(price), float(stamp))
     return quotes
@@ -110,7 +111,7 @@ def _without_zero_prices(frame: pd.DataFrame) -> pd.DataFrame:
 
 class Chart(NamedTuple):
     bars: pd.DataFrame  # clean daily bars indexed by New York exchange date (tz-naive midnight)
-    meta: dict
+    meta: dict[str, Any]  # the chart's "meta" object as Yahoo sent it
     reordered: bool  # Yahoo sent the same day twice or days out of order (repaired: the latest bar per day kept)
     null_days: list[date]  # days whose bar had no close and was dropped
 

@@ -13,9 +13,13 @@ import threading
 import warnings
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from curl_cffi import requests as curl_requests
+
+if TYPE_CHECKING:  # a name for the checker only: which curl_cffi releases export it is no concern at run time
+    from curl_cffi.requests.session import HttpMethod
 
 ENV_URL = "STREAKWATCH_YAHOO_URL"
 DEFAULT_TIMEOUT = 10.0
@@ -33,7 +37,7 @@ def rewrite_url(url: str, base: str | None) -> str:
     return f"{new}?{parts.query}" if parts.query else new
 
 
-class YahooSession(curl_requests.Session):
+class YahooSession(curl_requests.Session[curl_requests.Response]):
     """A curl_cffi session that honours ``STREAKWATCH_YAHOO_URL`` and never waits longer than ``timeout``.
 
     yfinance passes its own timeouts (30 s for the cookie); the cap keeps a dead network from stalling a
@@ -41,13 +45,13 @@ class YahooSession(curl_requests.Session):
     (None after a transport error), so a failure yfinance reports vaguely can be explained exactly.
     """
 
-    def __init__(self, timeout: float = DEFAULT_TIMEOUT, **kwargs) -> None:
+    def __init__(self, timeout: float = DEFAULT_TIMEOUT, **kwargs: Any) -> None:
         kwargs.setdefault("impersonate", "chrome")  # Yahoo rejects clients that do not look like a browser
         super().__init__(timeout=timeout, **kwargs)
         self.max_timeout = timeout
         self.last_status: int | None = None
 
-    def request(self, method, url, *args, **kwargs):
+    def request(self, method: HttpMethod, url: str, *args: Any, **kwargs: Any) -> curl_requests.Response:
         url = rewrite_url(url, os.environ.get(ENV_URL))
         timeout = kwargs.get("timeout")
         if not isinstance(timeout, (int, float)) or timeout > self.max_timeout:

@@ -9,7 +9,8 @@ and its crumb-protected batched quote. A failure comes back as an exception whos
 from __future__ import annotations
 
 import json
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -20,6 +21,9 @@ from tui.data.yahoo_parse import (
     web_page_reason,
     yahoo_error_text,
 )
+
+if TYPE_CHECKING:  # curl_cffi is imported with the session, on the first request
+    from tui.data.yahoo_session import YahooSession
 
 CHART_URL = "https://query2.finance.yahoo.com/v8/finance/chart/{symbol}"
 QUOTE_URL = "https://query1.finance.yahoo.com/v7/finance/quote"  # crumb-protected: asked through yfinance
@@ -66,11 +70,11 @@ def http_reason(status: int, detail: str | None = None) -> str:
 class YahooTransport:
     """The requests, on one shared session (made on first use: building it costs imports)."""
 
-    def __init__(self, session=None) -> None:
+    def __init__(self, session: YahooSession | None = None) -> None:
         self._session = session
 
     @property
-    def session(self):
+    def session(self) -> YahooSession:
         if self._session is None:
             from tui.data.yahoo_session import make_session
 

@@ -56,14 +56,16 @@ def _streak(s: Snapshot) -> Panel:
     else:
         leader = plain(fmt.display_name(s.small if st.leader == "small" else s.large))
         body.append(f"{st.length}", style="bold green" if st.leader == "small" else "bold blue")
-        body.append(f" {'session' if st.length == 1 else 'sessions'} in a row: {leader} ahead since {fmt.day(st.start)}\n")
+        session_word = "session" if st.length == 1 else "sessions"
+        body.append(f" {session_word} in a row: {leader} ahead since {fmt.day(st.start)}\n")
         body.append(f"{plain(s.small)} ")
         body.append(fmt.pct(st.small_return), style=signed_style(st.small_return))
         body.append(f"   {plain(s.large)} ")
         body.append(fmt.pct(st.large_return), style=signed_style(st.large_return))
         body.append("\n")
         if st.longest_since is not None:
-            body.append(f"Longest since the {st.longest_since.length}-session streak ending {fmt.day(st.longest_since.end)}")
+            longest = st.longest_since
+            body.append(f"Longest since the {longest.length}-session streak ending {fmt.day(longest.end)}")
         else:
             body.append("Longest on record in the loaded history", style="bold")
         body.append(f"   record {st.record_length}")

@@ -6,8 +6,8 @@ screen only lays it out. Outside text (symbols) goes in as ``rich.text.Text``, n
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from rich.table import Table
 from rich.text import Text

@@ -14,8 +14,9 @@ one on screen, and the lines are the ones the whole grid would have.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
-from typing import Any, Hashable, Union
+from typing import Any
 
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
@@ -27,7 +28,7 @@ from textual.style import Style as VisualStyle
 from textual.visual import Visual, visualize
 from textual.widget import Widget
 
-Cell = Union[Text, str]
+Cell = Text | str
 
 
 @dataclass(frozen=True)

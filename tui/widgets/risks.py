@@ -16,12 +16,11 @@ from textual.widget import Widget
 from tui.fmt import RISK_MARK, short_date
 from tui.model import Risk, Snapshot
 from tui.widgets import fmt
-from tui.widgets.palette import Palette, palette
 from tui.widgets.lines import Grid, Lines, Stack
+from tui.widgets.palette import Palette, palette
 from tui.widgets.pane import Pane
 from tui.widgets.safe import plain
 from tui.widgets.scroll_body import ScrollBody
-
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,9 @@ applied to one row's strip at draw time.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Sequence
+from typing import Literal
 
 from rich.segment import Segment
 from rich.style import Style

@@ -9,9 +9,9 @@ its figures are true to that date, never shown as today's.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Callable
 
 from rich.text import Text
 from textual.app import ComposeResult

@@ -11,12 +11,11 @@ that first chart is drawn in the frame after the first one with data: importing 
 from __future__ import annotations
 
 import math
+import re
 import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
-
-import re
 
 from rich.segment import Segment
 from rich.style import Style
@@ -29,8 +28,8 @@ from textual.widget import Widget
 from tui.bindings import CHART_ACTIONS, move_bindings
 from tui.model import Snapshot, Spread
 from tui.widgets import fmt
-from tui.widgets.palette import Palette, palette
 from tui.widgets.lines import Lines
+from tui.widgets.palette import Palette, palette
 from tui.widgets.pane import Pane
 
 
@@ -58,7 +57,7 @@ class ChartBody(Vertical, can_focus=True):
     def action_cursor_end(self) -> None:
         self._pane().move_cursor(+10**6)
 
-    def _pane(self) -> "SpreadPane":
+    def _pane(self) -> SpreadPane:
         return self.query_ancestor(SpreadPane)
 
 
