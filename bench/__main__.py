@@ -26,10 +26,18 @@ RESULTS = ROOT / "bench" / "results"
 def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats, 10 s idle window, shorter day")
-    parser.add_argument("--only", action="append", choices=BENCHMARKS, metavar="NAME",
-                        help=f"run only this benchmark (repeatable): {', '.join(BENCHMARKS)}")
-    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed (default: only when "
-                        "a benchmark fails to run)")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=BENCHMARKS,
+        metavar="NAME",
+        help=f"run only this benchmark (repeatable): {', '.join(BENCHMARKS)}",
+    )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 when a target is missed (default: only when a benchmark fails to run)",
+    )
     parser.add_argument("--json", metavar="FILE", help=f"where to write raw results (default {RESULTS}/latest.json)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
@@ -58,8 +66,9 @@ def table(rows: list[dict]) -> str:
     body = []
     for r in rows:
         met = {True: "yes", False: "NO", None: ""}[r["met"]]
-        body.append((r["bench"] if not r["metric"].startswith("  ") else "", r["metric"], r["figure"],
-                     r["target_text"], met))
+        body.append(
+            (r["bench"] if not r["metric"].startswith("  ") else "", r["metric"], r["figure"], r["target_text"], met)
+        )
     widths = [max(len(h), *(len(b[i]) for b in body)) for i, h in enumerate(head)]
     line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
     return "\n".join([line(head), line(["-" * w for w in widths]), *(line(b) for b in body)])
@@ -77,8 +86,11 @@ def main(argv: list[str] | None = None) -> int:
 
     names = [n for n in BENCHMARKS if not opts.only or n in opts.only]
     info = machine()
-    print(f"streakwatch benchmarks{' (--quick)' if opts.quick else ''}: {info['nproc']} CPU ({info['cpu']}), "
-          f"Python {info['python']}, load {info['loadavg'][0]}", file=sys.stderr)
+    print(
+        f"streakwatch benchmarks{' (--quick)' if opts.quick else ''}: {info['nproc']} CPU ({info['cpu']}), "
+        f"Python {info['python']}, load {info['loadavg'][0]}",
+        file=sys.stderr,
+    )
     started = datetime.now(timezone.utc)
     rows: list[dict] = []
     durations = {}
@@ -92,21 +104,35 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(table(rows))
     targets = [r for r in rows if r["met"] is not None]
-    print(f"\n{sum(r['met'] for r in targets)}/{len(targets)} targets met · "
-          f"{sum(durations.values()):.0f} s · {machine_line(info)}")
+    print(
+        f"\n{sum(r['met'] for r in targets)}/{len(targets)} targets met · "
+        f"{sum(durations.values()):.0f} s · {machine_line(info)}"
+    )
     out = args.json or RESULTS / "latest.json"
     os.makedirs(os.path.dirname(out), exist_ok=True)
     with open(out, "w") as fh:
-        json.dump({"started": started.isoformat(), "quick": opts.quick, "machine": info, "durations_s": durations,
-                   "rows": rows}, fh, indent=1, default=str)
+        json.dump(
+            {
+                "started": started.isoformat(),
+                "quick": opts.quick,
+                "machine": info,
+                "durations_s": durations,
+                "rows": rows,
+            },
+            fh,
+            indent=1,
+            default=str,
+        )
     print(f"raw results: {os.path.relpath(out, os.getcwd())}", file=sys.stderr)
     crashed = any(r["figure"].startswith("FAILED") for r in rows)
     return 1 if crashed or (args.strict and not all(r["met"] for r in targets)) else 0
 
 
 def machine_line(info: dict) -> str:
-    return (f"{info['nproc']} CPU {info['cpu']}, Python {info['python']}, load {info['loadavg'][0]}"
-            f"→{info['loadavg_end'][0]}")
+    return (
+        f"{info['nproc']} CPU {info['cpu']}, Python {info['python']}, load {info['loadavg'][0]}"
+        f"→{info['loadavg_end'][0]}"
+    )
 
 
 if __name__ == "__main__":

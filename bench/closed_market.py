@@ -17,7 +17,8 @@ import os
 import tempfile
 import time
 from dataclasses import replace
-from datetime import date, datetime, time as dtime
+from datetime import date, datetime
+from datetime import time as dtime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -117,8 +118,13 @@ def run(opts: Opts) -> list[Row]:
                 db = Path(tmp.name) / f"{what}-{cadence}.db"
 
                 def source_for(clock, db=db, config=config):
-                    return YahooSource(BarCache(db), clock, session=YahooSession(timeout=10.0), backoff=Backoff(),
-                                       refresh=config.refresh)
+                    return YahooSource(
+                        BarCache(db),
+                        clock,
+                        session=YahooSession(timeout=10.0),
+                        backoff=Backoff(),
+                        refresh=config.refresh,
+                    )
 
                 results[(what, cadence)] = count_span(server, source_for, config, last_session)
                 req, endpoints, n = results[(what, cadence)]
@@ -138,10 +144,30 @@ def run(opts: Opts) -> list[Row]:
     for i, (what, last_session) in enumerate(SPANS[:1] if opts.quick else SPANS):
         (old, old_by, old_n), (new, new_by, new_n) = results[(what, "before")], results[(what, "after")]
         opens = span_start(last_session)
-        detail = {"from": opens.isoformat(), "symbols": len(symbols), "before_by_endpoint": old_by,
-                  "after_by_endpoint": new_by, "before_refreshes": old_n, "after_refreshes": new_n}
-        metric = (f"requests, {what} ({last_session:%a %-d %b} close → next open, {len(symbols)} symbols)"
-                  if i == 0 else f"  {what} ({last_session:%a %-d %b} close → next open)")
-        rows.append(Row(NAME, metric, f"{new} in {new_n} refreshes vs {old} in {old_n} before (÷{old / max(new, 1):.0f})",
-                        "fewer than before", new < old, new, "req", old, detail))
+        detail = {
+            "from": opens.isoformat(),
+            "symbols": len(symbols),
+            "before_by_endpoint": old_by,
+            "after_by_endpoint": new_by,
+            "before_refreshes": old_n,
+            "after_refreshes": new_n,
+        }
+        metric = (
+            f"requests, {what} ({last_session:%a %-d %b} close → next open, {len(symbols)} symbols)"
+            if i == 0
+            else f"  {what} ({last_session:%a %-d %b} close → next open)"
+        )
+        rows.append(
+            Row(
+                NAME,
+                metric,
+                f"{new} in {new_n} refreshes vs {old} in {old_n} before (÷{old / max(new, 1):.0f})",
+                "fewer than before",
+                new < old,
+                new,
+                "req",
+                old,
+                detail,
+            )
+        )
     return rows

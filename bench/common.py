@@ -64,6 +64,7 @@ def log(opts: Opts, *parts: Any) -> None:
 
 # -- /proc ---------------------------------------------------------------------------------------------------
 
+
 def proc_cpu_seconds(pid: int | str = "self") -> float:
     """utime+stime of every thread of ``pid`` (also threads that ended) plus waited-for children, in seconds."""
     with open(f"/proc/{pid}/stat", "rb") as fh:

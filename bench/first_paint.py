@@ -92,8 +92,16 @@ def run(opts: Opts) -> list[Row]:
             t, screen = time_once(argv, pred, env)  # warm-up, unmeasured
             if t is None:
                 log(opts, f"first_paint: {what} never painted; last screen:\n{screen}")
-                return [Row(NAME, "first data on screen (ratio)", f"FAILED: {what} never painted in {TIMEOUT:.0f} s",
-                            f"≤ {TARGET_RATIO}", False, detail={"screen": screen})]
+                return [
+                    Row(
+                        NAME,
+                        "first data on screen (ratio)",
+                        f"FAILED: {what} never painted in {TIMEOUT:.0f} s",
+                        f"≤ {TARGET_RATIO}",
+                        False,
+                        detail={"screen": screen},
+                    )
+                ]
         bare, mon, ratios = [], [], []
         for i in range(n):
             order = [("bare", bare_argv(), bare_painted), ("monitor", monitor_argv(), painted)]
@@ -110,18 +118,46 @@ def run(opts: Opts) -> list[Row]:
             bare.append(got["bare"])
             mon.append(got["monitor"])
             ratios.append(got["monitor"] / got["bare"])
-            log(opts, f"first_paint run {i + 1}/{n}: bare {got['bare'] * 1000:.0f} ms, "
-                      f"monitor {got['monitor'] * 1000:.0f} ms")
+            log(
+                opts,
+                f"first_paint run {i + 1}/{n}: bare {got['bare'] * 1000:.0f} ms, "
+                f"monitor {got['monitor'] * 1000:.0f} ms",
+            )
     if not ratios:
         return [Row(NAME, "first data on screen (ratio)", "FAILED: no complete run", f"≤ {TARGET_RATIO}", False)]
     ratio = median(mon) / median(bare)
-    detail = {"runs": len(ratios), "bare_s": bare, "monitor_s": mon, "pair_ratios": ratios,
-              "median_pair_ratio": median(ratios), "streak_marker": length}
+    detail = {
+        "runs": len(ratios),
+        "bare_s": bare,
+        "monitor_s": mon,
+        "pair_ratios": ratios,
+        "median_pair_ratio": median(ratios),
+        "streak_marker": length,
+    }
     return [
-        Row(NAME, "first data on screen: monitor ÷ bare app", f"{ratio:.2f}× (pairwise {median(ratios):.2f}×)",
-            f"≤ {TARGET_RATIO}", ratio <= TARGET_RATIO, ratio, "x", TARGET_RATIO, detail),
-        Row(NAME, "  monitor, process start → streak visible", f"{median(mon) * 1000:.0f} ms ({spread(x * 1000 for x in mon)})",
-            value=median(mon) * 1000, unit="ms"),
-        Row(NAME, "  bare Textual app → label visible", f"{median(bare) * 1000:.0f} ms ({spread(x * 1000 for x in bare)})",
-            value=median(bare) * 1000, unit="ms"),
+        Row(
+            NAME,
+            "first data on screen: monitor ÷ bare app",
+            f"{ratio:.2f}× (pairwise {median(ratios):.2f}×)",
+            f"≤ {TARGET_RATIO}",
+            ratio <= TARGET_RATIO,
+            ratio,
+            "x",
+            TARGET_RATIO,
+            detail,
+        ),
+        Row(
+            NAME,
+            "  monitor, process start → streak visible",
+            f"{median(mon) * 1000:.0f} ms ({spread(x * 1000 for x in mon)})",
+            value=median(mon) * 1000,
+            unit="ms",
+        ),
+        Row(
+            NAME,
+            "  bare Textual app → label visible",
+            f"{median(bare) * 1000:.0f} ms ({spread(x * 1000 for x in bare)})",
+            value=median(bare) * 1000,
+            unit="ms",
+        ),
     ]

@@ -25,7 +25,7 @@ async def wait_for_snapshot(app, pilot, old, timeout: float = 30.0):
             return None
         try:
             await asyncio.wait_for(app.shown.wait(), min(remaining, 1.0))  # ≤ 1 s: also see a cached first paint
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
 
 

@@ -42,8 +42,16 @@ def run(opts: Opts) -> list[Row]:
         prog = PtyProgram(monitor_argv(), isolated_env(Path(tmp)), cwd=str(ROOT))
         try:
             if prog.wait_for(monitor_painted(expected_streak()), TIMEOUT) is None:
-                return [Row(NAME, "idle CPU", "FAILED: monitor never painted", f"< {TARGET_PCT} %", False,
-                            detail={"screen": prog.screen.text()})]
+                return [
+                    Row(
+                        NAME,
+                        "idle CPU",
+                        "FAILED: monitor never painted",
+                        f"< {TARGET_PCT} %",
+                        False,
+                        detail={"screen": prog.screen.text()},
+                    )
+                ]
             prog.drain(SETTLE)
             pid = prog.pid
             threads = len(os.listdir(f"/proc/{pid}/task"))
@@ -55,13 +63,36 @@ def run(opts: Opts) -> list[Row]:
     wall = t1 - t0
     pct = (cpu1 - cpu0) / wall * 100
     pct_ns = (ns1 - ns0) / 1e9 / wall * 100
-    log(opts, f"idle: {pct:.2f} % (ticks), {pct_ns:.2f} % (schedstat), {written} bytes, "
-              f"{(cs1 - cs0) / wall:.1f} ctx switches/s over {wall:.0f} s, {threads} threads")
-    detail = {"window_s": wall, "cpu_s": cpu1 - cpu0, "sched_pct": pct_ns, "bytes_written": written,
-              "ctx_switches_per_s": (cs1 - cs0) / wall, "threads": threads}
+    log(
+        opts,
+        f"idle: {pct:.2f} % (ticks), {pct_ns:.2f} % (schedstat), {written} bytes, "
+        f"{(cs1 - cs0) / wall:.1f} ctx switches/s over {wall:.0f} s, {threads} threads",
+    )
+    detail = {
+        "window_s": wall,
+        "cpu_s": cpu1 - cpu0,
+        "sched_pct": pct_ns,
+        "bytes_written": written,
+        "ctx_switches_per_s": (cs1 - cs0) / wall,
+        "threads": threads,
+    }
     return [
-        Row(NAME, f"idle CPU over {wall:.0f} s, % of one core", f"{pct:.2f} % (schedstat {pct_ns:.2f} %)",
-            f"< {TARGET_PCT} %", pct < TARGET_PCT, pct, "%", TARGET_PCT, detail),
-        Row(NAME, "  idle terminal output / wake-ups", f"{written / wall:.0f} B/s, {(cs1 - cs0) / wall:.1f} ctx sw/s",
-            value=written / wall, unit="B/s"),
+        Row(
+            NAME,
+            f"idle CPU over {wall:.0f} s, % of one core",
+            f"{pct:.2f} % (schedstat {pct_ns:.2f} %)",
+            f"< {TARGET_PCT} %",
+            pct < TARGET_PCT,
+            pct,
+            "%",
+            TARGET_PCT,
+            detail,
+        ),
+        Row(
+            NAME,
+            "  idle terminal output / wake-ups",
+            f"{written / wall:.0f} B/s, {(cs1 - cs0) / wall:.1f} ctx sw/s",
+            value=written / wall,
+            unit="B/s",
+        ),
     ]

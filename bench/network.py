@@ -87,8 +87,17 @@ def fast_fake():
                 day = when.astimezone(fy.NY).date()
                 rows = [r for r in rows if r["ts"] < fy._epoch(day, dtime(0, 0))]
                 prev = rows[-1]["close"] if rows else price
-                rows.append({"ts": fy._epoch(day, dtime(9, 30)), "open": prev, "high": max(prev, price),
-                             "low": min(prev, price), "close": price, "adj_close": price, "volume": 1000.0})
+                rows.append(
+                    {
+                        "ts": fy._epoch(day, dtime(9, 30)),
+                        "open": prev,
+                        "high": max(prev, price),
+                        "low": min(prev, price),
+                        "close": price,
+                        "adj_close": price,
+                        "volume": 1000.0,
+                    }
+                )
             return list(rows)
 
     return FastFakeYahoo()
@@ -176,15 +185,21 @@ def run(opts: Opts) -> list[Row]:
             fetch_s.append(time.thread_time() - t0)
         req, nbytes = totals(server, counter)
         scale = per_hour / ours_refreshes
-        hour_endpoints = {e: round((n - cold_endpoints.get(e, 0)) * scale) for e, n in by_endpoint(server).items()
-                          if n != cold_endpoints.get(e, 0)}
+        hour_endpoints = {
+            e: round((n - cold_endpoints.get(e, 0)) * scale)
+            for e, n in by_endpoint(server).items()
+            if n != cold_endpoints.get(e, 0)
+        }
         hour_req, hour_bytes = round((req - cold_req) * scale), round((nbytes - cold_bytes) * scale)
         if data.stale or data.errors:
             log(opts, f"network: last fetch stale={data.stale} errors={data.errors}")
         source.close()
-        log(opts, f"network: YahooSource cold {cold_req} req / {cold_bytes / 1e6:.1f} MB in {cold_s:.1f} s; "
-                  f"hour {hour_req} req {hour_endpoints} / {hour_bytes / 1e6:.2f} MB; "
-                  f"client CPU per fetch {median(fetch_s) * 1000:.0f} ms")
+        log(
+            opts,
+            f"network: YahooSource cold {cold_req} req / {cold_bytes / 1e6:.1f} MB in {cold_s:.1f} s; "
+            f"hour {hour_req} req {hour_endpoints} / {hour_bytes / 1e6:.2f} MB; "
+            f"client CPU per fetch {median(fetch_s) * 1000:.0f} ms",
+        )
 
         # -- naive: full history of every symbol on every refresh ------------------------------------------
         reset_yfinance()
@@ -196,8 +211,9 @@ def run(opts: Opts) -> list[Row]:
             clock.advance(seconds=cadence)
             move_quotes(server, symbols, clock.now, step)
             t0 = time.thread_time()
-            yf.download(symbols, period="max", interval="1d", session=session, progress=False, threads=False,
-                        auto_adjust=False)
+            yf.download(
+                symbols, period="max", interval="1d", session=session, progress=False, threads=False, auto_adjust=False
+            )
             elapsed = time.thread_time() - t0
             r, b = totals(server, counter)
             if step:
@@ -208,8 +224,11 @@ def run(opts: Opts) -> list[Row]:
         naive_endpoints = dict(server.counts)
         naive_req = median(per_refresh_req) * per_hour
         naive_bytes = median(per_refresh_bytes) * per_hour
-        log(opts, f"network: naive {median(per_refresh_req):.0f} req / {median(per_refresh_bytes) / 1e6:.2f} MB "
-                  f"per refresh, {median(naive_s):.1f} s CPU each")
+        log(
+            opts,
+            f"network: naive {median(per_refresh_req):.0f} req / {median(per_refresh_bytes) / 1e6:.2f} MB "
+            f"per refresh, {median(naive_s):.1f} s CPU each",
+        )
     finally:
         server.stop()
         reset_yfinance()
@@ -220,21 +239,55 @@ def run(opts: Opts) -> list[Row]:
                 os.environ[k] = v
         tmp.cleanup()
 
-    detail = {"symbols": len(symbols), "refreshes_per_hour": per_hour, "refreshes_run": ours_refreshes,
-              "cold_requests": cold_req, "hour_requests_by_endpoint": hour_endpoints,
-              "cold_bytes": cold_bytes, "cold_fetch_s": cold_s, "hour_requests": hour_req, "hour_bytes": hour_bytes,
-              "fetch_median_s": median(fetch_s), "naive_requests_per_refresh": per_refresh_req,
-              "naive_bytes_per_refresh": per_refresh_bytes, "naive_refresh_s": naive_s,
-              "naive_requests_per_hour": naive_req,
-              "counts_by_endpoint_symbol": {f"{e} {sym}": n for (e, sym), n in naive_endpoints.items()}, "naive_bytes_per_hour": naive_bytes}
+    detail = {
+        "symbols": len(symbols),
+        "refreshes_per_hour": per_hour,
+        "refreshes_run": ours_refreshes,
+        "cold_requests": cold_req,
+        "hour_requests_by_endpoint": hour_endpoints,
+        "cold_bytes": cold_bytes,
+        "cold_fetch_s": cold_s,
+        "hour_requests": hour_req,
+        "hour_bytes": hour_bytes,
+        "fetch_median_s": median(fetch_s),
+        "naive_requests_per_refresh": per_refresh_req,
+        "naive_bytes_per_refresh": per_refresh_bytes,
+        "naive_refresh_s": naive_s,
+        "naive_requests_per_hour": naive_req,
+        "counts_by_endpoint_symbol": {f"{e} {sym}": n for (e, sym), n in naive_endpoints.items()},
+        "naive_bytes_per_hour": naive_bytes,
+    }
     return [
-        Row(NAME, f"requests per market hour ({len(symbols)} symbols, {per_hour} refreshes)",
-            f"{hour_req} vs naive {naive_req:.0f} (×{naive_req / max(hour_req, 1):.2f})", "fewer than naive",
-            hour_req < naive_req, hour_req, "req/h", naive_req, detail),
-        Row(NAME, "  bytes per market hour", f"{hour_bytes / 1e6:.2f} MB vs naive {naive_bytes / 1e6:.0f} MB "
-            f"(×{naive_bytes / max(hour_bytes, 1):.0f})", value=hour_bytes / 1e6, unit="MB/h"),
-        Row(NAME, "  cold start (empty cache), once", f"{cold_req} requests, {cold_bytes / 1e6:.1f} MB, {cold_s:.1f} s",
-            value=cold_req, unit="req"),
-        Row(NAME, "  client CPU per refresh (fetch only)", f"{median(fetch_s) * 1000:.0f} ms; naive {median(naive_s) * 1000:.0f} ms",
-            value=median(fetch_s) * 1000, unit="ms"),
+        Row(
+            NAME,
+            f"requests per market hour ({len(symbols)} symbols, {per_hour} refreshes)",
+            f"{hour_req} vs naive {naive_req:.0f} (×{naive_req / max(hour_req, 1):.2f})",
+            "fewer than naive",
+            hour_req < naive_req,
+            hour_req,
+            "req/h",
+            naive_req,
+            detail,
+        ),
+        Row(
+            NAME,
+            "  bytes per market hour",
+            f"{hour_bytes / 1e6:.2f} MB vs naive {naive_bytes / 1e6:.0f} MB (×{naive_bytes / max(hour_bytes, 1):.0f})",
+            value=hour_bytes / 1e6,
+            unit="MB/h",
+        ),
+        Row(
+            NAME,
+            "  cold start (empty cache), once",
+            f"{cold_req} requests, {cold_bytes / 1e6:.1f} MB, {cold_s:.1f} s",
+            value=cold_req,
+            unit="req",
+        ),
+        Row(
+            NAME,
+            "  client CPU per refresh (fetch only)",
+            f"{median(fetch_s) * 1000:.0f} ms; naive {median(naive_s) * 1000:.0f} ms",
+            value=median(fetch_s) * 1000,
+            unit="ms",
+        ),
     ]

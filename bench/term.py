@@ -18,7 +18,7 @@ import struct
 import subprocess
 import termios
 import time
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 _CSI = re.compile(r"\x1b\[([0-9;?<=>!]*)([ -/]*)([@-~])")
 _OSC = re.compile(r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
@@ -195,7 +195,13 @@ class PtyProgram:
         self.bytes_read = 0
         self.t0 = time.perf_counter()
         self.proc = subprocess.Popen(
-            list(argv), stdin=slave, stdout=slave, stderr=slave, env=env, cwd=cwd, start_new_session=True,
+            list(argv),
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=env,
+            cwd=cwd,
+            start_new_session=True,
             close_fds=True,
         )
         os.close(slave)
@@ -250,8 +256,12 @@ class PtyProgram:
     def quit(self, key: bytes = b"q", timeout: float = 5.0) -> int | None:
         """Press ``key``, then escalate (ctrl+c, SIGTERM, SIGKILL) until the program is gone."""
         self.send(key)
-        for action in (lambda: None, lambda: self.send(b"\x03"), lambda: self._signal(signal.SIGTERM),
-                       lambda: self._signal(signal.SIGKILL)):
+        for action in (
+            lambda: None,
+            lambda: self.send(b"\x03"),
+            lambda: self._signal(signal.SIGTERM),
+            lambda: self._signal(signal.SIGKILL),
+        ):
             action()
             end = time.perf_counter() + timeout
             while time.perf_counter() < end:

@@ -90,10 +90,17 @@ async def day(wall_seconds: float) -> dict:
     half = [s for s in samples if s[0] >= samples[-1][0] / 2]
     slope = _slope(half) * 60 if len(half) > 2 else float("nan")  # MB per simulated hour
     return {
-        "wall_s": wall_seconds, "speed": speed, "refreshes": snapshots, "provisional_snapshots": provisional_seen,
-        "first_paint_sim": first_at.isoformat(), "first_paint_mb": first_paint, "close_mb": close_rss,
-        "close_after_gc_mb": close_after_gc, "peak_sample_mb": max(m for _, m in samples),
-        "vmhwm_mb": proc_status_kb("VmHWM") / 1024, "growth_mb": close_rss - first_paint,
+        "wall_s": wall_seconds,
+        "speed": speed,
+        "refreshes": snapshots,
+        "provisional_snapshots": provisional_seen,
+        "first_paint_sim": first_at.isoformat(),
+        "first_paint_mb": first_paint,
+        "close_mb": close_rss,
+        "close_after_gc_mb": close_after_gc,
+        "peak_sample_mb": max(m for _, m in samples),
+        "vmhwm_mb": proc_status_kb("VmHWM") / 1024,
+        "growth_mb": close_rss - first_paint,
         "second_half_slope_mb_per_sim_hour": slope,
         "final_as_of": str(final.as_of) if final else None,
         "final_provisional": final.provisional is not None if final else None,
@@ -114,17 +121,47 @@ def run(opts: Opts) -> list[Row]:
         r = asyncio.run(day(wall))
     except Exception as exc:
         log(opts, f"trading_day failed: {type(exc).__name__}: {exc}")
-        return [Row(NAME, "RSS growth first paint → close", f"FAILED: {type(exc).__name__}: {exc}",
-                    f"< {TARGET_MB:g} MB", False)]
-    log(opts, f"trading_day: {r['refreshes']} refreshes at ×{r['speed']:.0f}; RSS first paint "
-              f"{r['first_paint_mb']:.1f} MB, close {r['close_mb']:.1f} MB, peak {r['peak_sample_mb']:.1f} MB, "
-              f"VmHWM {r['vmhwm_mb']:.1f} MB; final as_of {r['final_as_of']} provisional={r['final_provisional']}")
+        return [
+            Row(
+                NAME,
+                "RSS growth first paint → close",
+                f"FAILED: {type(exc).__name__}: {exc}",
+                f"< {TARGET_MB:g} MB",
+                False,
+            )
+        ]
+    log(
+        opts,
+        f"trading_day: {r['refreshes']} refreshes at ×{r['speed']:.0f}; RSS first paint "
+        f"{r['first_paint_mb']:.1f} MB, close {r['close_mb']:.1f} MB, peak {r['peak_sample_mb']:.1f} MB, "
+        f"VmHWM {r['vmhwm_mb']:.1f} MB; final as_of {r['final_as_of']} provisional={r['final_provisional']}",
+    )
     growth = r["growth_mb"]
     return [
-        Row(NAME, f"RSS growth first paint → close ({r['refreshes']} refreshes, 6.5 h in {wall:.0f} s)",
-            f"{growth:+.1f} MB", f"< {TARGET_MB:g} MB", growth < TARGET_MB, growth, "MB", TARGET_MB, r),
-        Row(NAME, "  RSS first paint / close / peak", f"{r['first_paint_mb']:.0f} / {r['close_mb']:.0f} / "
-            f"{r['peak_sample_mb']:.0f} MB (VmHWM {r['vmhwm_mb']:.0f})", value=r["peak_sample_mb"], unit="MB"),
-        Row(NAME, "  second-half slope (leak check)", f"{r['second_half_slope_mb_per_sim_hour']:+.2f} MB per "
-            "simulated hour", value=r["second_half_slope_mb_per_sim_hour"], unit="MB/h"),
+        Row(
+            NAME,
+            f"RSS growth first paint → close ({r['refreshes']} refreshes, 6.5 h in {wall:.0f} s)",
+            f"{growth:+.1f} MB",
+            f"< {TARGET_MB:g} MB",
+            growth < TARGET_MB,
+            growth,
+            "MB",
+            TARGET_MB,
+            r,
+        ),
+        Row(
+            NAME,
+            "  RSS first paint / close / peak",
+            f"{r['first_paint_mb']:.0f} / {r['close_mb']:.0f} / "
+            f"{r['peak_sample_mb']:.0f} MB (VmHWM {r['vmhwm_mb']:.0f})",
+            value=r["peak_sample_mb"],
+            unit="MB",
+        ),
+        Row(
+            NAME,
+            "  second-half slope (leak check)",
+            f"{r['second_half_slope_mb_per_sim_hour']:+.2f} MB per simulated hour",
+            value=r["second_half_slope_mb_per_sim_hour"],
+            unit="MB/h",
+        ),
     ]

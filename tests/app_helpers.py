@@ -41,9 +41,16 @@ def _sessions(end: date, n: int) -> tuple[date, ...]:
 
 
 SECTOR_NAMES = (
-    ("KRE", "Regional Banks"), ("PSCI", "Industrials"), ("PSCH", "Health Care"),
-    ("PSCD", "Consumer Discretionary"), ("PSCT", "Technology"), ("PSCF", "Financials"),
-    ("PSCE", "Energy"), ("PSCM", "Materials"), ("PSCU", "Utilities"), ("PSCC", "Consumer Staples"),
+    ("KRE", "Regional Banks"),
+    ("PSCI", "Industrials"),
+    ("PSCH", "Health Care"),
+    ("PSCD", "Consumer Discretionary"),
+    ("PSCT", "Technology"),
+    ("PSCF", "Financials"),
+    ("PSCE", "Energy"),
+    ("PSCM", "Materials"),
+    ("PSCU", "Utilities"),
+    ("PSCC", "Consumer Staples"),
 )
 
 
@@ -51,13 +58,22 @@ def make_sectors() -> tuple[SectorRow, ...]:
     rows = []
     for i, (symbol, name) in enumerate(SECTOR_NAMES):
         base = (i - 4) / 100
-        rows.append(SectorRow(
-            symbol=symbol, name=name,
-            return_1d=base / 4, return_5d=base / 2, return_streak=base + 0.03, return_1m=base * 1.5,
-            return_ytd=base + 0.02 if i != 7 else None,
-            vs_small_1d=base / 8, vs_small_5d=base / 4, vs_small_streak=base - 0.01, vs_small_1m=base,
-            vs_small_ytd=None if i == 7 else base / 2,
-        ))
+        rows.append(
+            SectorRow(
+                symbol=symbol,
+                name=name,
+                return_1d=base / 4,
+                return_5d=base / 2,
+                return_streak=base + 0.03,
+                return_1m=base * 1.5,
+                return_ytd=base + 0.02 if i != 7 else None,
+                vs_small_1d=base / 8,
+                vs_small_5d=base / 4,
+                vs_small_streak=base - 0.01,
+                vs_small_1m=base,
+                vs_small_ytd=None if i == 7 else base / 2,
+            )
+        )
     return tuple(rows)
 
 
@@ -88,13 +104,20 @@ def make_snapshot(**changes) -> Snapshot:
         small="^RUT",
         large="^GSPC",
         streak=Streak(
-            leader="small", length=10, start=date(2026, 1, 2), end=date(2026, 1, 15),
-            small_return=0.0776, large_return=0.0145,
-            longest_since=LongestSince(date(2008, 6, 6), 13), record_length=16, percentile=0.97,
+            leader="small",
+            length=10,
+            start=date(2026, 1, 2),
+            end=date(2026, 1, 15),
+            small_return=0.0776,
+            large_return=0.0145,
+            longest_since=LongestSince(date(2008, 6, 6), 13),
+            record_length=16,
+            percentile=0.97,
         ),
         provisional=None,
-        spread=Spread(window=60, dates=dates, daily=daily, relative=tuple(relative), rs_5d=1.052,
-                      streak_start=date(2026, 1, 2)),
+        spread=Spread(
+            window=60, dates=dates, daily=daily, relative=tuple(relative), rs_5d=1.052, streak_start=date(2026, 1, 2)
+        ),
         sectors=make_sectors(),
         risks=make_risks(),
         data=DataStatus(source="replay", label=LABEL_REPLAY, stale=False, errors=(), fetched_at=FROZEN),
@@ -104,9 +127,15 @@ def make_snapshot(**changes) -> Snapshot:
 
 
 def provisional() -> Provisional:
-    return Provisional(session=date(2026, 1, 16), small_change=0.0042, large_change=0.0010, leader="small",
-                       streak_leader="small", streak_length=11,
-                       quote_time=datetime(2026, 1, 16, 17, 30, tzinfo=timezone.utc))
+    return Provisional(
+        session=date(2026, 1, 16),
+        small_change=0.0042,
+        large_change=0.0010,
+        leader="small",
+        streak_leader="small",
+        streak_length=11,
+        quote_time=datetime(2026, 1, 16, 17, 30, tzinfo=timezone.utc),
+    )
 
 
 def market_data(source: str = "replay") -> MarketData:
@@ -158,8 +187,12 @@ def builder(*snapshots: Snapshot) -> Callable[[MarketData, Config], Snapshot]:
 def make_app(source=None, build=None, clock=None, config=None):
     from tui.app import StreakwatchApp
 
-    return StreakwatchApp(source=source or FakeSource(), config=config or Config(), clock=clock or frozen_clock(),
-                          build=build or builder())
+    return StreakwatchApp(
+        source=source or FakeSource(),
+        config=config or Config(),
+        clock=clock or frozen_clock(),
+        build=build or builder(),
+    )
 
 
 def pilot_test(fn):

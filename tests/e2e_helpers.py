@@ -52,11 +52,21 @@ def universe(server: FakeYahoo) -> list[str]:
 
 def write_config(path: Path, *, extra_sectors: tuple[tuple[str, str], ...] = ()) -> Path:
     """A TOML config whose symbols are exactly the seeded universe (plus ``extra_sectors``)."""
-    lines = ['[pair]', 'small = "^RUT"', 'large = "^GSPC"', '']
+    lines = ["[pair]", 'small = "^RUT"', 'large = "^GSPC"', ""]
     for symbol, name in (*SECTORS, *extra_sectors):
-        lines += ['[[sectors]]', f'symbol = "{symbol}"', f'name = "{name}"', '']
-    lines += ['[risk_symbols]', 'credit = "HYG"', 'treasuries = "IEF"', 'ten_year = "^TNX"', 'quality_small = "IJR"',
-              'broad_small = "IWM"', 'volatility = "^VIX"', 'equal_weight = "RSP"', 'cap_weight = "SPY"', '']
+        lines += ["[[sectors]]", f'symbol = "{symbol}"', f'name = "{name}"', ""]
+    lines += [
+        "[risk_symbols]",
+        'credit = "HYG"',
+        'treasuries = "IEF"',
+        'ten_year = "^TNX"',
+        'quality_small = "IJR"',
+        'broad_small = "IWM"',
+        'volatility = "^VIX"',
+        'equal_weight = "RSP"',
+        'cap_weight = "SPY"',
+        "",
+    ]
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
 
@@ -72,8 +82,9 @@ class Expected(NamedTuple):
     sessions: int
 
 
-def expected_streak(server: FakeYahoo, small: str = "^RUT", large: str = "^GSPC",
-                    through: date | None = None) -> Expected:
+def expected_streak(
+    server: FakeYahoo, small: str = "^RUT", large: str = "^GSPC", through: date | None = None
+) -> Expected:
     """SPEC §1 by hand from the served closes.
 
     As sent: float32 values; sessions are the dates where both have a close, up to ``through``.
@@ -105,12 +116,14 @@ def close_on(server: FakeYahoo, symbol: str, day: date) -> float:
 
 # -- issue 10's checks (tests/test_live_truth.py): an open market, a session's quotes, the cache's health record --
 
+
 def et(day: date, hour: int, minute: int = 0) -> datetime:
     """A New York wall-clock instant, in UTC (what the clocks hold)."""
     from zoneinfo import ZoneInfo
 
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZoneInfo("America/New_York")).astimezone(
-        timezone.utc)
+        timezone.utc
+    )
 
 
 def quote_the_session(server: FakeYahoo, when: datetime, move: float = 0.01) -> None:
@@ -172,6 +185,7 @@ class RunningClock(MutableClock):
 
 
 # -- fixtures of the command-line tests (import them into a test module to use them) ----------------------------
+
 
 @pytest.fixture
 def served(fake_yahoo, monkeypatch):

@@ -110,19 +110,33 @@ class Listing(NamedTuple):
     name: str  # longName and shortName; "" for the symbol itself
 
 
-NEW_YORK_INDEX = Listing("INDEX", "SNP", "SNP", "America/New_York", dtime(9, 30), dtime(16), (dtime(4), dtime(20)),
-                         False, 2, None, "")
-ARCA_ETF = Listing("ETF", "PCX", "NYSEArca", "America/New_York", dtime(9, 30), dtime(16), (dtime(4), dtime(20)),
-                   True, 2, None, "")
+NEW_YORK_INDEX = Listing(
+    "INDEX", "SNP", "SNP", "America/New_York", dtime(9, 30), dtime(16), (dtime(4), dtime(20)), False, 2, None, ""
+)
+ARCA_ETF = Listing(
+    "ETF", "PCX", "NYSEArca", "America/New_York", dtime(9, 30), dtime(16), (dtime(4), dtime(20)), True, 2, None, ""
+)
 #: Listings as the recordings show them (^SOX, ^TNX), and the pair's names; any other "^" symbol is a New York
 #: index and anything else an NYSE Arca ETF.
 LISTINGS = {
     "^GSPC": NEW_YORK_INDEX._replace(name="S&P 500"),
     "^RUT": NEW_YORK_INDEX._replace(name="Russell 2000"),
-    "^SOX": NEW_YORK_INDEX._replace(exchange="NIM", full_exchange="Nasdaq GIDS", first_trade=768058200,
-                                    name="PHLX Semiconductor"),
-    "^TNX": Listing("INDEX", "CGI", "Cboe Indices", "America/Chicago", dtime(7, 20), dtime(14), None, False, 4,
-                    -252326400, "CBOE Interest Rate 10 Year T No"),
+    "^SOX": NEW_YORK_INDEX._replace(
+        exchange="NIM", full_exchange="Nasdaq GIDS", first_trade=768058200, name="PHLX Semiconductor"
+    ),
+    "^TNX": Listing(
+        "INDEX",
+        "CGI",
+        "Cboe Indices",
+        "America/Chicago",
+        dtime(7, 20),
+        dtime(14),
+        None,
+        False,
+        4,
+        -252326400,
+        "CBOE Interest Rate 10 Year T No",
+    ),
 }
 
 
@@ -217,8 +231,7 @@ class FakeYahoo:
         self._server.fake = self
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
         return self
 
@@ -237,8 +250,9 @@ class FakeYahoo:
             self._thread.join(timeout=5)
             self._server = self._thread = None
 
-    def fault(self, kind: str, value: Any = None, *, endpoint: str = "chart", symbol: str = "*",
-              after: int = 0) -> None:
+    def fault(
+        self, kind: str, value: Any = None, *, endpoint: str = "chart", symbol: str = "*", after: int = 0
+    ) -> None:
         """Switch a fault on; ``after`` lets that many matching requests through first (e.g. hit only the
         full-history request that follows the app's own 5-day request). A fault that serves a recorded answer
         skips the calling test when the recordings are absent."""
@@ -277,8 +291,16 @@ class FakeYahoo:
 
     def _fault_for(self, endpoint: str, symbol: str) -> tuple[str, Any] | None:
         names = _listed(endpoint, symbol)
-        keys = dict.fromkeys([(endpoint, symbol), *((endpoint, s) for s in names), (endpoint, "*"),
-                              ("*", symbol), *(("*", s) for s in names), ("*", "*")])
+        keys = dict.fromkeys(
+            [
+                (endpoint, symbol),
+                *((endpoint, s) for s in names),
+                (endpoint, "*"),
+                ("*", symbol),
+                *(("*", s) for s in names),
+                ("*", "*"),
+            ]
+        )
         with self._lock:
             for key in keys:
                 if key in self._faults:
@@ -323,10 +345,15 @@ class FakeYahoo:
         lows = [v for v in (r.get("low", r["close"]) for r in year) if v is not None]
         closes = [r["close"] for r in rows if r["close"] is not None]
         return Figures(
-            price=price, time=market_time, previous_close=price if previous is None else previous,
-            day_open=last.get("open"), day_high=last.get("high", last["close"]),
-            day_low=last.get("low", last["close"]), day_volume=_volume(last.get("volume")),
-            year_high=max(highs, default=price), year_low=min(lows, default=price),
+            price=price,
+            time=market_time,
+            previous_close=price if previous is None else previous,
+            day_open=last.get("open"),
+            day_high=last.get("high", last["close"]),
+            day_low=last.get("low", last["close"]),
+            day_volume=_volume(last.get("volume")),
+            year_high=max(highs, default=price),
+            year_low=min(lows, default=price),
             fifty_day=float(np.mean(closes[-50:])) if closes else price,
             two_hundred_day=float(np.mean(closes[-200:])) if closes else price,
         )
@@ -351,45 +378,72 @@ class FakeYahoo:
         listing = self.listing(symbol)
         zone = ZoneInfo(listing.timezone)
         item: dict[str, Any] = {
-            "language": "en-US", "region": "US", "quoteType": listing.instrument_type,
+            "language": "en-US",
+            "region": "US",
+            "quoteType": listing.instrument_type,
             "typeDisp": {"ETF": "ETF", "EQUITY": "Equity", "INDEX": "Index"}.get(listing.instrument_type, ""),
-            "triggerable": listing.instrument_type != "INDEX", "customPriceAlertConfidence": "HIGH",
-            "currency": "USD", "shortName": listing.name, "longName": listing.name,
+            "triggerable": listing.instrument_type != "INDEX",
+            "customPriceAlertConfidence": "HIGH",
+            "currency": "USD",
+            "shortName": listing.name,
+            "longName": listing.name,
             "marketState": "REGULAR" if symbol in self.intraday else "CLOSED",
         }
         if symbol in self.bars:
             f = self.figures(symbol)
             change = f.price - f.previous_close
-            item.update({
-                "regularMarketChangePercent": round(100 * change / f.previous_close, 7) if f.previous_close else 0.0,
-                "regularMarketPrice": f.price, "regularMarketTime": f.time,
-                "regularMarketChange": round(change, 7), "regularMarketDayHigh": f.day_high,
-                "regularMarketDayRange": f"{f.day_low} - {f.day_high}", "regularMarketDayLow": f.day_low,
-                "regularMarketVolume": f.day_volume, "regularMarketPreviousClose": f.previous_close,
-                "regularMarketOpen": f.day_open,
-                "fiftyTwoWeekLowChange": round(f.price - f.year_low, 6),
-                "fiftyTwoWeekLowChangePercent": round((f.price - f.year_low) / f.year_low, 8) if f.year_low else 0.0,
-                "fiftyTwoWeekRange": f"{f.year_low} - {f.year_high}",
-                "fiftyTwoWeekHighChange": round(f.price - f.year_high, 6),
-                "fiftyTwoWeekHighChangePercent":
-                    round((f.price - f.year_high) / f.year_high, 8) if f.year_high else 0.0,
-                "fiftyTwoWeekLow": f.year_low, "fiftyTwoWeekHigh": f.year_high,
-                "fiftyDayAverage": round(f.fifty_day, 4),
-                "fiftyDayAverageChange": round(f.price - f.fifty_day, 6),
-                "fiftyDayAverageChangePercent": round((f.price - f.fifty_day) / f.fifty_day, 8),
-                "twoHundredDayAverage": round(f.two_hundred_day, 4),
-                "twoHundredDayAverageChange": round(f.price - f.two_hundred_day, 6),
-                "twoHundredDayAverageChangePercent": round((f.price - f.two_hundred_day) / f.two_hundred_day, 8),
-            })
+            item.update(
+                {
+                    "regularMarketChangePercent": round(100 * change / f.previous_close, 7)
+                    if f.previous_close
+                    else 0.0,
+                    "regularMarketPrice": f.price,
+                    "regularMarketTime": f.time,
+                    "regularMarketChange": round(change, 7),
+                    "regularMarketDayHigh": f.day_high,
+                    "regularMarketDayRange": f"{f.day_low} - {f.day_high}",
+                    "regularMarketDayLow": f.day_low,
+                    "regularMarketVolume": f.day_volume,
+                    "regularMarketPreviousClose": f.previous_close,
+                    "regularMarketOpen": f.day_open,
+                    "fiftyTwoWeekLowChange": round(f.price - f.year_low, 6),
+                    "fiftyTwoWeekLowChangePercent": round((f.price - f.year_low) / f.year_low, 8)
+                    if f.year_low
+                    else 0.0,
+                    "fiftyTwoWeekRange": f"{f.year_low} - {f.year_high}",
+                    "fiftyTwoWeekHighChange": round(f.price - f.year_high, 6),
+                    "fiftyTwoWeekHighChangePercent": round((f.price - f.year_high) / f.year_high, 8)
+                    if f.year_high
+                    else 0.0,
+                    "fiftyTwoWeekLow": f.year_low,
+                    "fiftyTwoWeekHigh": f.year_high,
+                    "fiftyDayAverage": round(f.fifty_day, 4),
+                    "fiftyDayAverageChange": round(f.price - f.fifty_day, 6),
+                    "fiftyDayAverageChangePercent": round((f.price - f.fifty_day) / f.fifty_day, 8),
+                    "twoHundredDayAverage": round(f.two_hundred_day, 4),
+                    "twoHundredDayAverageChange": round(f.price - f.two_hundred_day, 6),
+                    "twoHundredDayAverageChangePercent": round((f.price - f.two_hundred_day) / f.two_hundred_day, 8),
+                }
+            )
         now = datetime.fromtimestamp(item.get("regularMarketTime", 0), zone)
         zone_name, offset = _zone_fields(now.date(), now.time(), zone)
-        item.update({
-            "fullExchangeName": listing.full_exchange, "exchange": listing.exchange,
-            "exchangeTimezoneName": listing.timezone, "exchangeTimezoneShortName": zone_name,
-            "gmtOffSetMilliseconds": offset * 1000, "market": "us_market", "esgPopulated": False,
-            "sourceInterval": 15, "exchangeDataDelayedBy": 0, "tradeable": False, "cryptoTradeable": False,
-            "hasPrePostMarketData": listing.pre_post_data, "priceHint": listing.price_hint,
-        })
+        item.update(
+            {
+                "fullExchangeName": listing.full_exchange,
+                "exchange": listing.exchange,
+                "exchangeTimezoneName": listing.timezone,
+                "exchangeTimezoneShortName": zone_name,
+                "gmtOffSetMilliseconds": offset * 1000,
+                "market": "us_market",
+                "esgPopulated": False,
+                "sourceInterval": 15,
+                "exchangeDataDelayedBy": 0,
+                "tradeable": False,
+                "cryptoTradeable": False,
+                "hasPrePostMarketData": listing.pre_post_data,
+                "priceHint": listing.price_hint,
+            }
+        )
         item.update(self.info.get(symbol, {}))  # what the test gave (trailingPE…) wins
         item["symbol"] = symbol
         return item
@@ -401,8 +455,10 @@ class FakeYahoo:
         zone = ZoneInfo(listing.timezone)
         df = self.bars[symbol]
         rows = [
-            {"ts": _epoch(d.date(), listing.opens, zone),
-             **{k: (None if pd.isna(v) else float(v)) for k, v in r.items()}}
+            {
+                "ts": _epoch(d.date(), listing.opens, zone),
+                **{k: (None if pd.isna(v) else float(v)) for k, v in r.items()},
+            }
             for d, r in zip(df.index, df.to_dict("records"))
         ]
         if symbol in self.intraday:
@@ -410,8 +466,17 @@ class FakeYahoo:
             day = when.astimezone(zone).date()
             rows = [r for r in rows if r["ts"] < _epoch(day, dtime(0, 0), zone)]
             prev = rows[-1]["close"] if rows else price
-            rows.append({"ts": _epoch(day, listing.opens, zone), "open": prev, "high": max(prev, price),
-                         "low": min(prev, price), "close": price, "adj_close": price, "volume": 1000.0})
+            rows.append(
+                {
+                    "ts": _epoch(day, listing.opens, zone),
+                    "open": prev,
+                    "high": max(prev, price),
+                    "low": min(prev, price),
+                    "close": price,
+                    "adj_close": price,
+                    "volume": 1000.0,
+                }
+            )
         return rows
 
     def chart(self, symbol: str, query: dict[str, str], fault: tuple[str, Any] | None) -> tuple[int, Any]:
@@ -464,18 +529,29 @@ class FakeYahoo:
         change_percent = round(100 * change / figures.previous_close, 3) if figures.previous_close else 0.0
         extended = listing.extended or (listing.opens, listing.closes)
         meta: dict[str, Any] = {
-            "currency": "USD", "symbol": symbol, "exchangeName": listing.exchange,
-            "fullExchangeName": listing.full_exchange, "instrumentType": listing.instrument_type,
+            "currency": "USD",
+            "symbol": symbol,
+            "exchangeName": listing.exchange,
+            "fullExchangeName": listing.full_exchange,
+            "instrumentType": listing.instrument_type,
             "firstTradeDate": rows[0]["ts"] if listing.first_trade is None else listing.first_trade,
-            "regularMarketTime": figures.time, "hasPrePostMarketData": listing.pre_post_data,
-            "gmtoffset": offset, "timezone": zone_name, "exchangeTimezoneName": listing.timezone,
+            "regularMarketTime": figures.time,
+            "hasPrePostMarketData": listing.pre_post_data,
+            "gmtoffset": offset,
+            "timezone": zone_name,
+            "exchangeTimezoneName": listing.timezone,
             "regularMarketPrice": figures.price,
             "regularMarketChangePercent": change_percent,
-            "fulldayPrice": figures.price, "fulldayChange": round(change, 3),
+            "fulldayPrice": figures.price,
+            "fulldayChange": round(change, 3),
             "fulldayChangePercent": change_percent,
-            "fiftyTwoWeekHigh": figures.year_high, "fiftyTwoWeekLow": figures.year_low,
-            "regularMarketDayHigh": figures.day_high, "regularMarketDayLow": figures.day_low,
-            "regularMarketVolume": figures.day_volume, "longName": listing.name, "shortName": listing.name,
+            "fiftyTwoWeekHigh": figures.year_high,
+            "fiftyTwoWeekLow": figures.year_low,
+            "regularMarketDayHigh": figures.day_high,
+            "regularMarketDayLow": figures.day_low,
+            "regularMarketVolume": figures.day_volume,
+            "longName": listing.name,
+            "shortName": listing.name,
             "chartPreviousClose": chart_previous_close,
         }
         if intraday:
@@ -503,12 +579,20 @@ class FakeYahoo:
                 result["events"] = {"dividends": in_window}
         prices = lambda k: [as_sent(r.get(k)) for r in window]  # noqa: E731
         result["indicators"] = {
-            "quote": [{"open": prices("open"), "high": prices("high"), "low": prices("low"),
-                       "close": prices("close"), "volume": [_volume(r.get("volume")) for r in window]}],
+            "quote": [
+                {
+                    "open": prices("open"),
+                    "high": prices("high"),
+                    "low": prices("low"),
+                    "close": prices("close"),
+                    "volume": [_volume(r.get("volume")) for r in window],
+                }
+            ],
         }
         if not intraday:
             result["indicators"]["adjclose"] = [
-                {"adjclose": prices("adj_close") if "adj_close" in self.bars[symbol] else prices("close")}]
+                {"adjclose": prices("adj_close") if "adj_close" in self.bars[symbol] else prices("close")}
+            ]
         return 200, {"chart": {"result": [result], "error": None}}
 
     def _info(self, symbol: str) -> dict[str, Any] | None:
@@ -529,8 +613,9 @@ class FakeYahoo:
         if endpoint == "quoteSummary":
             if info is None:
                 return 404, {"quoteSummary": {"result": None, "error": BAD_SYMBOL}}
-            return 200, {"quoteSummary": {"result": [{"summaryDetail": info, "quoteType": {"symbol": symbol}}],
-                                          "error": None}}
+            return 200, {
+                "quoteSummary": {"result": [{"summaryDetail": info, "quoteType": {"symbol": symbol}}], "error": None}
+            }
         if endpoint == "timeseries":
             return 200, {"timeseries": {"result": [], "error": None}}
         return 404, "<html>not here</html>"
@@ -655,13 +740,16 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(404, "<html>not here</html>")
         if endpoint == "guce":
             answer = recordings.recorded(recordings.GUCE_REDIRECT)
-            return self._send(answer.status, "", "text/html",
-                              headers=[("Location", _back_here(self.fake, answer.headers["location"]))])
+            return self._send(
+                answer.status,
+                "",
+                "text/html",
+                headers=[("Location", _back_here(self.fake, answer.headers["location"]))],
+            )
         answer = recordings.recorded(recordings.CONSENT_PAGE)
         self._send(answer.status, answer.text, answer.headers.get("content-type"))
 
-    def _send(self, status: int, body: Any, ctype: str | None = None,
-              headers: list[tuple[str, str]] = ()) -> None:
+    def _send(self, status: int, body: Any, ctype: str | None = None, headers: list[tuple[str, str]] = ()) -> None:
         if isinstance(body, (dict, list)):
             data, ctype = json.dumps(body).encode(), JSON_TYPE
         else:

@@ -22,11 +22,13 @@ def monitor_env(tmp_path: Path, yahoo_url: str | None = None) -> dict[str, str]:
     """The environment of a monitor under test: a real terminal type, its own config and cache folders, Yahoo
     at ``yahoo_url`` (a loopback server) or not set at all."""
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "TMUX", "STREAKWATCH_YAHOO_URL")}
-    env.update({
-        "TERM": "xterm-256color",
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-        "XDG_CACHE_HOME": str(tmp_path / "cache"),
-    })
+    env.update(
+        {
+            "TERM": "xterm-256color",
+            "XDG_CONFIG_HOME": str(tmp_path / "config"),
+            "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        }
+    )
     if yahoo_url is not None:
         env["STREAKWATCH_YAHOO_URL"] = yahoo_url
     return env
@@ -39,8 +41,15 @@ class PtyMonitor:
         master, slave = os.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
         self.master = master
-        self.process = subprocess.Popen([sys.executable, "-m", "tui", *args], cwd=cwd, env=env, stdin=slave,
-                                        stdout=slave, stderr=slave, start_new_session=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tui", *args],
+            cwd=cwd,
+            env=env,
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            start_new_session=True,
+        )
         os.close(slave)
         self.output = b""
 
@@ -66,8 +75,9 @@ class PtyMonitor:
         while needle not in self.text() and time.monotonic() < deadline:
             if not self._read(0.1):
                 break
-        assert needle in self.text(), f"no {needle!r} within {timeout} s; exit {self.process.poll()}; " \
-                                      f"last output: {self.output[-2000:]!r}"
+        assert needle in self.text(), (
+            f"no {needle!r} within {timeout} s; exit {self.process.poll()}; last output: {self.output[-2000:]!r}"
+        )
 
     def drain(self, quiet: float = 0.3) -> None:
         """Read until the monitor has written nothing for ``quiet`` seconds (bounded: it idles between ticks)."""

@@ -26,9 +26,17 @@ def risk(status="ok", detail="VIX 15.9 < 20", id="volatility") -> Risk:
 
 def snap(as_of: date, s: Streak, risks=(), runs=(), source="replay", small="^RUT", large="^GSPC") -> Snapshot:
     return Snapshot(
-        source=source, as_of=as_of, small=small, large=large, streak=s, provisional=None,
-        spread=Spread(60, (), (), (), None), sectors=(), risks=tuple(risks),
-        data=DataStatus(source, source.upper(), False, (), None), runs=tuple(runs),
+        source=source,
+        as_of=as_of,
+        small=small,
+        large=large,
+        streak=s,
+        provisional=None,
+        spread=Spread(60, (), (), (), None),
+        sectors=(),
+        risks=tuple(risks),
+        data=DataStatus(source, source.upper(), False, (), None),
+        runs=tuple(runs),
     )
 
 

@@ -24,7 +24,7 @@ STREAK = Streak("small", 5, STREAK_START, DATES[-1].date(), 0.03, 0.01, None, 5)
 def ramp(change: float, sessions: int = 20, level: float = 100.0) -> np.ndarray:
     """Flat, then a straight move of ``change`` over the last ``sessions`` sessions."""
     out = np.full(len(DATES), level)
-    out[-sessions - 1:] = np.linspace(level, level * (1 + change), sessions + 1)
+    out[-sessions - 1 :] = np.linspace(level, level * (1 + change), sessions + 1)
     return out
 
 
@@ -35,12 +35,16 @@ def alternating(up: float, down: float) -> np.ndarray:
 
 def market(**columns) -> pd.DataFrame:
     base = {
-        "HYG": ramp(-0.01), "IEF": ramp(0.0),
+        "HYG": ramp(-0.01),
+        "IEF": ramp(0.0),
         "^TNX": 4.0 + np.r_[np.zeros(len(DATES) - 1), 0.10],
-        "IJR": ramp(0.0), "IWM": ramp(0.01, sessions=5),
+        "IJR": ramp(0.0),
+        "IWM": ramp(0.01, sessions=5),
         "^VIX": np.full(len(DATES), 15.9),
-        "RSP": ramp(0.0), "SPY": ramp(0.0),
-        "^RUT": alternating(2, 2), "^GSPC": np.full(len(DATES), 5000.0),
+        "RSP": ramp(0.0),
+        "SPY": ramp(0.0),
+        "^RUT": alternating(2, 2),
+        "^GSPC": np.full(len(DATES), 5000.0),
     }
     base.update(columns)
     return pd.DataFrame({k: v for k, v in base.items() if v is not None}, index=DATES, dtype="float64")
@@ -296,11 +300,11 @@ def test_each_risk_carries_the_date_of_its_data():
 
 def test_data_more_than_three_sessions_old_is_unknown_with_its_end_date():
     closes = market()
-    closes.loc[DATES[-3]:, "HYG"] = np.nan  # ends 3 sessions before the pair: still measured, dated
+    closes.loc[DATES[-3] :, "HYG"] = np.nan  # ends 3 sessions before the pair: still measured, dated
     risks = check(closes)
     assert risks["economic"].status == "ok" and risks["economic"].as_of == DATES[-4].date()
     closes.loc[DATES[-4], "HYG"] = np.nan  # ends 4 sessions before: unknown
-    closes.loc[DATES[-4]:, ["RSP", "SPY"]] = np.nan  # both ends of a ratio stopped the same day
+    closes.loc[DATES[-4] :, ["RSP", "SPY"]] = np.nan  # both ends of a ratio stopped the same day
     risks = check(closes)
     # bdate_range("2024-01-01", periods=40) runs to Fri 23 Feb: Mon 19 Feb is 4 sessions before it
     assert DATES[-5] == pd.Timestamp("2024-02-19")
@@ -313,9 +317,9 @@ def test_data_more_than_three_sessions_old_is_unknown_with_its_end_date():
 def test_the_age_is_counted_in_the_pairs_sessions():
     closes = market()
     closes.loc[DATES[-1], "^VIX"] = np.nan
-    closes.loc[DATES[-4]:DATES[-2], ["^RUT", "^GSPC"]] = np.nan  # the pair had no session on three weekdays
+    closes.loc[DATES[-4] : DATES[-2], ["^RUT", "^GSPC"]] = np.nan  # the pair had no session on three weekdays
     vix = risk_checklist(closes, PE, STREAK, RUNS, CONFIG)[3]
     assert vix.status == "ok" and vix.as_of == DATES[-2].date()  # one pair session behind
-    closes.loc[DATES[-8]:, "^VIX"] = np.nan  # ends DATES[-9]: pair sessions after it are DATES[-8..-5] and [-1]
+    closes.loc[DATES[-8] :, "^VIX"] = np.nan  # ends DATES[-9]: pair sessions after it are DATES[-8..-5] and [-1]
     vix = risk_checklist(closes, PE, STREAK, RUNS, CONFIG)[3]
     assert vix.status == "unknown" and vix.detail == f"^VIX data ends {DATES[-9].day} {DATES[-9]:%b}"

@@ -17,8 +17,12 @@ from tui.model import Streak
 SMALL = "^RUT"
 DATES = pd.bdate_range("2023-11-20", "2024-01-12")  # spans a year end; no holidays removed (irrelevant here)
 N = len(DATES)
-FULL, THIN, LATE, ABSENT = (Sector("FULL", "Full"), Sector("THIN", "Thin"), Sector("LATE", "Late"),
-                            Sector("GONE", "Absent"))
+FULL, THIN, LATE, ABSENT = (
+    Sector("FULL", "Full"),
+    Sector("THIN", "Thin"),
+    Sector("LATE", "Late"),
+    Sector("GONE", "Absent"),
+)
 
 
 def streak_from(start: str) -> Streak:
@@ -73,12 +77,13 @@ def test_thin_etf_uses_its_own_last_valid_values():
     small_same_dates = ret(SMALL, str(DATES[-7].date()), str(DATES[-3].date()))
     assert row.vs_small_5d == pytest.approx((1 + row.return_5d) / (1 + small_same_dates) - 1)
     assert row.vs_small_ytd == pytest.approx(
-        (1 + row.return_ytd) / (1 + ret(SMALL, "2023-12-29", str(DATES[-3].date()))) - 1)
+        (1 + row.return_ytd) / (1 + ret(SMALL, "2023-12-29", str(DATES[-3].date()))) - 1
+    )
 
 
 def test_a_lagging_sector_ends_at_its_own_date_and_compares_the_same_dates():
     closes = make_closes()
-    closes.loc[DATES[-2]:, "FULL"] = np.nan  # its data ends two sessions before the index's
+    closes.loc[DATES[-2] :, "FULL"] = np.nan  # its data ends two sessions before the index's
     row = sector_table(closes, [FULL], SMALL, streak_from("2024-01-08"))[0]
     assert row.as_of == DATES[-3].date()
     assert row.return_1d is None and row.return_5d is not None  # the 1D anchor DATES[-2] is after its last close
@@ -208,8 +213,15 @@ def reference_table(closes, sectors, small, streak, as_of=None):
         own = [None if span is None else growth(sector.symbol, span) for span in spans]
         base = [None if span is None else growth(small, span) for span in spans]  # the index on the same dates
         seen = last_date[sector.symbol]
-        rows.append(SectorRow(sector.symbol, sector.name, *own, *(vs(o, b) for o, b in zip(own, base)),
-                              None if seen is None or pd.isna(seen) else seen.date()))
+        rows.append(
+            SectorRow(
+                sector.symbol,
+                sector.name,
+                *own,
+                *(vs(o, b) for o, b in zip(own, base)),
+                None if seen is None or pd.isna(seen) else seen.date(),
+            )
+        )
     return tuple(rows)
 
 
@@ -228,8 +240,16 @@ def test_the_real_history_matches_the_reference(replay_dir):
 
     config = Config()
     source = ReplaySource(replay_dir)
-    for as_of in [date(2026, 1, 15), date(2026, 1, 2), date(2025, 12, 31), date(2025, 1, 3), date(2024, 3, 29),
-                  date(2008, 10, 10), date(2000, 1, 3), date(1996, 5, 7)]:
+    for as_of in [
+        date(2026, 1, 15),
+        date(2026, 1, 2),
+        date(2025, 12, 31),
+        date(2025, 1, 3),
+        date(2024, 3, 29),
+        date(2008, 10, 10),
+        date(2000, 1, 3),
+        date(1996, 5, 7),
+    ]:
         source.set_as_of(as_of)
         closes = source.fetch(config.symbols()).closes
         sessions = pair_sessions(closes, config.small, config.large)

@@ -86,13 +86,16 @@ def test_holiday_gap_does_not_matter():
     assert runs["length"].tolist() == [2]
 
 
-@pytest.mark.parametrize("frame", [
-    closes([], [], []),
-    closes(["2024-01-02"], [100], [200]),
-    closes(["2024-01-02", "2024-01-03"], [np.nan, 100], [200, np.nan]),
-    pd.DataFrame({S: [1.0, 2.0]}, index=days(2)),  # large absent entirely
-    pd.DataFrame(),
-])
+@pytest.mark.parametrize(
+    "frame",
+    [
+        closes([], [], []),
+        closes(["2024-01-02"], [100], [200]),
+        closes(["2024-01-02", "2024-01-03"], [np.nan, 100], [200, np.nan]),
+        pd.DataFrame({S: [1.0, 2.0]}, index=days(2)),  # large absent entirely
+        pd.DataFrame(),
+    ],
+)
 def test_empty_and_one_row_histories(frame):
     sessions, runs, streak = analyse(frame)
     assert len(sessions) <= 1
@@ -124,8 +127,7 @@ def test_runs_and_their_returns_come_from_the_closes():
     assert runs["small_return"].iat[3] == pytest.approx(small.iat[8] / small.iat[5] - 1, abs=1e-12)
     assert runs["large_return"].iat[3] == pytest.approx(0.0, abs=1e-12)
     model = runs_as_model(runs)
-    assert model[0] == StreakRun("small", d[1].date(), d[2].date(), 2, pytest.approx(0.01 * 2.01),
-                                 pytest.approx(0.0))
+    assert model[0] == StreakRun("small", d[1].date(), d[2].date(), 2, pytest.approx(0.01 * 2.01), pytest.approx(0.0))
     assert all(isinstance(r.start, date) and not isinstance(r.start, pd.Timestamp) for r in model)
 
 
@@ -165,8 +167,11 @@ def test_current_streak_is_the_longest_on_record():
 def test_streak_runs_is_fast_on_a_long_history():
     rng = np.random.default_rng(7)
     n = 9_800
-    frame = closes(days(n, "1987-01-01"), 100 * np.cumprod(1 + rng.normal(0, 0.01, n)),
-                   100 * np.cumprod(1 + rng.normal(0, 0.01, n)))
+    frame = closes(
+        days(n, "1987-01-01"),
+        100 * np.cumprod(1 + rng.normal(0, 0.01, n)),
+        100 * np.cumprod(1 + rng.normal(0, 0.01, n)),
+    )
     sessions = pair_sessions(frame, S, L)
     streak_runs(sessions)  # warm-up
     best = min(_timed(lambda: streak_runs(sessions)) for _ in range(5))
@@ -236,8 +241,12 @@ def _runs_as_model_reference(runs: pd.DataFrame) -> tuple[StreakRun, ...]:
             leader=leader, start=start, end=end, length=int(length), small_return=float(sr), large_return=float(lr)
         )
         for leader, start, end, length, sr, lr in zip(
-            runs["leader"].tolist(), runs["start"].dt.date.tolist(), runs["end"].dt.date.tolist(),
-            runs["length"].tolist(), runs["small_return"].tolist(), runs["large_return"].tolist(),
+            runs["leader"].tolist(),
+            runs["start"].dt.date.tolist(),
+            runs["end"].dt.date.tolist(),
+            runs["length"].tolist(),
+            runs["small_return"].tolist(),
+            runs["large_return"].tolist(),
         )
     )
 

@@ -85,6 +85,7 @@ def test_stepping_a_replay_across_the_streak_end_alerts_streak_broke_once(replay
 
 def test_open_history_and_alert_screens_follow_new_data(replay_dir):
     """The history screen and the alert log, while open, show each new snapshot and alert as it arrives."""
+
     @pilot_test
     async def run():
         source = ReplaySource(replay_dir, as_of=date(2026, 1, 22))

@@ -281,4 +281,8 @@ async def test_panes_are_numbered_in_reading_order():
         panes = list(app.query(Pane))
         assert [p.NUMBER for p in panes] == [1, 2, 3, 4]
         assert [p.title_plain.split(" · ")[0] for p in panes] == [
-            "1 Streak", "2 Spread", "3 Sector winners", "4 Risk checklist"]
+            "1 Streak",
+            "2 Spread",
+            "3 Sector winners",
+            "4 Risk checklist",
+        ]

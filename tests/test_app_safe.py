@@ -59,14 +59,17 @@ async def test_outside_names_in_panes_are_literal():
     base = make_snapshot()
     sector = replace(base.sectors[0], symbol="[b]X", name="[i]Ev\x1b[2Jil[/i]")
     risk = Risk("volatility", "[i]Vol", "watch", 21.0, "detail \x1b[31m[link=x]y[/link]")
-    snap = replace(base, sectors=(sector, *base.sectors[1:]), risks=(risk,),
-                   data=replace(base.data, banner="[blink]fallback\x1b[5m", errors=("[u]oops",)))
+    snap = replace(
+        base,
+        sectors=(sector, *base.sectors[1:]),
+        risks=(risk,),
+        data=replace(base.data, banner="[blink]fallback\x1b[5m", errors=("[u]oops",)),
+    )
     app = make_app(build=builder(snap))
     async with app.run_test(size=(160, 48)) as pilot:
         await ready(pilot)
         text = screen_text(app)
-        for literal in ("[b]X", "[i]Evil[/i]", "[i]Vol", "detail [link=x]y[/link]", "[blink]fallback",
-                        "[u]oops"):
+        for literal in ("[b]X", "[i]Evil[/i]", "[i]Vol", "detail [link=x]y[/link]", "[blink]fallback", "[u]oops"):
             assert literal in text, literal
         assert "\x1b" not in app.export_screenshot()
 

@@ -52,8 +52,15 @@ async def test_data_state_shows_every_pane():
         text = screen_text(app)
         # Streak: big counter, leader, since, both sides' returns, longest since, record, percentile.
         assert all(row in text for row in big("10"))
-        for words in ("Russell 2000 ahead", "since Fri 2 Jan 2026", "RUT +7.8%", "SPX +1.5%",
-                      "since 6 Jun 2008 (13)", "16 sessions", "97th pct"):
+        for words in (
+            "Russell 2000 ahead",
+            "since Fri 2 Jan 2026",
+            "RUT +7.8%",
+            "SPX +1.5%",
+            "since 6 Jun 2008 (13)",
+            "16 sessions",
+            "97th pct",
+        ):
             assert words in text, words
         # Provisional race, marked as such.
         for words in ("PROVISIONAL", "RUT +0.42%", "SPX +0.10%", "RUT leads", "11 sessions"):
@@ -63,8 +70,16 @@ async def test_data_state_shows_every_pane():
         # Sectors: a missing value is a dash, numbers are right-aligned under their headers.
         assert "—" in text and "Consumer Staples" in text
         # Risks: symbols and the why.
-        for words in ("✖ Narrow rally", "▲ Rate relief reversing", "? Valuation gap closing", "unknown",
-                      "no P/E data for IWM", "● Liquidity / volatility", "VIX 15.9 < 20", "+31 bp"):
+        for words in (
+            "✖ Narrow rally",
+            "▲ Rate relief reversing",
+            "? Valuation gap closing",
+            "unknown",
+            "no P/E data for IWM",
+            "● Liquidity / volatility",
+            "VIX 15.9 < 20",
+            "+31 bp",
+        ):
             assert words in text, words
         # Status line: source label, market state, data date, update time and age, next refresh.
         assert "REPLAY" in text and "AFTER-HOURS" in text and "as of Thu 15 Jan 2026" in text
@@ -84,8 +99,12 @@ async def test_no_data_states():
         await ready(pilot)
         assert all(app.pane(name).state == "empty" for name in PANES)
         text = screen_text(app)
-        for words in ("Not enough sessions to compute a streak", "Not enough sessions for a spread chart",
-                      "No sector data", "No risk rules configured"):
+        for words in (
+            "Not enough sessions to compute a streak",
+            "Not enough sessions for a spread chart",
+            "No sector data",
+            "No risk rules configured",
+        ):
             assert words in text
         await pilot.press("3")  # an empty pane can still be focused and maximized
         assert app.focused_pane().id == "sectors"
@@ -105,8 +124,9 @@ async def test_a_tie_is_shown_as_no_streak():
 
 @pilot_test
 async def test_stale_data_is_marked_with_its_age():
-    stale = make_snapshot(data=DataStatus("yahoo", "OFFLINE", True, ("Yahoo unreachable",),
-                                          FROZEN - timedelta(minutes=12)))
+    stale = make_snapshot(
+        data=DataStatus("yahoo", "OFFLINE", True, ("Yahoo unreachable",), FROZEN - timedelta(minutes=12))
+    )
     app = make_app(build=builder(stale))
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
@@ -215,8 +235,11 @@ STATUS_ERRORS = [
     ("Yahoo rate limit (HTTP 429) — retrying in 1 s", "Yahoo rate limit", "— retrying in 1 s"),
     ("Yahoo did not answer within 10 s (timeout) — retrying in 4 s", "Yahoo did not answer", "— retrying in 4 s"),
     ("cannot reach Yahoo (connection refused) — retrying in 2 s", "cannot reach Yahoo", "— retrying in 2 s"),
-    ("Yahoo server error (HTTP 503) — showing SIMULATED data; retrying in 3 s", "Yahoo server error",
-     "; retrying in 3 s"),
+    (
+        "Yahoo server error (HTTP 503) — showing SIMULATED data; retrying in 3 s",
+        "Yahoo server error",
+        "; retrying in 3 s",
+    ),
 ]
 
 
@@ -227,9 +250,16 @@ def test_the_status_line_keeps_the_reason_and_its_retry_at_every_common_width():
     from tui.widgets.status import StatusInfo, fitted_status
 
     colours = Palette(*["#ffffff"] * 7)
-    base = StatusInfo(label="OFFLINE", source="yahoo", market="AFTER-HOURS · closes 16:00", as_of=date(2026, 1, 15),
-                      updated=datetime(2026, 1, 15, 22, 0, tzinfo=timezone.utc), age="12 min", stale=True,
-                      next_in=4.0)
+    base = StatusInfo(
+        label="OFFLINE",
+        source="yahoo",
+        market="AFTER-HOURS · closes 16:00",
+        as_of=date(2026, 1, 15),
+        updated=datetime(2026, 1, 15, 22, 0, tzinfo=timezone.utc),
+        age="12 min",
+        stale=True,
+        next_in=4.0,
+    )
     for error, reason, retry in STATUS_ERRORS:
         for width in (100, 120, 140, 160, 200):
             text = fitted_status(replace(base, error=error), colours, width)

@@ -39,10 +39,7 @@ def test_down_with_cache_is_offline_with_age_then_live_again(market, auto, clock
     data = auto.fetch(PAIR)
     assert (data.source, data.label, data.stale) == ("cache", LABEL_OFFLINE, True)
     assert data.closes.equals(live.closes) and data.fetched_at == live.fetched_at
-    assert data.banner == (
-        "Cannot reach Yahoo (connection refused) — showing cached data, 3 h old; "
-        "retrying in 1 min"
-    )
+    assert data.banner == ("Cannot reach Yahoo (connection refused) — showing cached data, 3 h old; retrying in 1 min")
     assert data.retry_in == pytest.approx(60, rel=0.2)
 
     market.start()
@@ -82,8 +79,7 @@ def test_down_without_cache_is_simulated_then_live_when_yahoo_returns(market, au
     data = auto.fetch(PAIR)
     assert (data.source, data.label) == ("demo", LABEL_SIMULATED) and data.simulated
     assert data.banner == (
-        "Cannot reach Yahoo (connection refused), and no cached data — "
-        "showing SIMULATED data; retrying in 1 min"
+        "Cannot reach Yahoo (connection refused), and no cached data — showing SIMULATED data; retrying in 1 min"
     )
     assert data.errors[-1] == "cannot reach Yahoo (connection refused)"
     assert data.retry_in == pytest.approx(60, rel=0.2)

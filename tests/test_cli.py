@@ -40,8 +40,16 @@ def test_replay_json_matches_the_contract(capsys, replay_dir):
     assert spread["dates"][-1] == "2026-01-15" and spread["rs_5d"] > 0
     assert [s["symbol"] for s in doc["sectors"]][:3] == ["KRE", "PSCI", "PSCH"]
     for row in doc["sectors"]:
-        assert set(row) >= {"symbol", "name", "return_1d", "return_5d", "return_streak", "return_1m", "return_ytd",
-                            "vs_small_streak"}
+        assert set(row) >= {
+            "symbol",
+            "name",
+            "return_1d",
+            "return_5d",
+            "return_streak",
+            "return_1m",
+            "return_ytd",
+            "vs_small_streak",
+        }
     assert all(row["as_of"] == "2026-01-15" for row in doc["sectors"])  # every ETF has a 2026-01-15 close
     risks = {r["id"]: r for r in doc["risks"]}
     assert list(risks) == ["economic", "rates", "quality", "volatility", "breadth", "valuation", "extension"]
@@ -145,9 +153,11 @@ def test_console_entry_points_run(tmp_path):
     """`python -m tui` works as a real process, and prints nothing but the JSON on stdout."""
     result = subprocess.run(
         [sys.executable, "-m", "tui", "--source", "demo", "--as-of", "2026-11-20", "--once", "--json"],
-        capture_output=True, text=True, timeout=60, cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["label"] == "SIMULATED"
     assert result.stderr == ""
-

@@ -102,16 +102,20 @@ def test_the_readme_config_example_loads(tmp_path):
         ("[refresh]\nclosed_seconds = +nan\n", "'refresh.closed_seconds' must be a finite number"),
         ("[risks]\nextension_percentile = nan\n", "'risks.extension_percentile' must be a finite number"),
         # an integer no float can hold is not finite either
-        ("[refresh]\nopen_seconds = " + "9" * 400 + "\n",
-         "'refresh.open_seconds' must be a finite number, not a number of 400 digits"),
+        (
+            "[refresh]\nopen_seconds = " + "9" * 400 + "\n",
+            "'refresh.open_seconds' must be a finite number, not a number of 400 digits",
+        ),
         ("[refresh]\nopen_seconds = 1e300\n", "'refresh.open_seconds' must be between 5 and 86400 seconds, not 1e+300"),
         ("[refresh]\nclosed_seconds = 86401\n", "'refresh.closed_seconds' must be between 5 and 86400 seconds"),
         ("[refresh]\nclosed_seconds = 4.9\n", "'refresh.closed_seconds' must be between 5 and 86400 seconds, not 4.9"),
         ("[refresh]\nidle_seconds = 86401\n", "'refresh.idle_seconds' must be between 5 and 86400 seconds"),
         ("[refresh]\nidle_seconds = nan\n", "'refresh.idle_seconds' must be a finite number"),
         ("[risks]\nlookback = 0\n", "'risks.lookback' must be between 1 and 25200 sessions, not 0"),
-        ("[risks]\nlookback = 9223372036854775807\n",
-         "'risks.lookback' must be between 1 and 25200 sessions, not a number of 19 digits"),
+        (
+            "[risks]\nlookback = 9223372036854775807\n",
+            "'risks.lookback' must be between 1 and 25200 sessions, not a number of 19 digits",
+        ),
         ("[risks]\nrsi_period = 1\n", "'risks.rsi_period' must be between 2 and 25200 sessions, not 1"),
         ("[risks]\nrsi_period = true\n", "'risks.rsi_period' must be a whole number, not True"),
         ("[history]\nmin_length = -3\n", "'history.min_length' must be between 1 and 25200 sessions, not -3"),
@@ -122,10 +126,14 @@ def test_the_readme_config_example_loads(tmp_path):
         ("[history]\nhorizons = [20, 60, 20]\n", "'history.horizons' lists a horizon twice"),
         ("[history]\nhorizons = [[20]]\n", "'history.horizons[0]' must be a whole number, not an array"),
         ("[display]\nspread_window = 100000\n", "'display.spread_window' must be between 1 and 25200 sessions"),
-        ("[risks]\nextension_percentile = 0\n",
-         "'risks.extension_percentile' must be greater than 0 and at most 100, not 0"),
-        ("[risks]\nextension_percentile = 100.5\n",
-         "'risks.extension_percentile' must be greater than 0 and at most 100"),
+        (
+            "[risks]\nextension_percentile = 0\n",
+            "'risks.extension_percentile' must be greater than 0 and at most 100, not 0",
+        ),
+        (
+            "[risks]\nextension_percentile = 100.5\n",
+            "'risks.extension_percentile' must be greater than 0 and at most 100",
+        ),
         # each band in its rule's direction: "above" rules need watch <= alert, "below" rules watch >= alert
         ("[risks.volatility]\nwatch = 40\n", "'risks.volatility.watch' (40) is above 'alert' (30)"),
         ("[risks.rates]\nwatch = 60\nalert = 50\n", "'risks.rates.watch' (60) is above 'alert' (50)"),
@@ -133,8 +141,10 @@ def test_the_readme_config_example_loads(tmp_path):
         ("[risks.economic]\nwatch = -0.05\n", "'risks.economic.watch' (-0.05) is below 'alert' (-0.04)"),
         ("[risks.breadth]\nwatch = -0.03\nalert = -0.02\n", "'risks.breadth.watch' (-0.03) is below 'alert' (-0.02)"),
         # thresholds the value can never cross would switch the rule off without a word
-        ("[risks.volatility]\nwatch = 500\nalert = 1000\n",
-         "'risks.volatility.watch' must be between 0 and 100, not 500"),
+        (
+            "[risks.volatility]\nwatch = 500\nalert = 1000\n",
+            "'risks.volatility.watch' must be between 0 and 100, not 500",
+        ),
         ("[risks.economic]\nalert = -2.0\n", "'risks.economic.alert' must be between -1 and 1, not -2"),
         ("[risks.extension_rsi]\nalert = 101\n", "'risks.extension_rsi.alert' must be between 0 and 100, not 101"),
         ("[risks.valuation]\nwatch = -1\n", "'risks.valuation.watch' must be between 0 and 10, not -1"),

@@ -92,11 +92,15 @@ async def test_the_screen_shows_old_figures_with_their_dates_at_100_by_30():
     # A watch (listed near the top, visible without scrolling at 100×30) measured on the day before.
     vix = replace(base.risks[3], status="watch", value=21.0, detail="VIX 21.0 ≥ 20", as_of=date(2026, 1, 14))
     current = tuple(replace(r, as_of=AS_OF) for r in base.sectors[1:])
-    snapshot = replace(base, sectors=(kre, *current), risks=(*base.risks[:3], vix, *base.risks[4:]),
-                       provisional=provisional(), data=replace(base.data, now=at(18, 0)))  # quotes 30 min old
+    snapshot = replace(
+        base,
+        sectors=(kre, *current),
+        risks=(*base.risks[:3], vix, *base.risks[4:]),
+        provisional=provisional(),
+        data=replace(base.data, now=at(18, 0)),
+    )  # quotes 30 min old
     assert snapshot.provisional_delayed
-    app = make_app(build=lambda data, config: snapshot,
-                   clock=lambda: datetime(2026, 1, 16, 18, 0, tzinfo=timezone.utc))
+    app = make_app(build=lambda data, config: snapshot, clock=lambda: datetime(2026, 1, 16, 18, 0, tzinfo=timezone.utc))
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         text = screen_text(app)

@@ -43,14 +43,15 @@ def lagging(replay_dir, tmp_path) -> Path:
 def config(tmp_path: Path) -> Path:
     """The default sectors cut to two, so the folder needs no more files."""
     path = tmp_path / "two-sectors.toml"
-    path.write_text('[[sectors]]\nsymbol = "KRE"\nname = "Regional Banks"\n\n'
-                    '[[sectors]]\nsymbol = "PSCI"\nname = "Industrials"\n', encoding="utf-8")
+    path.write_text(
+        '[[sectors]]\nsymbol = "KRE"\nname = "Regional Banks"\n\n[[sectors]]\nsymbol = "PSCI"\nname = "Industrials"\n',
+        encoding="utf-8",
+    )
     return path
 
 
 def snapshot_json(capsys, folder: Path, as_of: str = AS_OF) -> dict:
-    code = main(["--source", f"replay:{folder}", "--as-of", as_of, "--config", str(config(folder)), "--once",
-                 "--json"])
+    code = main(["--source", f"replay:{folder}", "--as-of", as_of, "--config", str(config(folder)), "--once", "--json"])
     out = capsys.readouterr().out
     assert code == 0, out
     return json.loads(out)
@@ -93,8 +94,7 @@ def test_risks_carry_their_dates_and_data_too_old_is_unknown(capsys, lagging):
 
 
 def test_the_readable_report_dates_old_figures(capsys, lagging):
-    assert main(["--source", f"replay:{lagging}", "--as-of", AS_OF, "--config", str(config(lagging)),
-                 "--once"]) == 0
+    assert main(["--source", f"replay:{lagging}", "--as-of", AS_OF, "--config", str(config(lagging)), "--once"]) == 0
     out = capsys.readouterr().out
     kre = next(line for line in out.splitlines() if "KRE" in line)
     psci = next(line for line in out.splitlines() if "PSCI" in line)
@@ -125,8 +125,9 @@ async def test_the_screen_dates_old_figures_at_100_by_30(lagging):
 
 
 def pair_closes(replay_dir: Path, day: str) -> pd.DataFrame:
-    closes = {s: pd.read_csv(replay_dir / f"{s}.csv", index_col="Date", parse_dates=True)["Close"]
-              for s in ("^RUT", "^GSPC")}
+    closes = {
+        s: pd.read_csv(replay_dir / f"{s}.csv", index_col="Date", parse_dates=True)["Close"] for s in ("^RUT", "^GSPC")
+    }
     return pd.concat(closes, axis=1).dropna().loc[:day]
 
 
@@ -166,8 +167,9 @@ def test_extension_on_the_worked_example_day(capsys, replay_dir):
     doc = run_json_default(capsys, replay_dir)
     risk = next(r for r in doc["risks"] if r["id"] == "extension")
     assert risk["status"] == "watch" and risk["value"] == pytest.approx(rsi, rel=1e-9)
-    assert risk["detail"] == (f"small streak 10 ≥ 99th pct ({pct99}) of {len(earlier)} earlier small streaks; "
-                              f"RSI {rsi:.1f} > 70")
+    assert risk["detail"] == (
+        f"small streak 10 ≥ 99th pct ({pct99}) of {len(earlier)} earlier small streaks; RSI {rsi:.1f} > 70"
+    )
 
 
 def test_extension_rates_a_large_cap_streak_by_the_rsi_alone(capsys, replay_dir):

@@ -80,8 +80,11 @@ def moved_aside(path: Path) -> list[Path]:
 
 # -- fault injection without root ------------------------------------------------------------------------------
 
-_WRITE = re.compile(r"\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|REPLACE\s+INTO|UPDATE|DELETE\s+FROM|"
-                    r"CREATE\s+TABLE(?:\s+IF\s+NOT\s+EXISTS)?)\s+(?:(\w+)\.)?\w+", re.IGNORECASE)
+_WRITE = re.compile(
+    r"\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|REPLACE\s+INTO|UPDATE|DELETE\s+FROM|"
+    r"CREATE\s+TABLE(?:\s+IF\s+NOT\s+EXISTS)?)\s+(?:(\w+)\.)?\w+",
+    re.IGNORECASE,
+)
 _SET_VERSION = re.compile(r"\s*PRAGMA\s+(?:main\.)?user_version\s*=", re.IGNORECASE)
 
 
@@ -174,6 +177,7 @@ def cache_with_history(path: Path) -> None:
 
 # -- the cache on its own ---------------------------------------------------------------------------------------
 
+
 def test_a_full_disk_keeps_new_rows_in_memory_and_serves_them_with_the_stored_ones(tmp_path, full_disk):
     path = tmp_path / "cache.sqlite3"
     cache_with_history(path)
@@ -185,8 +189,7 @@ def test_a_full_disk_keeps_new_rows_in_memory_and_serves_them_with_the_stored_on
         cache.upsert("B", frame(["2026-01-15"], [50]), "yahoo", LATER)
         cache.set_meta("pe", "18.0", LATER)
         assert disk.refused >= 1
-        assert cache.write_problem == (
-            f"cannot write the cache (disk full): {path} — showing data in memory; retrying")
+        assert cache.write_problem == (f"cannot write the cache (disk full): {path} — showing data in memory; retrying")
 
         closes = cache.closes(["A", "B"])
         assert list(closes.index.strftime("%Y-%m-%d")) == ["2026-01-12", "2026-01-13", "2026-01-14", "2026-01-15"]
@@ -214,8 +217,13 @@ def test_rows_kept_in_memory_are_written_once_the_disk_has_room(tmp_path, full_d
         disk.free()
         cache.upsert("A", frame(["2026-01-16"], [14]), "yahoo", LATER)  # the next write takes the others along
         assert cache.write_problem is None
-        assert stored_closes(path, "A") == {"2026-01-12": 10, "2026-01-13": 11, "2026-01-14": 12,
-                                            "2026-01-15": 13, "2026-01-16": 14}
+        assert stored_closes(path, "A") == {
+            "2026-01-12": 10,
+            "2026-01-13": 11,
+            "2026-01-14": 12,
+            "2026-01-15": 13,
+            "2026-01-16": 14,
+        }
         assert cache.closes(["A"])["A"].tolist() == [10, 11, 12, 13, 14]
     with BarCache(path) as reopened:
         assert reopened.get_meta("pe") == ("18.0", LATER)
@@ -245,8 +253,7 @@ def test_a_read_only_cache_is_served_and_never_moved_aside(tmp_path, read_only):
         assert cache.recovered is None and not cache.in_memory
         assert cache.closes(["A"])["A"].tolist() == [10, 11, 12]
         cache.upsert("A", frame(["2026-01-15"], [13]), "yahoo", LATER)
-        assert cache.write_problem == (
-            f"cannot write the cache (read-only): {path} — showing data in memory; retrying")
+        assert cache.write_problem == (f"cannot write the cache (read-only): {path} — showing data in memory; retrying")
         assert cache.closes(["A"])["A"].tolist() == [10, 11, 12, 13]
     assert path.read_bytes() == content and moved_aside(path) == []
 
@@ -302,6 +309,7 @@ def test_yfinance_gets_no_cache_folder_rather_than_crash_when_home_cannot_be_wri
 
 
 # -- the command line: --once on a full disk, injected -------------------------------------------------------
+
 
 @pytest.fixture
 def clock(cli_clock):
@@ -370,12 +378,15 @@ def test_a_users_own_file_as_the_cache_is_refused_with_exit_2_and_left_alone(tmp
         rc = main(["--source", "auto", "--config", str(config), "--cache", str(notes), *argv])
         out, err = capsys.readouterr()
         assert rc == 2 and out == ""
-        assert err == (f"streakwatch: --cache {notes} is not an SQLite database (not a streakwatch cache); "
-                       "not touching it — pass a new file or another path\n")
+        assert err == (
+            f"streakwatch: --cache {notes} is not an SQLite database (not a streakwatch cache); "
+            "not touching it — pass a new file or another path\n"
+        )
     assert notes.read_text() == "IWM 250\n" and sorted(p.name for p in tmp_path.iterdir()) == ["c.toml", "notes.txt"]
 
 
 # -- real filesystems: a tmpfs filled to the last byte, a read-only bind mount (root only) ---------------------
+
 
 @contextmanager
 def mounted(target: Path, command: list[str]):
@@ -449,7 +460,8 @@ def test_once_on_a_real_read_only_mount(served, clock, capsys, tmp_path):
         ro = BarCache(cache)
         try:
             assert ro.recovered is None and ro.write_problem == (
-                f"cannot write the cache (read-only folder): {cache} — showing data in memory; retrying")
+                f"cannot write the cache (read-only folder): {cache} — showing data in memory; retrying"
+            )
         finally:
             ro.close()
 
@@ -472,8 +484,12 @@ async def test_the_monitor_on_a_full_disk_shows_the_cache_then_the_fresh_day(ser
     clock.now = AFTER_CLOSE + timedelta(days=1)
     served.fault("status", 503)  # and Yahoo is down when the monitor starts
 
-    source = YahooSource(BarCache(path), clock, session=YahooSession(timeout=TIMEOUT),
-                         backoff=Backoff(base=1, cap=4, rng=random.Random(0)))
+    source = YahooSource(
+        BarCache(path),
+        clock,
+        session=YahooSession(timeout=TIMEOUT),
+        backoff=Backoff(base=1, cap=4, rng=random.Random(0)),
+    )
     app = StreakwatchApp(source=source, config=config, clock=clock)
     try:
         async with app.run_test(size=(200, 40)) as pilot:
@@ -489,7 +505,8 @@ async def test_the_monitor_on_a_full_disk_shows_the_cache_then_the_fresh_day(ser
             assert (app.snapshot.streak.leader, app.snapshot.streak.length) == (want.leader, want.length)
             assert all(app.pane(p).state == "data" for p in PANES)
             assert source.cache.write_problem == (
-                f"cannot write the cache (disk full): {path} — showing data in memory; retrying")
+                f"cannot write the cache (disk full): {path} — showing data in memory; retrying"
+            )
             # ... and the user is told, where problems are said (the status line's width cuts the path short).
             await until(lambda: "cannot write the cache (disk full)" in status_line(app), timeout=15.0)
     finally:

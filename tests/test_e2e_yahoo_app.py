@@ -69,8 +69,12 @@ def sources(tmp_path, clock):
 
     def make(kind: str = "yahoo"):
         cls = YahooSource if kind == "yahoo" else AutoSource
-        source = cls(BarCache(tmp_path / "bars.db"), clock, session=YahooSession(timeout=TIMEOUT),
-                     backoff=Backoff(base=1, cap=4, rng=random.Random(0)))
+        source = cls(
+            BarCache(tmp_path / "bars.db"),
+            clock,
+            session=YahooSession(timeout=TIMEOUT),
+            backoff=Backoff(base=1, cap=4, rng=random.Random(0)),
+        )
         made.append(source)
         return source
 
@@ -142,6 +146,7 @@ def assert_healthy(app, label: str = "LIVE") -> str:
 
 # -- steady state: what one refresh costs ---------------------------------------------------------------------
 
+
 @pilot_test
 async def test_steady_state_refresh_costs_one_chart_request_per_symbol(served, sources, config, clock):
     app = StreakwatchApp(source=sources("yahoo"), config=config, clock=clock)
@@ -164,10 +169,12 @@ async def test_steady_state_refresh_costs_one_chart_request_per_symbol(served, s
 
 # -- Yahoo down as a whole: the last good data stays, marked; the app heals by itself ---------------------------
 
+
 @pilot_test
 @pytest.mark.parametrize("kind,value,words", TRANSPORT, ids=TRANSPORT_IDS)
-async def test_yahoo_down_keeps_the_numbers_marked_stale_and_recovers_by_itself(served, sources, config, clock,
-                                                                                 kind, value, words):
+async def test_yahoo_down_keeps_the_numbers_marked_stale_and_recovers_by_itself(
+    served, sources, config, clock, kind, value, words
+):
     app = StreakwatchApp(source=sources("yahoo"), config=config, clock=clock)
     notes = record_notes(app)
     async with app.run_test(size=SIZE) as pilot:
@@ -268,6 +275,7 @@ async def test_duplicate_and_out_of_order_bars_show_the_right_numbers(served, so
 
 # -- one unknown symbol in the batch -----------------------------------------------------------------------------
 
+
 @pilot_test
 async def test_an_unknown_symbol_is_notified_once_and_waits_on_its_own(served, sources, tmp_path, clock):
     config = load_config(write_config(tmp_path / "nope.toml", extra_sectors=(("NOPE", "Nothing"),)))
@@ -293,6 +301,7 @@ async def test_an_unknown_symbol_is_notified_once_and_waits_on_its_own(served, s
 
 # -- --source auto: OFFLINE from the cache, SIMULATED without one, LIVE again by itself --------------------------
 
+
 @pilot_test
 async def test_auto_goes_offline_on_the_cache_and_back_to_live(served, sources, config, clock):
     app = StreakwatchApp(source=sources("auto"), config=config, clock=clock)
@@ -315,8 +324,11 @@ async def test_auto_goes_offline_on_the_cache_and_back_to_live(served, sources, 
             status = text.splitlines()[0]
             assert status.startswith(" OFFLINE ") and "⚠ cannot reach Yahoo (connection refused)" in status
             assert app.query_one("#banner").display
-            assert re.search(r"Cannot reach Yahoo \(connection refused\) — showing cached "
-                             r"data, 46 min old; retrying in \d s", text), text
+            assert re.search(
+                r"Cannot reach Yahoo \(connection refused\) — showing cached "
+                r"data, 46 min old; retrying in \d s",
+                text,
+            ), text
             assert len(re.findall(r"STALE · 46 min old", text)) == 4
             assert_shows(text, want)
         finally:
@@ -338,8 +350,11 @@ async def test_auto_without_a_cache_shows_simulated_data_then_the_real_data(serv
             text = screen_text(app)
             assert text.splitlines()[0].startswith(" SIMULATED DATA ")
             assert app.snapshot.simulated and app.query_one("#banner").display
-            assert re.search(r"Cannot reach Yahoo \(connection refused\), and no cached data "
-                             r"— showing SIMULATED data; retrying in \d s", text), text
+            assert re.search(
+                r"Cannot reach Yahoo \(connection refused\), and no cached data "
+                r"— showing SIMULATED data; retrying in \d s",
+                text,
+            ), text
             assert "STALE" not in text  # simulated data is labelled SIMULATED, not passed off as old Yahoo data
 
             served.start()
@@ -356,6 +371,7 @@ async def test_auto_without_a_cache_shows_simulated_data_then_the_real_data(serv
 
 # -- a pair symbol unusable with nothing cached: the panes say why ----------------------------------------------
 
+
 @pilot_test
 async def test_a_pair_symbol_unusable_without_a_cache_says_why(served, sources, config, clock):
     served.fault("malformed", symbol="^GSPC")
@@ -367,6 +383,7 @@ async def test_a_pair_symbol_unusable_without_a_cache_says_why(served, sources, 
 
 
 # -- the reason must be readable at common terminal widths ------------------------------------------------------
+
 
 @pilot_test
 @pytest.mark.parametrize("width", [100, 120, 140, 160])

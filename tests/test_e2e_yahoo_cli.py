@@ -67,8 +67,18 @@ class Cli:
     def __call__(self, source: str = "yahoo", *, config: Path | None = None, cache: Path | None = None):
         """Run once in-process; returns (exit code, parsed JSON or None, stderr)."""
         self.capsys.readouterr()
-        rc = main(["--source", source, "--config", str(config or self.config), "--cache", str(cache or self.cache),
-                   "--once", "--json"])
+        rc = main(
+            [
+                "--source",
+                source,
+                "--config",
+                str(config or self.config),
+                "--cache",
+                str(cache or self.cache),
+                "--once",
+                "--json",
+            ]
+        )
         out, err = self.capsys.readouterr()
         assert "delisted" not in out + err  # yfinance's misleading words never reach the user
         return rc, (json.loads(out) if out else None), err
@@ -139,6 +149,7 @@ def info_requests(server) -> int:
 
 # -- healthy: what the server served is what the JSON says; the second run costs less ---------------------------
 
+
 def test_json_matches_what_the_server_served(served, cli):
     rc, doc, err = cli()
     assert (rc, err) == (0, "")
@@ -204,10 +215,10 @@ def test_second_run_is_served_from_the_cache_with_fewer_requests(served, cli, cl
 
 # -- Yahoo down as a whole: 429, 5xx, timeout, closed, refused ------------------------------------------------
 
+
 @pytest.mark.parametrize("source", ["yahoo", "auto"])
 @pytest.mark.parametrize("kind,value,words", TRANSPORT, ids=TRANSPORT_IDS)
-def test_down_with_a_cache_exits_0_with_the_last_good_data_marked_stale(served, cli, clock, kind, value, words,
-                                                                         source):
+def test_down_with_a_cache_exits_0_with_the_last_good_data_marked_stale(served, cli, clock, kind, value, words, source):
     good = cli.prime()
     clock.advance(minutes=50)  # more than three closed-market refresh periods (3 x 15 min) after the last answer
     switch_on(served, kind, value)
@@ -230,8 +241,10 @@ def test_down_with_a_cache_exits_0_with_the_last_good_data_marked_stale(served, 
     assert doc["data"]["fetched_at"] == good["data"]["fetched_at"] == AFTER_CLOSE.isoformat()
     if source == "auto":
         assert (doc["source"], doc["label"]) == ("cache", "OFFLINE")
-        assert re.fullmatch(re.escape(f"{words[0].upper()}{words[1:]} — showing cached data, 50 min old; ") +
-                            rf"retrying in {WAIT}", doc["data"]["banner"])
+        assert re.fullmatch(
+            re.escape(f"{words[0].upper()}{words[1:]} — showing cached data, 50 min old; ") + rf"retrying in {WAIT}",
+            doc["data"]["banner"],
+        )
     else:
         # Nothing from Yahoo for longer than three refresh periods: OFFLINE, never LIVE (the age decides).
         assert (doc["source"], doc["label"], doc["data"]["banner"]) == ("yahoo", "OFFLINE", None)
@@ -250,8 +263,11 @@ def test_down_without_a_cache_yahoo_exits_3_and_auto_shows_simulated_data(served
     assert (rc, err) == (0, "")
     assert (doc["source"], doc["label"], doc["simulated"]) == ("demo", "SIMULATED", True)
     assert doc["data"]["errors"][-1] == words and doc["data"]["stale"] is False
-    assert re.fullmatch(re.escape(f"{words[0].upper()}{words[1:]}, and no cached data — showing SIMULATED data; ")
-                        + rf"retrying in {WAIT}", doc["data"]["banner"])
+    assert re.fullmatch(
+        re.escape(f"{words[0].upper()}{words[1:]}, and no cached data — showing SIMULATED data; ")
+        + rf"retrying in {WAIT}",
+        doc["data"]["banner"],
+    )
 
 
 # -- one symbol's answer is unusable: malformed JSON, empty result, an all-null last bar -------------------------
@@ -300,8 +316,9 @@ def test_a_null_last_bar_on_first_sight_is_missing_not_wrong(served, cli):
     rc, doc, err = cli()
     assert (rc, err) == (0, "")
     assert doc["data"]["stale"] is True
-    assert re.fullmatch(re.escape("Yahoo sent an empty bar for ^GSPC on 2026-01-15 (ignored)") + RETRY,
-                        doc["data"]["errors"][-1])
+    assert re.fullmatch(
+        re.escape("Yahoo sent an empty bar for ^GSPC on 2026-01-15 (ignored)") + RETRY, doc["data"]["errors"][-1]
+    )
     assert_streak(doc, expected_streak(served, through=END - timedelta(days=1)))  # Wednesday: the last full one
 
 
@@ -315,6 +332,7 @@ def test_a_bad_answer_for_the_pair_without_a_cache_exits_3_with_the_reason(serve
 
 # -- duplicate and out-of-order timestamps ------------------------------------------------------------------------
 
+
 def test_duplicate_and_out_of_order_bars_give_the_right_closes(served, cli, clock):
     served.fault("dupes")  # every chart answer, yfinance's full histories included
     rc, doc, err = cli()
@@ -322,8 +340,9 @@ def test_duplicate_and_out_of_order_bars_give_the_right_closes(served, cli, cloc
     assert_streak(doc, expected_streak(served))
     assert doc["data"]["stale"] is False
     # One note for every symbol repaired, not one per symbol.
-    assert doc["data"]["errors"] == ["Yahoo sent duplicate or out-of-order bars for ^RUT, ^GSPC, KRE, PSCI and 8 more "
-                                     "(kept the latest bar per day)"]
+    assert doc["data"]["errors"] == [
+        "Yahoo sent duplicate or out-of-order bars for ^RUT, ^GSPC, KRE, PSCI and 8 more (kept the latest bar per day)"
+    ]
 
     # A new day whose latest bar comes after an earlier, 10 % higher copy of itself: the later one is the close.
     advance_market(served, clock)
@@ -359,6 +378,7 @@ def test_an_unknown_symbol_backs_off_on_its_own(served, cli, clock, tmp_path):
 
 # -- a real process: nothing but JSON on stdout, nothing on stderr -----------------------------------------------
 
+
 def test_a_real_process_prints_only_json_even_when_yfinance_fails(fake_yahoo, tmp_path):
     """`python -m tui` with the real clock: the server's bars end on the last completed session."""
     from tui.data.market_clock import last_completed_session
@@ -366,8 +386,19 @@ def test_a_real_process_prints_only_json_even_when_yfinance_fails(fake_yahoo, tm
     last = last_completed_session(datetime.now(timezone.utc))
     server = seed_universe(fake_yahoo, end=last)
     config = write_config(tmp_path / "c.toml", extra_sectors=(("NOPE", "Nothing"),))
-    cmd = [sys.executable, "-m", "tui", "--source", "yahoo", "--config", str(config),
-           "--cache", str(tmp_path / "bars.db"), "--once", "--json"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "tui",
+        "--source",
+        "yahoo",
+        "--config",
+        str(config),
+        "--cache",
+        str(tmp_path / "bars.db"),
+        "--once",
+        "--json",
+    ]
     env = {**os.environ, "STREAKWATCH_YAHOO_URL": server.url}
 
     # yfinance's full-history request for PSCI meets a 503 (yfinance's logger talks on that path).

@@ -20,8 +20,15 @@ NOW = datetime(2026, 1, 22, 16, 20, 5)
 def snapshot() -> Snapshot:
     streak = Streak("small", 14, date(2026, 1, 2), date(2026, 1, 22), 0.0954, 0.0099, None, 16)
     return Snapshot(
-        source="replay", as_of=date(2026, 1, 22), small="^RUT", large="^GSPC", streak=streak, provisional=None,
-        spread=Spread(60, (date(2026, 1, 22),), (0.001,), (float("nan"),), 1.05), sectors=(), risks=(),
+        source="replay",
+        as_of=date(2026, 1, 22),
+        small="^RUT",
+        large="^GSPC",
+        streak=streak,
+        provisional=None,
+        spread=Spread(60, (date(2026, 1, 22),), (0.001,), (float("nan"),), 1.05),
+        sectors=(),
+        risks=(),
         data=DataStatus("replay", "REPLAY", False, (), None),
     )
 

@@ -21,9 +21,16 @@ THURSDAY_FINAL = datetime(2026, 1, 15, 21, 10, tzinfo=UTC)
 
 
 def open_market(now=OPEN_NOW, **kw):
-    args = dict(now=now, received_at=now - timedelta(seconds=30), quote_time=now - timedelta(minutes=1),
-                bars_through=THURSDAY, market_open=True, last_completed=THURSDAY, completed_at=THURSDAY_FINAL,
-                period=60.0)
+    args = dict(
+        now=now,
+        received_at=now - timedelta(seconds=30),
+        quote_time=now - timedelta(minutes=1),
+        bars_through=THURSDAY,
+        market_open=True,
+        last_completed=THURSDAY,
+        completed_at=THURSDAY_FINAL,
+        period=60.0,
+    )
     return judge(**{**args, **kw})
 
 
@@ -55,8 +62,14 @@ def test_a_short_cadence_never_makes_the_floor_shorter():
 def test_a_closed_market_allows_three_slow_periods_and_names_an_older_day():
     evening = datetime(2026, 1, 16, 23, 0, tzinfo=UTC)  # Fri 18:00 ET; Friday's bar final at 21:10 UTC
     friday = date(2026, 1, 16)
-    args = dict(quote_time=None, bars_through=friday, market_open=False, last_completed=friday,
-                completed_at=datetime(2026, 1, 16, 21, 10, tzinfo=UTC), period=900.0)
+    args = dict(
+        quote_time=None,
+        bars_through=friday,
+        market_open=False,
+        last_completed=friday,
+        completed_at=datetime(2026, 1, 16, 21, 10, tzinfo=UTC),
+        period=900.0,
+    )
     assert judge(now=evening, received_at=evening - timedelta(minutes=45), **args).label == LABEL_LIVE
     verdict = judge(now=evening + timedelta(days=3), received_at=evening - timedelta(minutes=46), **args)
     assert verdict == (LABEL_OFFLINE, True, "no new data from Yahoo since Fri 17:14 ET")
@@ -66,8 +79,14 @@ def test_a_closed_market_allows_three_slow_periods_and_names_an_older_day():
 
 def test_a_completed_session_still_missing_half_an_hour_after_its_close_is_owed():
     friday_final = datetime(2026, 1, 16, 21, 10, tzinfo=UTC)
-    args = dict(quote_time=None, bars_through=THURSDAY, market_open=False, last_completed=date(2026, 1, 16),
-                completed_at=friday_final, period=900.0)
+    args = dict(
+        quote_time=None,
+        bars_through=THURSDAY,
+        market_open=False,
+        last_completed=date(2026, 1, 16),
+        completed_at=friday_final,
+        period=900.0,
+    )
     now = friday_final + timedelta(minutes=30)
     assert judge(now=now, received_at=now, **args).stale is False  # the end-of-day fetch may still be coming
     now += timedelta(seconds=1)
@@ -79,12 +98,22 @@ def test_nothing_ever_received_is_offline():
 
 
 def test_judge_now_reads_the_market_clock():
-    verdict = judge_now(OPEN_NOW, received_at=OPEN_NOW, quote_time=OPEN_NOW - timedelta(minutes=25),
-                        bars_through=THURSDAY, refresh=Refresh())
+    verdict = judge_now(
+        OPEN_NOW,
+        received_at=OPEN_NOW,
+        quote_time=OPEN_NOW - timedelta(minutes=25),
+        bars_through=THURSDAY,
+        refresh=Refresh(),
+    )
     assert (verdict.label, verdict.stale) == (LABEL_DELAYED, False)  # open at 11:00 ET on a Friday
     saturday = datetime(2026, 1, 17, 15, 0, tzinfo=UTC)
-    verdict = judge_now(saturday, received_at=saturday - timedelta(minutes=44), quote_time=None,
-                        bars_through=date(2026, 1, 16), refresh=Refresh())
+    verdict = judge_now(
+        saturday,
+        received_at=saturday - timedelta(minutes=44),
+        quote_time=None,
+        bars_through=date(2026, 1, 16),
+        refresh=Refresh(),
+    )
     assert verdict == (LABEL_LIVE, False, None)  # a weekend: 3 x 15 min of quiet is fine
 
 

@@ -29,6 +29,7 @@ def snapshot_at(directory: Path, as_of: date, min_length: int) -> Snapshot:
 @functools.lru_cache(maxsize=1)
 def pair_closes(directory: Path) -> pd.DataFrame:
     """The closes straight from the CSVs, on the dates both have: the independent check on the analytics."""
+
     def close(symbol: str) -> pd.Series:
         frame = pd.read_csv(directory / f"{symbol}.csv", parse_dates=["Date"]).set_index("Date")
         return frame["Close"].dropna()

@@ -38,16 +38,27 @@ THIN = "not enough history (fewer than 5 outcomes): small after 20, large after 
 
 
 def snapshot(entries=ENTRIES, note: str | None = THIN, rank: int | None = 2) -> Snapshot:
-    streak = Streak("small", 14, date(2026, 1, 2), date(2026, 1, 22), 0.0954, 0.0099,
-                    LongestSince(date(1996, 5, 7), 16), 16, 0.9995)
-    runs = tuple(StreakRun(e.leader, e.start, e.end, e.length, e.small_return, e.large_return)
-                 for e in reversed(entries))
-    history = History(10, (20, 60, 120), tuple(entries), STATS, current_rank=rank, current_percentile=0.9995,
-                      note=note)
+    streak = Streak(
+        "small", 14, date(2026, 1, 2), date(2026, 1, 22), 0.0954, 0.0099, LongestSince(date(1996, 5, 7), 16), 16, 0.9995
+    )
+    runs = tuple(
+        StreakRun(e.leader, e.start, e.end, e.length, e.small_return, e.large_return) for e in reversed(entries)
+    )
+    history = History(10, (20, 60, 120), tuple(entries), STATS, current_rank=rank, current_percentile=0.9995, note=note)
     return Snapshot(
-        source="replay", as_of=date(2026, 1, 22), small="^RUT", large="^GSPC", streak=streak, provisional=None,
-        spread=Spread(60, (), (), (), None), sectors=(), risks=(),
-        data=DataStatus("replay", "REPLAY", False, (), None), runs=runs, history=history, sessions=9674,
+        source="replay",
+        as_of=date(2026, 1, 22),
+        small="^RUT",
+        large="^GSPC",
+        streak=streak,
+        provisional=None,
+        spread=Spread(60, (), (), (), None),
+        sectors=(),
+        risks=(),
+        data=DataStatus("replay", "REPLAY", False, (), None),
+        runs=runs,
+        history=history,
+        sessions=9674,
     )
 
 
@@ -70,6 +81,7 @@ class Host(App[None]):
 
 def run(test) -> None:
     """Run a Pilot coroutine (the project has no async pytest plugin)."""
+
     async def main():
         app = Host()
         async with app.run_test(size=(130, 40)) as pilot:
@@ -146,8 +158,9 @@ def test_thin_history_note_is_shown_and_escape_closes():
 
 def test_no_streaks_says_so_honestly():
     async def test(app, pilot):
-        await app.push_screen(HistoryScreen(snapshot(entries=(), note="not enough history: no streaks of 10+ sessions",
-                                                     rank=None)))
+        await app.push_screen(
+            HistoryScreen(snapshot(entries=(), note="not enough history: no streaks of 10+ sessions", rank=None))
+        )
         await pilot.pause()
         assert app.screen.query_one("#history-table", DataTable).row_count == 0
         assert "no streaks of 10+" in str(app.screen.query_one("#history-note", Static).content)

@@ -37,7 +37,11 @@ def run_limited(*args: str, timeout: float = 60) -> tuple[subprocess.CompletedPr
 
     started = time.monotonic()
     result = subprocess.run(
-        [sys.executable, "-m", "tui", *args], capture_output=True, text=True, timeout=timeout, cwd=REPO,
+        [sys.executable, "-m", "tui", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=REPO,
         preexec_fn=limit,
     )
     return result, time.monotonic() - started
@@ -285,8 +289,11 @@ def test_demo_before_its_first_session_is_refused_and_after_it_served(capsys):
         # dates pandas holds but the market calendar does not: refused when the replay would stand on them
         ("1678-01-03,10\n1678-01-04,11\n", [], f"the last date in the data (1678-01-04) {CALENDAR}"),
         ("2261-12-28,10\n2261-12-29,11\n", [], f"the last date in the data (2261-12-29) {CALENDAR}"),
-        ("2261-12-28,10\n2261-12-29,11\n", ["--as-of", "2100-01-05"],
-         "--as-of 2100-01-05 is before the first date in the data (2261-12-28)"),
+        (
+            "2261-12-28,10\n2261-12-29,11\n",
+            ["--as-of", "2100-01-05"],
+            "--as-of 2100-01-05 is before the first date in the data (2261-12-28)",
+        ),
     ],
 )
 def test_csv_dates_at_the_edges_are_refused_in_one_line(capsys, tmp_path, rows, args, expected):
@@ -298,8 +305,11 @@ def test_csv_dates_at_the_edges_are_refused_in_one_line(capsys, tmp_path, rows, 
 
 def test_csv_dates_far_ahead_are_served_as_of_their_day(capsys, tmp_path):
     days = ("2100-01-04", "2100-01-05", "2100-01-06")
-    write_pair(tmp_path, "".join(f"{d},{c}\n" for d, c in zip(days, (10, 11, 12))),
-               "".join(f"{d},{c}\n" for d, c in zip(days, (10, 12, 11))))
+    write_pair(
+        tmp_path,
+        "".join(f"{d},{c}\n" for d, c in zip(days, (10, 11, 12))),
+        "".join(f"{d},{c}\n" for d, c in zip(days, (10, 12, 11))),
+    )
     assert main(["--source", f"replay:{tmp_path}", "--as-of", "2100-01-05", "--once", "--json"]) == 0
     out, err = capsys.readouterr()
     assert err == ""

@@ -12,7 +12,8 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import replace
-from datetime import date, datetime, time as dtime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
+from datetime import time as dtime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -101,9 +102,9 @@ def test_a_failed_refresh_keeps_its_backoff_even_when_idle():
 
 # -- freshness follows the cadence actually used ---------------------------------------------------------------
 
+
 def judged(now: datetime, received_at: datetime, bars_through: date):
-    return judge_now(now, received_at=received_at, quote_time=None, bars_through=bars_through,
-                     refresh=CONFIG.refresh)
+    return judge_now(now, received_at=received_at, quote_time=None, bars_through=bars_through, refresh=CONFIG.refresh)
 
 
 SPANS = [  # (last session, next open day): a weekend, a holiday, a long weekend, the weekend after a half day
@@ -150,8 +151,14 @@ def test_while_a_failure_is_retried_silence_is_measured_in_the_retries():
     assert refresh_period(sunday, CONFIG.refresh, FRI, retrying=True) == 900
     last_answer = et(SAT, 10, 10, 1)
     for retrying, label in ((False, "LIVE"), (True, "OFFLINE")):
-        verdict = judge_now(et(SAT, 10, 56), received_at=last_answer, quote_time=None, bars_through=FRI,
-                            refresh=CONFIG.refresh, retrying=retrying)
+        verdict = judge_now(
+            et(SAT, 10, 56),
+            received_at=last_answer,
+            quote_time=None,
+            bars_through=FRI,
+            refresh=CONFIG.refresh,
+            retrying=retrying,
+        )
         assert verdict.label == label, retrying
 
 
@@ -164,6 +171,7 @@ def test_an_owed_close_is_measured_in_the_closed_cadence_and_said_when_it_stays_
 
 
 # -- on the fake Yahoo, with an accelerated clock ---------------------------------------------------------------
+
 
 @pytest.fixture
 def counted(fake_yahoo, tmp_path, monkeypatch):
@@ -182,8 +190,13 @@ def counted(fake_yahoo, tmp_path, monkeypatch):
         serve_through(fake_yahoo, CONFIG.symbols(), last_session)
 
         def source_for(clock):
-            return YahooSource(BarCache(tmp_path / f"{last_session}.db"), clock, session=YahooSession(timeout=5.0),
-                               backoff=Backoff(rng=random.Random(0)), refresh=CONFIG.refresh)
+            return YahooSource(
+                BarCache(tmp_path / f"{last_session}.db"),
+                clock,
+                session=YahooSession(timeout=5.0),
+                backoff=Backoff(rng=random.Random(0)),
+                refresh=CONFIG.refresh,
+            )
 
         return count_span(fake_yahoo, source_for, CONFIG, last_session)
 
@@ -217,8 +230,13 @@ def test_a_failed_end_of_day_refresh_retries_until_the_final_bars_arrive(fake_ya
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     serve_through(fake_yahoo, CONFIG.symbols(), FRI)
     clock = MutableClock(et(FRI, 16, 0, 30))
-    source = YahooSource(BarCache(tmp_path / "bars.db"), clock, session=YahooSession(timeout=5.0),
-                         backoff=Backoff(base=60, cap=900, jitter=0.0), refresh=CONFIG.refresh)
+    source = YahooSource(
+        BarCache(tmp_path / "bars.db"),
+        clock,
+        session=YahooSession(timeout=5.0),
+        backoff=Backoff(base=60, cap=900, jitter=0.0),
+        refresh=CONFIG.refresh,
+    )
     try:
         source.fetch(CONFIG.symbols())  # at the bell: histories through Thursday
         clock.now = et(FRI, 16, 10, 1)
@@ -239,13 +257,16 @@ def test_a_failed_end_of_day_refresh_retries_until_the_final_bars_arrive(fake_ya
 COLOURS = Palette(*["#ffffff"] * 7)
 
 
-@pytest.mark.parametrize("instant, says", [
-    (et(SAT, 12), "WEEKEND · opens Mon 09:30 ET"),
-    (et(date(2026, 11, 26), 12), "HOLIDAY · Thanksgiving · opens Fri 09:30 ET"),
-    (et(date(2026, 4, 3), 12), "HOLIDAY · Good Friday · opens Mon 09:30 ET"),
-    (et(FRI, 17), "AFTER-HOURS · opens Mon 09:30 ET"),
-    (et(date(2026, 11, 27), 10), "OPEN · until 13:00 ET (half day)"),
-])
+@pytest.mark.parametrize(
+    "instant, says",
+    [
+        (et(SAT, 12), "WEEKEND · opens Mon 09:30 ET"),
+        (et(date(2026, 11, 26), 12), "HOLIDAY · Thanksgiving · opens Fri 09:30 ET"),
+        (et(date(2026, 4, 3), 12), "HOLIDAY · Good Friday · opens Mon 09:30 ET"),
+        (et(FRI, 17), "AFTER-HOURS · opens Mon 09:30 ET"),
+        (et(date(2026, 11, 27), 10), "OPEN · until 13:00 ET (half day)"),
+    ],
+)
 def test_the_market_says_when_it_reopens(instant, says):
     assert market_text(market_status(instant)) == says
 
@@ -254,9 +275,17 @@ def test_the_market_says_when_it_reopens(instant, says):
 @pytest.mark.parametrize("width", [100, 120, 140, 160, 200])
 def test_the_reopening_shows_on_weekends_and_holidays_at_common_widths(width, error):
     for instant, as_of in ((et(SAT, 12), FRI), (et(date(2026, 11, 26), 12), date(2026, 11, 25))):
-        info = StatusInfo(label="LIVE", source="yahoo", market=market_text(market_status(instant)), as_of=as_of,
-                          updated=instant - timedelta(hours=2), age="2 h", stale=error is not None,
-                          next_in=4 * 3600 - 60, error=error)
+        info = StatusInfo(
+            label="LIVE",
+            source="yahoo",
+            market=market_text(market_status(instant)),
+            as_of=as_of,
+            updated=instant - timedelta(hours=2),
+            age="2 h",
+            stale=error is not None,
+            next_in=4 * 3600 - 60,
+            error=error,
+        )
         line = fitted_status(info, COLOURS, width).plain
         assert len(line) <= width, (width, line)
         if error:  # at 100 columns the reason comes before the reopening
@@ -268,20 +297,34 @@ def test_the_reopening_shows_on_weekends_and_holidays_at_common_widths(width, er
 
 def test_countdowns_read_in_the_unit_that_matters():
     assert [fmt.countdown(s) for s in (4, 59, 60, 89 * 60, 90 * 60, 5 * 3600 + 1, 6 * 3600)] == [
-        "~10 s", "~60 s", "~1 min", "~89 min", "~2 h", "~6 h", "~6 h"]
+        "~10 s",
+        "~60 s",
+        "~1 min",
+        "~89 min",
+        "~2 h",
+        "~6 h",
+        "~6 h",
+    ]
     said = "Yahoo rate limit (HTTP 429) — retrying in 1 min"
     assert retry_countdown(said, 41.2) == "Yahoo rate limit (HTTP 429) — retrying in 42 s"
     assert retry_countdown(said, 0.0) == "Yahoo rate limit (HTTP 429) — retrying in 1 s"  # due: never "0 s"
     assert retry_countdown(said, 300) == "Yahoo rate limit (HTTP 429) — retrying in 5 min"
-    assert retry_countdown("x — showing SIMULATED data; retrying in 3 s", 2) == "x — showing SIMULATED data; retrying in 2 s"
+    assert (
+        retry_countdown("x — showing SIMULATED data; retrying in 3 s", 2)
+        == "x — showing SIMULATED data; retrying in 2 s"
+    )
     assert retry_countdown("no retry here", 5) == "no retry here"
 
 
 @pilot_test
 async def test_the_retry_and_the_next_refresh_count_down_on_the_tick():
     first = make_snapshot()
-    failing = replace(first, data=replace(first.data, stale=True, retry_in=300.0,
-                                          errors=("Yahoo rate limit (HTTP 429) — retrying in 5 min",)))
+    failing = replace(
+        first,
+        data=replace(
+            first.data, stale=True, retry_in=300.0, errors=("Yahoo rate limit (HTTP 429) — retrying in 5 min",)
+        ),
+    )
     app = make_app(source=FakeSource(), build=builder(failing))
     async with app.run_test(size=(200, 40)) as pilot:
         await ready(pilot)

@@ -23,9 +23,7 @@ assert not loaded, f"textual was imported: {loaded[:5]}"
 
 
 def test_data_and_analytics_do_not_import_textual():
-    result = subprocess.run(
-        [sys.executable, "-c", SCRIPT], cwd=REPO, capture_output=True, text=True, timeout=60
-    )
+    result = subprocess.run([sys.executable, "-c", SCRIPT], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     imported = result.stdout.split()
     assert "tui.analytics.streaks" in imported and "tui.data.base" in imported
@@ -67,6 +65,9 @@ def test_building_demo_and_live_sources_imports_nothing_heavy(tmp_path):
     """The demo and live sources are built on their first fetch (in the worker), not before the first paint."""
     result = subprocess.run(
         [sys.executable, "-c", NO_PANDAS_LIVE_SCRIPT, str(tmp_path / "cache.sqlite3")],
-        cwd=REPO, capture_output=True, text=True, timeout=60,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr

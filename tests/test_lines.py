@@ -15,8 +15,23 @@ from textual.geometry import Region
 from tests.app_helpers import pilot_test
 from tui.widgets.lines import Grid, Lines
 
-WORDS = ("a", "streak", "of", "ten", "sessions", "≥", "90th", "percentile", "RSI", "71.2", "—", "unknown",
-         "Russell 2000", "valuation", "x" * 30)
+WORDS = (
+    "a",
+    "streak",
+    "of",
+    "ten",
+    "sessions",
+    "≥",
+    "90th",
+    "percentile",
+    "RSI",
+    "71.2",
+    "—",
+    "unknown",
+    "Russell 2000",
+    "valuation",
+    "x" * 30,
+)
 
 
 def random_cell(rng: random.Random) -> Text | str:
@@ -40,16 +55,22 @@ def whole_grid(blocks, label_style: str) -> Table:
 
 
 def segments(console: Console, renderable, width: int) -> list:
-    return [[(s.text, s.style) for s in line]
-            for line in console.render_lines(renderable, console.options.update_width(width), pad=False)]
+    return [
+        [(s.text, s.style) for s in line]
+        for line in console.render_lines(renderable, console.options.update_width(width), pad=False)
+    ]
 
 
 @pytest.mark.parametrize("seed", range(30))
 def test_a_stack_of_grid_blocks_draws_the_whole_grid(seed):
     rng = random.Random(seed)
-    blocks = [tuple((rng.choice(("", "Return", "If closed", Text("▲", style="red"))), random_cell(rng))
-                    for _ in range(rng.randrange(1, 3)))
-              for _ in range(rng.randrange(1, 8))]
+    blocks = [
+        tuple(
+            (rng.choice(("", "Return", "If closed", Text("▲", style="red"))), random_cell(rng))
+            for _ in range(rng.randrange(1, 3))
+        )
+        for _ in range(rng.randrange(1, 8))
+    ]
     label_style = rng.choice(("", "dim"))
     console = Console(width=200)
     stack = Grid.blocks(blocks, label_style=label_style)
@@ -111,5 +132,6 @@ async def test_blocks_reused_from_the_last_update_draw_what_a_fresh_render_does(
             fresh = Lines(Grid.blocks(blocks))
             await app.mount(fresh)
             await pilot.pause()
-            assert [updated.render_line(y) for y in range(updated.size.height)] == \
-                [fresh.render_line(y) for y in range(fresh.size.height)]
+            assert [updated.render_line(y) for y in range(updated.size.height)] == [
+                fresh.render_line(y) for y in range(fresh.size.height)
+            ]

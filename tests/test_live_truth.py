@@ -81,8 +81,12 @@ def monitor(clock, config_path, cache_path):
 
     def make(source=None) -> StreakwatchApp:
         source = source or YahooSource(
-            BarCache(cache_path), clock, session=YahooSession(timeout=TIMEOUT),
-            backoff=Backoff(base=60, cap=900, jitter=0), quote_backoff=Backoff(base=300, cap=3600, jitter=0))
+            BarCache(cache_path),
+            clock,
+            session=YahooSession(timeout=TIMEOUT),
+            backoff=Backoff(base=60, cap=900, jitter=0),
+            quote_backoff=Backoff(base=300, cap=3600, jitter=0),
+        )
         made.append(source)
         return StreakwatchApp(source=source, config=load_config(config_path), clock=clock)
 
@@ -217,8 +221,11 @@ def test_a_yahoo_wide_404_in_once_json(served, clock, capsys, config_path, cache
 # (fault, the plain words, how many batched quote requests one refused attempt costs: on a 401, yfinance itself asks
 # once more with a crumb got its other way; the consent page is followed through its redirects, asked once)
 QUOTE_REFUSALS = {
-    "401": ("unauthorized", "Yahoo refused the request (HTTP 401: Unauthorized: User is unable to access this feature)",
-            2),
+    "401": (
+        "unauthorized",
+        "Yahoo refused the request (HTTP 401: Unauthorized: User is unable to access this feature)",
+        2,
+    ),
     "consent": ("consent", "Yahoo answered with its cookie-consent page instead of data", 1),
 }
 
@@ -237,8 +244,9 @@ def open_friday(server, clock) -> None:
 
 @pilot_test
 @pytest.mark.parametrize("kind,words,asks", QUOTE_REFUSALS.values(), ids=QUOTE_REFUSALS.keys())
-async def test_a_refused_quote_endpoint_falls_back_to_charts_in_the_same_round(served, clock, monitor, kind, words,
-                                                                             asks):
+async def test_a_refused_quote_endpoint_falls_back_to_charts_in_the_same_round(
+    served, clock, monitor, kind, words, asks
+):
     app = monitor()
     notes = record_notes(app)
     refusal = f"{words} on the batched quote request; asking for each symbol's chart instead"
@@ -294,8 +302,11 @@ def test_a_refused_quote_endpoint_in_once_json(served, clock, capsys, config_pat
     assert (doc["label"], doc["data"]["stale"]) == ("LIVE", False)
     assert doc["data"]["fetched_at"] == FRIDAY_10.isoformat()
     [said] = doc["data"]["errors"]
-    assert re.fullmatch(re.escape(f"{words} on the batched quote request; asking for each symbol's chart instead ")
-                        + r"\(quotes tried again in [4-6] min\)", said)  # the default 300 s ± 20 %
+    assert re.fullmatch(
+        re.escape(f"{words} on the batched quote request; asking for each symbol's chart instead ")
+        + r"\(quotes tried again in [4-6] min\)",
+        said,
+    )  # the default 300 s ± 20 %
     # Friday's race, on the quotes the charts' meta carried: each symbol 1 % above Thursday's close, quoted at 10:00.
     race = doc["provisional"]
     assert (race["session"], race["quote_time"], race["delayed"]) == (FRIDAY.isoformat(), FRIDAY_10.isoformat(), False)
@@ -319,14 +330,18 @@ def batch_symbols(server) -> list[set[str]]:
     """The symbols each batched quote request named, in order."""
     from urllib.parse import parse_qs
 
-    return [set(parse_qs(query)["symbols"][0].split(",")) for endpoint, symbols, query in server.log
-            if endpoint == "quote" and "," in symbols]
+    return [
+        set(parse_qs(query)["symbols"][0].split(","))
+        for endpoint, symbols, query in server.log
+        if endpoint == "quote" and "," in symbols
+    ]
 
 
 @pilot_test
 @pytest.mark.parametrize("sick,its_line,current_line", SICK_ONES.values(), ids=SICK_ONES.keys())
-async def test_one_symbol_empty_for_an_hour_while_the_others_refresh_on_time(served, clock, monitor, cache_path,
-                                                                            sick, its_line, current_line):
+async def test_one_symbol_empty_for_an_hour_while_the_others_refresh_on_time(
+    served, clock, monitor, cache_path, sick, its_line, current_line
+):
     # Four months of bars (YTD and every 20-session window fit): sixty rounds stay quick.
     seed_universe(served, end=WEDNESDAY, n=80)
     clock.now = AFTER_CLOSE - timedelta(days=1)  # Wednesday 17:00 ET: the cache gets everything through Wednesday
@@ -367,8 +382,12 @@ async def test_one_symbol_empty_for_an_hour_while_the_others_refresh_on_time(ser
         # The pair's figures are Thursday's (the last completed session); the sick symbol's are Wednesday's, dated.
         assert_snapshot_is(app, expected_streak(served))  # Thursday's streak, from the served closes
         dated = {row.symbol: row.as_of for row in app.snapshot.sectors}
-        dated.update({"HYG": next(r.as_of for r in app.snapshot.risks if r.id == "economic"),
-                      "RSP": next(r.as_of for r in app.snapshot.risks if r.id == "breadth")})
+        dated.update(
+            {
+                "HYG": next(r.as_of for r in app.snapshot.risks if r.id == "economic"),
+                "RSP": next(r.as_of for r in app.snapshot.risks if r.id == "breadth"),
+            }
+        )
         assert dated[sick] == WEDNESDAY
         assert {s: d for s, d in dated.items() if s != sick} == {s: END for s in dated if s != sick}
         _, *lines = screen_text(app).splitlines()
@@ -394,8 +413,9 @@ def lagging_row_by_hand(server) -> dict[str, float]:
     return {"return_5d": kre - 1, "vs_small_5d": kre / rut - 1}
 
 
-def test_a_lagging_etf_is_dated_and_compared_on_the_same_dates_in_once_json(served, clock, capsys, config_path,
-                                                                             cache_path):
+def test_a_lagging_etf_is_dated_and_compared_on_the_same_dates_in_once_json(
+    served, clock, capsys, config_path, cache_path
+):
     lag(served)
     rc, doc, err = once(capsys, config_path, cache_path)
     assert (rc, err) == (0, "")
@@ -410,7 +430,8 @@ def test_a_lagging_etf_is_dated_and_compared_on_the_same_dates_in_once_json(serv
     assert kre["vs_small_5d"] == pytest.approx(by_hand["vs_small_5d"], abs=1e-12)
     # Not the mixed windows of the bug: KRE to 13 Jan against ^RUT to 15 Jan.
     mixed = (close_on(served, LAGGING, LAGS_TO) / close_on(served, LAGGING, FIVE_BACK)) / (
-        close_on(served, "^RUT", END) / close_on(served, "^RUT", END - timedelta(days=7))) - 1
+        close_on(served, "^RUT", END) / close_on(served, "^RUT", END - timedelta(days=7))
+    ) - 1
     assert kre["vs_small_5d"] != pytest.approx(mixed, abs=1e-6)
 
 
@@ -524,8 +545,9 @@ class Hanging:
 
 
 @pilot_test
-async def test_a_fetch_that_never_returns_turns_the_status_line_stale_by_the_tick_alone(served, clock, monitor,
-                                                                                       cache_path):
+async def test_a_fetch_that_never_returns_turns_the_status_line_stale_by_the_tick_alone(
+    served, clock, monitor, cache_path
+):
     source = Hanging(YahooSource(BarCache(cache_path), clock, session=YahooSession(timeout=TIMEOUT)))
     app = monitor(source)
     async with app.run_test(size=SIZE) as pilot:
@@ -566,17 +588,22 @@ async def test_a_fetch_that_never_returns_turns_the_status_line_stale_by_the_tic
 
 CHART_REFUSALS = {  # fault: (value, the one reason)
     "429": ("status", 429, "Yahoo rate limit (HTTP 429)"),  # the recorded "Edge: Too Many Requests" body
-    "422": ("not_available", None, "Yahoo refused the request (HTTP 422: Unprocessable Entity: 5m data not "
-            "available for startTime=1728136756 and endTime=1791208756. The requested range must be within the "
-            "last 60 days.)"),  # Yahoo's own words, from the recorded body
+    "422": (
+        "not_available",
+        None,
+        "Yahoo refused the request (HTTP 422: Unprocessable Entity: 5m data not "
+        "available for startTime=1728136756 and endTime=1791208756. The requested range must be within the "
+        "last 60 days.)",
+    ),  # Yahoo's own words, from the recorded body
     "consent": ("consent", None, "Yahoo answered with its cookie-consent page instead of data"),
     "html": ("html", None, "Yahoo answered with a web page instead of data (HTTP 200)"),
 }
 
 
 @pytest.mark.parametrize("kind,value,words", CHART_REFUSALS.values(), ids=CHART_REFUSALS.keys())
-def test_a_recorded_refusal_of_every_chart_is_one_plain_reason(served, clock, capsys, config_path, cache_path,
-                                                               kind, value, words):
+def test_a_recorded_refusal_of_every_chart_is_one_plain_reason(
+    served, clock, capsys, config_path, cache_path, kind, value, words
+):
     if kind == "status":
         recordings.require(recordings.BODY_429)  # the fake serves the recorded body only when it is there
     rc, good, err = once(capsys, config_path, cache_path)

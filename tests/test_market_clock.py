@@ -186,8 +186,9 @@ def test_refresh_delay_closed_is_slow_while_a_close_is_owed_but_never_past_the_b
 
 
 @pytest.mark.parametrize("instant, completed, to_open", CLOSED_INSTANTS, ids=[i for i, _, _ in CLOSED_INSTANTS])
-def test_refresh_delay_closed_with_the_last_session_on_hand_is_idle_but_never_past_the_bell(instant, completed,
-                                                                                          to_open):
+def test_refresh_delay_closed_with_the_last_session_on_hand_is_idle_but_never_past_the_bell(
+    instant, completed, to_open
+):
     status = market_status(utc(instant))
     assert refresh_delay(status, REFRESH, completed) == (to_open or 6 * 3600)
 
@@ -252,8 +253,16 @@ assert mc._cal is built
 
 @pytest.mark.parametrize(
     "instant",
-    ["2026-11-20T18:00", "2026-11-20T21:09:59", "2026-11-20T21:10", "2026-11-21T01:00", "2026-11-22T15:00",
-     "2025-12-25T15:00", "2025-11-28T18:00", "2025-11-28T18:15"],
+    [
+        "2026-11-20T18:00",
+        "2026-11-20T21:09:59",
+        "2026-11-20T21:10",
+        "2026-11-21T01:00",
+        "2026-11-22T15:00",
+        "2025-12-25T15:00",
+        "2025-11-28T18:00",
+        "2025-11-28T18:15",
+    ],
 )
 def test_sessions_complete_matches_is_session_complete_date_by_date(instant):
     now = utc(instant)

@@ -39,32 +39,36 @@ EXIT_SECONDS = 10.0
 
 # -- the function --------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("a\x1b]52;c;UFdORUQ=\x07b", "ab"),  # OSC 52, BEL-terminated
-    ("a\x1b]52;c;UFdORUQ=\x1b\\b", "ab"),  # ... ST-terminated
-    ("a\x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\b", "alinkb"),  # a hyperlink: the text stays, the link goes
-    ("x\x1b[2J\x1b[Hy", "xy"),  # clear screen, cursor home
-    ("x\x1b[?1049l\x1b[?25lz", "xz"),  # private modes: alternate screen, cursor
-    ("p\x9b31mq", "pq"),  # 8-bit CSI
-    ("r\x9d0;title\x9cs", "rs"),  # 8-bit OSC with 8-bit ST
-    ("d\x1bP+q544e\x1b\\e", "de"),  # DCS
-    ("f\x1b_apc\x1b\\g\x1b^pm\x1b\\h\x1bXsos\x1b\\i", "fghi"),  # APC, PM, SOS
-    ("reset\x1bcnow", "resetnow"),  # ESC c (full reset): ESC and its final byte
-    ("unterminated \x1b]0;title", "unterminated"),
-    ("bell\x07 back\x08space del\x7f nul\x00", "bell backspace del nul"),
-    ("c1 \x80\x81\x9a end", "c1 end"),
-    ("dcs \x90q#0;2\x9c end", "dcs end"),  # 8-bit DCS ... ST
-    ("unterminated \x90 swallows the rest", "unterminated"),  # as a terminal would, until an ST
-    ("evil\u202egnp.exe", "evilgnp.exe"),
-    ("zero\u200bwidth\u2060joiner\u00adsoft\ufeffbom", "zerowidthjoinersoftbom"),
-    ("tag\U000e0041\U000e0042s", "tags"),  # invisible tag characters
-    ("lines\nand\r\ntabs\tand\u2028separators\u0085nel", "lines and tabs and separators nel"),
-    ("  many   spaces  ", "many spaces"),
-    ("bad \udcff name", "bad \ufffd name"),  # a lone surrogate (surrogateescape) cannot be written: U+FFFD
-    ("[red]markup[/red] stays", "[red]markup[/red] stays"),
-    # Letters, wide characters, emoji and private use stay.
-    ("Ünïcødé 中文 😀 \ue000", "Ünïcødé 中文 😀 \ue000"),
-])
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a\x1b]52;c;UFdORUQ=\x07b", "ab"),  # OSC 52, BEL-terminated
+        ("a\x1b]52;c;UFdORUQ=\x1b\\b", "ab"),  # ... ST-terminated
+        ("a\x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\b", "alinkb"),  # a hyperlink: the text stays, the link goes
+        ("x\x1b[2J\x1b[Hy", "xy"),  # clear screen, cursor home
+        ("x\x1b[?1049l\x1b[?25lz", "xz"),  # private modes: alternate screen, cursor
+        ("p\x9b31mq", "pq"),  # 8-bit CSI
+        ("r\x9d0;title\x9cs", "rs"),  # 8-bit OSC with 8-bit ST
+        ("d\x1bP+q544e\x1b\\e", "de"),  # DCS
+        ("f\x1b_apc\x1b\\g\x1b^pm\x1b\\h\x1bXsos\x1b\\i", "fghi"),  # APC, PM, SOS
+        ("reset\x1bcnow", "resetnow"),  # ESC c (full reset): ESC and its final byte
+        ("unterminated \x1b]0;title", "unterminated"),
+        ("bell\x07 back\x08space del\x7f nul\x00", "bell backspace del nul"),
+        ("c1 \x80\x81\x9a end", "c1 end"),
+        ("dcs \x90q#0;2\x9c end", "dcs end"),  # 8-bit DCS ... ST
+        ("unterminated \x90 swallows the rest", "unterminated"),  # as a terminal would, until an ST
+        ("evil\u202egnp.exe", "evilgnp.exe"),
+        ("zero\u200bwidth\u2060joiner\u00adsoft\ufeffbom", "zerowidthjoinersoftbom"),
+        ("tag\U000e0041\U000e0042s", "tags"),  # invisible tag characters
+        ("lines\nand\r\ntabs\tand\u2028separators\u0085nel", "lines and tabs and separators nel"),
+        ("  many   spaces  ", "many spaces"),
+        ("bad \udcff name", "bad \ufffd name"),  # a lone surrogate (surrogateescape) cannot be written: U+FFFD
+        ("[red]markup[/red] stays", "[red]markup[/red] stays"),
+        # Letters, wide characters, emoji and private use stay.
+        ("Ünïcødé 中文 😀 \ue000", "Ünïcødé 中文 😀 \ue000"),
+    ],
+)
 def test_plain_removes_what_acts_on_a_terminal_and_keeps_the_text(text, expected):
     assert plain(text) == expected
 
@@ -92,6 +96,7 @@ def test_plain_never_returns_a_control_or_format_character(text):
 
 
 # -- byte-level checks ---------------------------------------------------------------------------------------
+
 
 def assert_no_control_bytes(data: bytes, what: str) -> str:
     """Strict: the bytes are UTF-8 and hold no control or format character but the line feed."""
@@ -127,8 +132,13 @@ def toml_string(text: str) -> str:
 
 
 def run_cli(*args: str, cwd: Path = REPO, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tui", *args], cwd=cwd, capture_output=True, timeout=120,
-                          env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "tui", *args],
+        cwd=cwd,
+        capture_output=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+    )
 
 
 @pytest.fixture
@@ -147,22 +157,35 @@ def hostile_config(tmp_path) -> Path:
     the hostile text."""
     export = f"exports{HOSTILE.replace(chr(0), '')}here"
     path = tmp_path / "hostile.toml"
-    path.write_text("\n".join([
-        # (without NUL: the config refuses a NUL in any text setting, in one line naming the key)
-        "[[sectors]]", 'symbol = "KRE"', f"name = {toml_string('Regional' + HOSTILE.replace(chr(0), '') + ' Banks')}",
-        "[[sectors]]", 'symbol = "PSCI"', f"name = {toml_string('Indus' + BIDI + 'trials' + OSC52)}",
-        "[export]", f"directory = {toml_string(export)}", "",
-    ]), encoding="utf-8")
+    path.write_text(
+        "\n".join(
+            [
+                # (without NUL: the config refuses a NUL in any text setting, in one line naming the key)
+                "[[sectors]]",
+                'symbol = "KRE"',
+                f"name = {toml_string('Regional' + HOSTILE.replace(chr(0), '') + ' Banks')}",
+                "[[sectors]]",
+                'symbol = "PSCI"',
+                f"name = {toml_string('Indus' + BIDI + 'trials' + OSC52)}",
+                "[export]",
+                f"directory = {toml_string(export)}",
+                "",
+            ]
+        ),
+        encoding="utf-8",
+    )
     return path
 
 
 def hostile_csv(folder: Path) -> None:
     """A sector file whose date cell carries the hostile text: the error message quotes it."""
-    (folder / "KRE.csv").write_text(f"Date,Close\n2026-01-02,10\nevil{HOSTILE.replace(chr(0), '')},11\n",
-                                    encoding="utf-8")
+    (folder / "KRE.csv").write_text(
+        f"Date,Close\n2026-01-02,10\nevil{HOSTILE.replace(chr(0), '')},11\n", encoding="utf-8"
+    )
 
 
 # -- stderr --------------------------------------------------------------------------------------------------
+
 
 def test_a_config_key_on_stderr(tmp_path):
     config = tmp_path / "keys.toml"
@@ -197,9 +220,18 @@ def test_a_command_line_argument_on_stderr():
 
 # -- --once on stdout ----------------------------------------------------------------------------------------
 
+
 def test_the_once_report_on_stdout(hostile_replay, hostile_config):
-    result = run_cli("--once", "--source", f"replay:{hostile_replay}", "--as-of", "2026-01-15",
-                     "--config", str(hostile_config), env={"COLUMNS": "160"})
+    result = run_cli(
+        "--once",
+        "--source",
+        f"replay:{hostile_replay}",
+        "--as-of",
+        "2026-01-15",
+        "--config",
+        str(hostile_config),
+        env={"COLUMNS": "160"},
+    )
     assert result.returncode == 0, result.stderr
     out = assert_no_control_bytes(result.stdout, "the --once report")
     assert_no_control_bytes(result.stderr, "stderr")
@@ -207,8 +239,16 @@ def test_the_once_report_on_stdout(hostile_replay, hostile_config):
 
 
 def test_the_once_json_is_byte_safe_and_whole(hostile_replay, hostile_config):
-    result = run_cli("--once", "--json", "--source", f"replay:{hostile_replay}", "--as-of", "2026-01-15",
-                     "--config", str(hostile_config))
+    result = run_cli(
+        "--once",
+        "--json",
+        "--source",
+        f"replay:{hostile_replay}",
+        "--as-of",
+        "2026-01-15",
+        "--config",
+        str(hostile_config),
+    )
     assert result.returncode == 0, result.stderr
     assert all(byte == 0x0A or 0x20 <= byte < 0x7F for byte in result.stdout)  # printable ASCII: \uXXXX escapes
     names = {row["symbol"]: row["name"] for row in json.loads(result.stdout)["sectors"]}
@@ -216,6 +256,7 @@ def test_the_once_json_is_byte_safe_and_whole(hostile_replay, hostile_config):
 
 
 # -- the export notice --------------------------------------------------------------------------------------
+
 
 class NoticeBoard:
     """What ``export_app`` needs of the app: a screenshot to save and ``notify`` (kept here)."""
@@ -240,7 +281,7 @@ def test_the_export_notice_names_the_folder_without_escapes(tmp_path):
     app = NoticeBoard()
     paths = export_app(app, make_snapshot(), folder, now=datetime(2026, 1, 15, 16, 5, 0))
     assert paths is not None and paths[0].parent == folder  # the files go where the user asked
-    (message, options), = app.notices
+    ((message, options),) = app.notices
     stem = "streakwatch-20260115-160500"
     assert message == f"Saved {tmp_path}/exports here/{stem}.svg\nand {stem}.json"  # NEL: a space
     assert options["markup"] is False
@@ -256,12 +297,13 @@ def test_the_export_failure_notice_names_the_folder_without_escapes(tmp_path):
     blocker.write_text("a file where a folder should be", encoding="utf-8")
     app = NoticeBoard()
     assert export_app(app, make_snapshot(), blocker / "sub", now=datetime(2026, 1, 15, 16, 5, 0)) is None
-    (message, _options), = app.notices
+    ((message, _options),) = app.notices
     assert message.startswith(f"cannot export to {tmp_path}/file/sub: ")
     assert all(unicodedata.category(ch) not in ("Cc", "Cf") for ch in message)
 
 
 # -- the monitor in a terminal -------------------------------------------------------------------------------
+
 
 def quit_monitor(monitor: PtyMonitor) -> None:
     os.write(monitor.master, b"q")
@@ -269,8 +311,11 @@ def quit_monitor(monitor: PtyMonitor) -> None:
 
 
 def test_panes_and_the_export_notice_in_a_terminal(tmp_path, hostile_replay, hostile_config):
-    monitor = PtyMonitor(["--source", f"replay:{hostile_replay}", "--as-of", "2026-01-15",
-                          "--config", str(hostile_config)], monitor_env(tmp_path), cwd=tmp_path)
+    monitor = PtyMonitor(
+        ["--source", f"replay:{hostile_replay}", "--as-of", "2026-01-15", "--config", str(hostile_config)],
+        monitor_env(tmp_path),
+        cwd=tmp_path,
+    )
     try:
         monitor.wait_for(b"Regional", FIRST_FRAME_SECONDS)  # the sector pane, with the cleaned name
         monitor.drain()

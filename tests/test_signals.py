@@ -92,8 +92,13 @@ def test_a_quit_signal_during_a_once_fetch_exits_143_at_once(tmp_path):
     server.listen(16)  # the kernel completes the handshakes; nobody ever reads the requests
     cache = tmp_path / "bars.sqlite"
     env = monitor_env(tmp_path, f"http://127.0.0.1:{server.getsockname()[1]}")
-    process = subprocess.Popen([sys.executable, "-m", "tui", "--once", "--source", "yahoo", "--cache", str(cache)],
-                               cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tui", "--once", "--source", "yahoo", "--cache", str(cache)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         ready, _, _ = select.select([server], [], [], FIRST_FRAME_SECONDS)
         assert ready, "the fetch never connected"
@@ -121,8 +126,7 @@ def test_kill_term_in_tmux_leaves_a_usable_terminal(tmp_path, refusing_yahoo):
     pid_file, marker = tmp_path / "pid", tmp_path / "exited"
 
     def tmux(*args: str) -> str:
-        result = subprocess.run(["tmux", "-L", socket_name, *args], capture_output=True, text=True, timeout=20,
-                                env=env)
+        result = subprocess.run(["tmux", "-L", socket_name, *args], capture_output=True, text=True, timeout=20, env=env)
         return result.stdout if result.returncode == 0 else ""
 
     def wait(predicate, what: str, timeout: float) -> None:
@@ -132,12 +136,31 @@ def test_kill_term_in_tmux_leaves_a_usable_terminal(tmp_path, refusing_yahoo):
         assert predicate(), f"timed out waiting for {what}; screen:\n{tmux('capture-pane', '-p', '-t', 'sw')}"
 
     # The shell writes the monitor's pid, and its exit status once it ends, then stays as the user's shell.
-    command = (f"cd {REPO} && {{ {sys.executable} -m tui --source auto --cache {tmp_path / 'bars.sqlite'} & "
-               f"echo $! > {pid_file}; wait $!; echo \"exit=$?\" > {marker}; }}; exec sh")
+    command = (
+        f"cd {REPO} && {{ {sys.executable} -m tui --source auto --cache {tmp_path / 'bars.sqlite'} & "
+        f'echo $! > {pid_file}; wait $!; echo "exit=$?" > {marker}; }}; exec sh'
+    )
     try:
-        tmux("-f", "/dev/null", "new-session", "-d", "-s", "sw", "-x", "120", "-y", "40",
-             *[arg for key in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "TERM", "STREAKWATCH_YAHOO_URL")
-               for arg in ("-e", f"{key}={env[key]}")], "sh", "-c", command)
+        tmux(
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            "sw",
+            "-x",
+            "120",
+            "-y",
+            "40",
+            *[
+                arg
+                for key in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "TERM", "STREAKWATCH_YAHOO_URL")
+                for arg in ("-e", f"{key}={env[key]}")
+            ],
+            "sh",
+            "-c",
+            command,
+        )
         wait(lambda: "SIMULATED" in tmux("capture-pane", "-p", "-t", "sw"), "the first frame", FIRST_FRAME_SECONDS)
         state = "#{alternate_on} #{cursor_flag} #{mouse_any_flag}"
         assert tmux("display-message", "-p", "-t", "sw", state).split() == ["1", "0", "1"]
@@ -145,8 +168,11 @@ def test_kill_term_in_tmux_leaves_a_usable_terminal(tmp_path, refusing_yahoo):
         os.kill(int(pid_file.read_text()), signal.SIGTERM)
         wait(marker.exists, "the monitor to exit", EXIT_SECONDS)
         assert marker.read_text().strip() == "exit=143"
-        wait(lambda: tmux("display-message", "-p", "-t", "sw", state).split() == ["0", "1", "0"],
-             "alternate screen off, cursor shown, mouse off", EXIT_SECONDS)
+        wait(
+            lambda: tmux("display-message", "-p", "-t", "sw", state).split() == ["0", "1", "0"],
+            "alternate screen off, cursor shown, mouse off",
+            EXIT_SECONDS,
+        )
         screen = tmux("capture-pane", "-p", "-t", "sw")
         assert "Risk checklist" not in screen and "SIMULATED" not in screen  # the last frame is gone
     finally:

@@ -79,8 +79,17 @@ maybe = st.none() | finite
 
 
 @settings(max_examples=60, deadline=None)
-@given(small=finite, large=finite, rs=maybe, value=maybe, percentile=maybe, retry=maybe, n=st.integers(0, 5),
-       prov=st.booleans(), lengths=st.lists(st.integers(1, 40), max_size=30))
+@given(
+    small=finite,
+    large=finite,
+    rs=maybe,
+    value=maybe,
+    percentile=maybe,
+    retry=maybe,
+    n=st.integers(0, 5),
+    prov=st.booleans(),
+    lengths=st.lists(st.integers(1, 40), max_size=30),
+)
 def test_hand_made_snapshots_read_back_equal(small, large, rs, value, percentile, retry, n, prov, lengths):
     from tui.model import StreakRun
 
@@ -95,7 +104,7 @@ def test_hand_made_snapshots_read_back_equal(small, large, rs, value, percentile
         streak=replace(base.streak, small_return=small, large_return=large, percentile=percentile),
         spread=replace(base.spread, rs_5d=rs),
         risks=tuple(replace(r, value=value) for r in base.risks[:n]),
-        data=replace(base.data, retry_in=retry, errors=("a", "b")[:n % 3]),
+        data=replace(base.data, retry_in=retry, errors=("a", "b")[: n % 3]),
         runs=tuple(runs),
     )
     assert roundtrip(snapshot) == snapshot
@@ -251,15 +260,23 @@ async def test_a_refresh_with_nothing_new_reuses_the_snapshot(replay_dir):
 
 
 def test_the_import_path_to_the_first_paint_has_no_pandas():
-    code = ("import sys; import tui.cli, tui.app, tui.snapshot_cache; "
-            "heavy = [m for m in ('pandas', 'numpy', 'yfinance', 'exchange_calendars', 'plotext') if m in sys.modules];"
-            "print(heavy)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         cwd=Path(__file__).resolve().parents[1], env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    code = (
+        "import sys; import tui.cli, tui.app, tui.snapshot_cache; "
+        "heavy = [m for m in ('pandas', 'numpy', 'yfinance', 'exchange_calendars', 'plotext') if m in sys.modules];"
+        "print(heavy)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[1],
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+    )
     assert out.stdout.strip() == "[]"
 
 
-FIRST_CHART = '''
+FIRST_CHART = """
 import asyncio, sys
 from textual.app import App
 from tests.app_helpers import make_snapshot
@@ -286,13 +303,19 @@ async def main():
         print(chart.builds)
 
 asyncio.run(main())
-'''
+"""
 
 
 def test_the_first_chart_waits_for_the_next_frame_on_every_line():
     """plotext's import and first build (~40 ms) stay out of the first frame, whichever line is drawn first."""
-    out = subprocess.run([sys.executable, "-c", FIRST_CHART], capture_output=True, text=True, check=True,
-                         cwd=Path(__file__).resolve().parents[1], timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-c", FIRST_CHART],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[1],
+        timeout=60,
+    )
     first, later = out.stdout.strip().splitlines()
     assert first == "['drawing…', '', ''] 0 False"
     assert later == "1"

@@ -17,8 +17,9 @@ from tui.widgets import spread as spread_module
 from tui.widgets.palette import Palette
 from tui.widgets.spread import BAR_WIDTH, ansi_strips, chart_ansi
 
-COLOURS = Palette(up="#4ebf71", down="#ba3c5b", warn="#ffa62b", accent="#ffa62b", small="#4ebf71",
-                  large="#0178d4", muted="#7a7a7a")
+COLOURS = Palette(
+    up="#4ebf71", down="#ba3c5b", warn="#ffa62b", accent="#ffa62b", small="#4ebf71", large="#0178d4", muted="#7a7a7a"
+)
 SIZES = ((68, 16), (40, 10), (120, 30), (20, 6))
 
 
@@ -29,7 +30,8 @@ def random_spread(rng: random.Random) -> Spread:
     sign = rng.choice((-1, 1, None))  # all down, all up, or both
     daily = tuple(
         rng.choice((0.0, math.nan, abs(rng.gauss(0, scale)) * (sign or rng.choice((-1, 1)))))
-        if rng.random() < 0.2 else abs(rng.gauss(0, scale)) * (sign or rng.choice((-1, 1)))
+        if rng.random() < 0.2
+        else abs(rng.gauss(0, scale)) * (sign or rng.choice((-1, 1)))
         for _ in range(n)
     )
     relative = tuple(rng.gauss(0, 0.05) if rng.random() > 0.1 else math.nan for _ in range(n))
@@ -62,21 +64,29 @@ def test_a_reused_figure_draws_what_a_new_one_does():
     reused = plot()
     for _ in range(20):
         spread, size, cursor = random_spread(rng), rng.choice(SIZES), rng.choice((None, 0))
-        assert chart_ansi(reused, spread, COLOURS, cursor, *size, "dark") == \
-            chart_ansi(plot(), spread, COLOURS, cursor, *size, "dark")
+        assert chart_ansi(reused, spread, COLOURS, cursor, *size, "dark") == chart_ansi(
+            plot(), spread, COLOURS, cursor, *size, "dark"
+        )
 
 
-@pytest.mark.parametrize("ansi", [
-    "plain\n",
-    "\x1b[1mbold\x1b[0m plain \x1b[31mred\x1b[1m bold red\x1b[0m\n\x1b[38;5;200mX\x1b[mY\n",
-    "\x1b[0m\x1b[48;2;30;30;30m  \x1b[0m\x1b[48;2;30;30;30m\x1b[38;2;78;191;113m██\x1b[0m\x1b[48;2;30;30;30m│\x1b[0m\n",
-    "a\x1b[48;2;1;2;3m\x1b[38;2;4;5;6mb\x1b[0mc\n\nd\n",
-])
+@pytest.mark.parametrize(
+    "ansi",
+    [
+        "plain\n",
+        "\x1b[1mbold\x1b[0m plain \x1b[31mred\x1b[1m bold red\x1b[0m\n\x1b[38;5;200mX\x1b[mY\n",
+        "\x1b[0m\x1b[48;2;30;30;30m  \x1b[0m\x1b[48;2;30;30;30m\x1b[38;2;78;191;113m██"
+        "\x1b[0m\x1b[48;2;30;30;30m│\x1b[0m\n",
+        "a\x1b[48;2;1;2;3m\x1b[38;2;4;5;6mb\x1b[0mc\n\nd\n",
+    ],
+)
 def test_ansi_strips_are_what_rich_decodes(ansi):
     console = Console()
     expected = [
-        [(segment.text, segment.style or None)
-         for segment in Segment.simplify(Text.from_ansi(line).render(console)) if segment.text]
+        [
+            (segment.text, segment.style or None)
+            for segment in Segment.simplify(Text.from_ansi(line).render(console))
+            if segment.text
+        ]
         for line in ansi.rstrip("\n").split("\n")  # plotext ends every line with a reset
     ]
     assert [[(segment.text, segment.style) for segment in strip] for strip in ansi_strips(ansi)] == expected

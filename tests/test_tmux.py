@@ -31,8 +31,9 @@ class Tmux:
     def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         # No COLUMNS / LINES (pytest may set them): Textual would take them over the real terminal size.
         env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "TMUX")}
-        return subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=20,
-                              check=check, env=env)
+        return subprocess.run(
+            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=20, check=check, env=env
+        )
 
     def capture(self) -> str:
         result = self.run("capture-pane", "-p", "-t", "sw", check=False)
@@ -83,15 +84,34 @@ def test_monitor_in_a_real_terminal(tmux, tmp_path):
     env.pop("STREAKWATCH_YAHOO_URL", None)
     marker = tmp_path / "exited"
     # A shell runs the monitor and then says so, so we can see the terminal given back after `q`.
-    command = f"cd {REPO} && {sys.executable} -m tui --source demo; echo \"exit=$?\" > {marker}; exec sh"
-    tmux.run("-f", "/dev/null", "new-session", "-d", "-s", "sw", "-x", "120", "-y", "40",
-             *[arg for key in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "TERM")
-               for arg in ("-e", f"{key}={env[key]}")],
-             "sh", "-c", command)
+    command = f'cd {REPO} && {sys.executable} -m tui --source demo; echo "exit=$?" > {marker}; exec sh'
+    tmux.run(
+        "-f",
+        "/dev/null",
+        "new-session",
+        "-d",
+        "-s",
+        "sw",
+        "-x",
+        "120",
+        "-y",
+        "40",
+        *[
+            arg
+            for key in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "TERM")
+            for arg in ("-e", f"{key}={env[key]}")
+        ],
+        "sh",
+        "-c",
+        command,
+    )
 
     screen = tmux.wait_for(
-        lambda s: all(p in s for p in ("1 Streak", "2 Spread", "3 Sector winners", "4 Risk checklist"))
-        and "SIMULATED" in s and "Loading" not in s,
+        lambda s: (
+            all(p in s for p in ("1 Streak", "2 Spread", "3 Sector winners", "4 Risk checklist"))
+            and "SIMULATED" in s
+            and "Loading" not in s
+        ),
         "the four panes with data",
     )
     assert tmux.alternate_on()

@@ -148,8 +148,7 @@ def test_an_unknown_symbol_left_out_of_the_batch_backs_off_on_its_own(market, cu
     move_quotes(market, PAIR, clock.now)
     data = current.fetch(symbols)
     assert market.count("chart", "IWM") == 1 and market.count("chart") == 1
-    assert data.errors == ["Yahoo has no data for IWM (HTTP 404 “No data found”) "
-                           "— retrying it in 2 min"]
+    assert data.errors == ["Yahoo has no data for IWM (HTTP 404 “No data found”) — retrying it in 2 min"]
     assert not data.stale
 
     market.reset_counts()
@@ -181,8 +180,9 @@ def test_a_refused_batch_falls_back_to_charts_in_the_same_round(market, current,
     data = current.fetch(PAIR)
     # The charts answered: live, fresh, current quotes; what Yahoo refused is said once, in plain words.
     assert (data.label, data.stale, data.retry_in) == (LABEL_LIVE, False, None)
-    assert data.errors == [f"{words} on the batched quote request; asking for each symbol's chart instead "
-                           "(quotes tried again in 5 min)"]
+    assert data.errors == [
+        f"{words} on the batched quote request; asking for each symbol's chart instead (quotes tried again in 5 min)"
+    ]
     assert {s: market.count("chart", s) for s in PAIR} == {s: 1 for s in PAIR}
     assert_quotes_served(data, served)
     pd.testing.assert_frame_equal(data.closes, good.closes)
@@ -249,16 +249,28 @@ def test_info_and_fundamentals_still_work_next_to_the_batch(market, current, clo
 
 def test_parse_batch_quotes_keeps_usable_quotes_only():
     ok = {"symbol": "^RUT", "regularMarketPrice": 2402.4, "regularMarketTime": 1795208400}
-    answer = {"quoteResponse": {"error": None, "result": [
-        ok,
-        {"symbol": "A", "regularMarketPrice": math.nan, "regularMarketTime": 1795208400},
-        {"symbol": "B", "regularMarketPrice": 1.0},
-        {"symbol": "C", "regularMarketPrice": True, "regularMarketTime": 1795208400},
-        {"symbol": "D", "regularMarketPrice": "1.0", "regularMarketTime": 1795208400},
-        {"symbol": "E", "regularMarketPrice": 1, "regularMarketTime": math.inf},
-    ]}}
+    answer = {
+        "quoteResponse": {
+            "error": None,
+            "result": [
+                ok,
+                {"symbol": "A", "regularMarketPrice": math.nan, "regularMarketTime": 1795208400},
+                {"symbol": "B", "regularMarketPrice": 1.0},
+                {"symbol": "C", "regularMarketPrice": True, "regularMarketTime": 1795208400},
+                {"symbol": "D", "regularMarketPrice": "1.0", "regularMarketTime": 1795208400},
+                {"symbol": "E", "regularMarketPrice": 1, "regularMarketTime": math.inf},
+            ],
+        }
+    }
     assert parse_batch_quotes(answer) == {"^RUT": (2402.4, 1795208400.0)}
     assert parse_batch_quotes({"quoteResponse": {"result": [], "error": None}}) == {}
-    for malformed in (None, [], {"chart": {}}, {"quoteResponse": None}, {"quoteResponse": {"result": None}},
-                      {"quoteResponse": {"result": [1]}}, {"quoteResponse": {"result": [{"price": 1}]}}):
+    for malformed in (
+        None,
+        [],
+        {"chart": {}},
+        {"quoteResponse": None},
+        {"quoteResponse": {"result": None}},
+        {"quoteResponse": {"result": [1]}},
+        {"quoteResponse": {"result": [{"price": 1}]}},
+    ):
         assert parse_batch_quotes(malformed) is None

@@ -40,6 +40,7 @@ def day(text: str) -> pd.Timestamp:
 
 # -- the parsers on recorded bodies --------------------------------------------------------------------------------
 
+
 def test_an_index_month_of_daily_bars():
     chart = parse_chart(rec.body(rec.SOX_DAILY), "^SOX")
     bars = chart.bars
@@ -53,10 +54,13 @@ def test_an_index_month_of_daily_bars():
     assert chart.meta["chartPreviousClose"] == 11735.26
 
 
-@pytest.mark.parametrize("name,symbol,close,previous", [
-    (rec.AMZN_DAY, "AMZN", 249.6699981689453, 249.38),
-    (rec.MSFT_DAY, "MSFT", 516.1699829101562, 497.93),
-])
+@pytest.mark.parametrize(
+    "name,symbol,close,previous",
+    [
+        (rec.AMZN_DAY, "AMZN", 249.6699981689453, 249.38),
+        (rec.MSFT_DAY, "MSFT", 516.1699829101562, 497.93),
+    ],
+)
 def test_a_one_day_range_is_one_bar_and_carries_no_previous_close(name, symbol, close, previous):
     chart = parse_chart(rec.body(name), symbol)
     assert list(chart.bars.index) == [day("2026-09-25")]
@@ -120,10 +124,13 @@ def test_recorded_error_bodies_give_the_right_exception():
         parse_chart(rec.body(rec.QUOTE_401), "^GSPC")
 
 
-@pytest.mark.parametrize("name,want", [
-    (rec.QUOTE_AAPL_BABA, {"AAPL": (244.6, 1739566800.0), "BABA": (124.73, 1739566802.0)}),
-    (rec.QUOTE_QQQ, {"QQQ": (538.15, 1739566801.0)}),
-])
+@pytest.mark.parametrize(
+    "name,want",
+    [
+        (rec.QUOTE_AAPL_BABA, {"AAPL": (244.6, 1739566800.0), "BABA": (124.73, 1739566802.0)}),
+        (rec.QUOTE_QQQ, {"QQQ": (538.15, 1739566801.0)}),
+    ],
+)
 def test_recorded_quote_batches(name, want):
     assert parse_batch_quotes(rec.body(name)) == want
 
@@ -137,6 +144,7 @@ def test_the_consent_page_is_not_json():
 
 
 # -- the fake answers like the recordings ---------------------------------------------------------------------------
+
 
 def get(server, path: str, **headers) -> tuple[int, dict[str, str], str]:
     """One request to the fake, redirects not followed: (status, lower-case headers, body)."""
@@ -156,8 +164,12 @@ def fake_chart(server, symbol: str, query: str) -> dict:
 
 
 def local_times(period: dict, zone: ZoneInfo) -> tuple[str, str, str, int]:
-    return (datetime.fromtimestamp(period["start"], zone).strftime("%H:%M"),
-            datetime.fromtimestamp(period["end"], zone).strftime("%H:%M"), period["timezone"], period["gmtoffset"])
+    return (
+        datetime.fromtimestamp(period["start"], zone).strftime("%H:%M"),
+        datetime.fromtimestamp(period["end"], zone).strftime("%H:%M"),
+        period["timezone"],
+        period["gmtoffset"],
+    )
 
 
 def without_2026_fields(meta: dict) -> list[str]:
@@ -170,12 +182,25 @@ def test_fake_index_meta_has_the_recorded_keys_and_listing(market):
     fake = fake_chart(market, "^SOX", "range=1mo&interval=1d")
     assert list(fake["meta"]) == list(recorded["meta"])  # the same 29 keys, in the same order
     assert list(fake) == list(recorded) and list(fake["indicators"]) == ["quote", "adjclose"]
-    for key in ("exchangeName", "fullExchangeName", "instrumentType", "firstTradeDate", "exchangeTimezoneName",
-                "hasPrePostMarketData", "priceHint", "longName", "dataGranularity", "range", "validRanges"):
+    for key in (
+        "exchangeName",
+        "fullExchangeName",
+        "instrumentType",
+        "firstTradeDate",
+        "exchangeTimezoneName",
+        "hasPrePostMarketData",
+        "priceHint",
+        "longName",
+        "dataGranularity",
+        "range",
+        "validRanges",
+    ):
         assert fake["meta"][key] == recorded["meta"][key], key
     for name in ("pre", "regular", "post"):  # the same hours, in New York time (EST in January, EDT in October)
-        assert local_times(fake["meta"]["currentTradingPeriod"][name], NY)[:2] == \
-            local_times(recorded["meta"]["currentTradingPeriod"][name], NY)[:2]
+        assert (
+            local_times(fake["meta"]["currentTradingPeriod"][name], NY)[:2]
+            == local_times(recorded["meta"]["currentTradingPeriod"][name], NY)[:2]
+        )
 
 
 def test_fake_ten_year_yield_is_a_chicago_index_as_recorded(market):
@@ -186,12 +211,23 @@ def test_fake_ten_year_yield_is_a_chicago_index_as_recorded(market):
     fake = fake_chart(market, "^TNX", "range=1d&interval=5m")
     meta = fake["meta"]
     assert without_2026_fields(meta) == list(recorded["meta"])  # previousClose, scale, tradingPeriods included
-    for key in ("exchangeName", "fullExchangeName", "instrumentType", "firstTradeDate", "exchangeTimezoneName",
-                "timezone", "gmtoffset", "priceHint", "longName", "hasPrePostMarketData"):
+    for key in (
+        "exchangeName",
+        "fullExchangeName",
+        "instrumentType",
+        "firstTradeDate",
+        "exchangeTimezoneName",
+        "timezone",
+        "gmtoffset",
+        "priceHint",
+        "longName",
+        "hasPrePostMarketData",
+    ):
         assert meta[key] == recorded["meta"][key], key
     for name in ("pre", "regular", "post"):  # 7:20 to 14:00 Chicago time, no extended hours
-        assert local_times(meta["currentTradingPeriod"][name], CHICAGO) == \
-            local_times(recorded["meta"]["currentTradingPeriod"][name], CHICAGO)
+        assert local_times(meta["currentTradingPeriod"][name], CHICAGO) == local_times(
+            recorded["meta"]["currentTradingPeriod"][name], CHICAGO
+        )
     assert [local_times(p, CHICAGO) for p in meta["tradingPeriods"][0]] == [("07:20", "14:00", "CST", -21600)]
     assert list(fake["indicators"]) == list(recorded["indicators"]) == ["quote"]  # no adjclose on minute bars
     assert fake["timestamp"] == [int(session.timestamp())]
@@ -239,11 +275,14 @@ def test_fake_period_request_with_dividends_has_the_recorded_shape(market):
     assert "events" not in fake_chart(market, "IWM", f"interval=1d&period1={start}&period2={end}")  # not asked
 
 
-@pytest.mark.parametrize("query,fault", [
-    ("interval=1m&period1={sat}&period2={sun}", None),  # a weekend: no session at all
-    ("interval=1m&period1={sat}&period2={sun}", "no_session"),
-    ("range=5d&interval=1d", "no_session"),
-])
+@pytest.mark.parametrize(
+    "query,fault",
+    [
+        ("interval=1m&period1={sat}&period2={sun}", None),  # a weekend: no session at all
+        ("interval=1m&period1={sat}&period2={sun}", "no_session"),
+        ("range=5d&interval=1d", "no_session"),
+    ],
+)
 def test_fake_window_with_no_session_has_the_recorded_shape(market, query, fault):
     recorded = chart_result(rec.AAPL_NO_SESSION)
     if fault:
@@ -284,13 +323,16 @@ CHART_PATH = "/query2.finance.yahoo.com/v8/finance/chart/%5EGSPC?range=5d&interv
 QUOTE_PATH = "/query1.finance.yahoo.com/v7/finance/quote?symbols=IWM,SPY"
 
 
-@pytest.mark.parametrize("kind,endpoint,path,status,name", [
-    ("no_data", "chart", CHART_PATH, 404, rec.CHART_404),
-    ("not_available", "chart", CHART_PATH, 422, rec.CHART_422),
-    ("unauthorized", "quote", QUOTE_PATH, 401, rec.QUOTE_401),
-    ("html", "chart", CHART_PATH, 200, rec.CONSENT_PAGE),
-    ("html", "quote", QUOTE_PATH, 200, rec.CONSENT_PAGE),
-])
+@pytest.mark.parametrize(
+    "kind,endpoint,path,status,name",
+    [
+        ("no_data", "chart", CHART_PATH, 404, rec.CHART_404),
+        ("not_available", "chart", CHART_PATH, 422, rec.CHART_422),
+        ("unauthorized", "quote", QUOTE_PATH, 401, rec.QUOTE_401),
+        ("html", "chart", CHART_PATH, 200, rec.CONSENT_PAGE),
+        ("html", "quote", QUOTE_PATH, 200, rec.CONSENT_PAGE),
+    ],
+)
 def test_recorded_answers_as_faults(market, kind, endpoint, path, status, name):
     market.fault(kind, endpoint=endpoint)
     got_status, headers, text = get(market, path)
@@ -306,9 +348,15 @@ def test_a_429_carries_the_recorded_body(market):
     assert get(market, CHART_PATH)[::2] == (429, "Edge: Too Many Requests")
 
 
-@pytest.mark.parametrize("endpoint,path", [("chart", CHART_PATH), ("quote", QUOTE_PATH),
-                                           ("cookie", "/fc.yahoo.com/"),
-                                           ("crumb", "/query1.finance.yahoo.com/v1/test/getcrumb")])
+@pytest.mark.parametrize(
+    "endpoint,path",
+    [
+        ("chart", CHART_PATH),
+        ("quote", QUOTE_PATH),
+        ("cookie", "/fc.yahoo.com/"),
+        ("crumb", "/query1.finance.yahoo.com/v1/test/getcrumb"),
+    ],
+)
 def test_consent_flow_as_recorded_and_never_leaving_the_fake(market, endpoint, path):
     market.fault("consent", endpoint=endpoint)
     status, headers, text = get(market, path)
@@ -320,8 +368,9 @@ def test_consent_flow_as_recorded_and_never_leaving_the_fake(market, endpoint, p
 
     status, headers, text = get(market, f"{location.path}?{location.query}")
     assert (status, text) == (302, "")
-    assert headers["location"] == (f"{market.url}/consent.yahoo.com/v2/collectConsent"
-                                   "?sessionId=3_cc-session_dcf322f7-c2b7-4e77-9e32-36143f8f7c5d")
+    assert headers["location"] == (
+        f"{market.url}/consent.yahoo.com/v2/collectConsent?sessionId=3_cc-session_dcf322f7-c2b7-4e77-9e32-36143f8f7c5d"
+    )
 
     consent = urlsplit(headers["location"])
     status, headers, text = get(market, f"{consent.path}?{consent.query}")
@@ -335,10 +384,14 @@ def test_consent_flow_as_recorded_and_never_leaving_the_fake(market, endpoint, p
 
 # -- the app and real yfinance against the fake ----------------------------------------------------------------------
 
-@pytest.mark.parametrize("kind,words", [
-    ("html", "Yahoo answered with a web page instead of data (HTTP 200)"),
-    ("consent", "Yahoo answered with its cookie-consent page instead of data"),
-])
+
+@pytest.mark.parametrize(
+    "kind,words",
+    [
+        ("html", "Yahoo answered with a web page instead of data (HTTP 200)"),
+        ("consent", "Yahoo answered with its cookie-consent page instead of data"),
+    ],
+)
 def test_a_web_page_instead_of_data_is_a_yahoo_level_reason(market, make_source, clock, kind, words):
     """A web page is never one symbol's problem (every request of the round would get it): one reason in plain
     words, the round stops, the source backs off."""
@@ -368,6 +421,7 @@ def test_yfinance_fetches_the_ten_year_yield_in_chicago_time(market, make_source
     assert any("period1" in q for e, s, q in market.log if e == "chart" and s == "^TNX")  # yfinance's request
 
     from tui.data.yahoo_session import quiet_yfinance
+
     assert quiet_yfinance().cache.get_tz_cache().lookup("^TNX") == "America/Chicago"
 
 
@@ -379,7 +433,11 @@ def test_yfinance_fetches_a_dividend_paying_etf(market, make_source):
     assert data.closes["IWM"].tolist() == market.sent_closes("IWM").tolist()
 
     from tui.data.yahoo_session import quiet_yfinance
-    history = quiet_yfinance().Ticker("IWM", session=source.transport.session).history(
-        period="max", interval="1d", auto_adjust=False, actions=True)
+
+    history = (
+        quiet_yfinance()
+        .Ticker("IWM", session=source.transport.session)
+        .history(period="max", interval="1d", auto_adjust=False, actions=True)
+    )
     paid = history.loc[history["Dividends"] != 0, "Dividends"]
     assert [(t.date(), v) for t, v in paid.items()] == [(date(2025, 9, 24), 0.65), (date(2025, 12, 17), 0.7)]

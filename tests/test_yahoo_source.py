@@ -123,7 +123,7 @@ def test_gap_after_days_off_is_covered_by_one_request(market, make_source, clock
     data = source.fetch(PAIR)
     assert {s: market.count("chart", s) for s in PAIR} == {s: 1 for s in PAIR}
     assert all("period1" in q for e, s, q in market.log if e == "chart")
-    new = market.sent_closes("^RUT").loc[pd.Timestamp(END) + timedelta(days=1):]
+    new = market.sent_closes("^RUT").loc[pd.Timestamp(END) + timedelta(days=1) :]
     assert len(new) == 10
     assert_same_closes(data.closes.loc[new.index, "^RUT"], new)
 

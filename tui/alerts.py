@@ -80,9 +80,10 @@ class AlertTracker:
 
     @staticmethod
     def _rebaseline(previous: Snapshot, snapshot: Snapshot) -> bool:
-        return (
-            snapshot.as_of < previous.as_of
-            or (snapshot.source, snapshot.small, snapshot.large) != (previous.source, previous.small, previous.large)
+        return snapshot.as_of < previous.as_of or (snapshot.source, snapshot.small, snapshot.large) != (
+            previous.source,
+            previous.small,
+            previous.large,
         )
 
     def _remember(self, key: tuple) -> None:
@@ -101,29 +102,47 @@ class AlertTracker:
 
         if same and new.length > old.length:
             who = name[new.leader]
-            events.append(AlertEvent(
-                "streak_extended", ("streak_extended", new.leader, new.start, new.length), "Streak extended",
-                f"{who} has won {sessions(new.length)} in a row (since {day(new.start)}); "
-                f"{_returns(new, snapshot)}",
-                "information", now, snapshot.as_of,
-            ))
+            events.append(
+                AlertEvent(
+                    "streak_extended",
+                    ("streak_extended", new.leader, new.start, new.length),
+                    "Streak extended",
+                    f"{who} has won {sessions(new.length)} in a row (since {day(new.start)}); "
+                    f"{_returns(new, snapshot)}",
+                    "information",
+                    now,
+                    snapshot.as_of,
+                )
+            )
             record = _previous_record(old, new)
             if record is not None and new.length > record:
-                events.append(AlertEvent(
-                    "record", ("record", new.leader, new.start, new.length), "New record",
-                    f"{who}: {sessions(new.length)} in a row is the longest streak in the loaded history "
-                    f"(record before: {sessions(record)})",
-                    "warning", now, snapshot.as_of,
-                ))
+                events.append(
+                    AlertEvent(
+                        "record",
+                        ("record", new.leader, new.start, new.length),
+                        "New record",
+                        f"{who}: {sessions(new.length)} in a row is the longest streak in the loaded history "
+                        f"(record before: {sessions(record)})",
+                        "warning",
+                        now,
+                        snapshot.as_of,
+                    )
+                )
             elif self._milestone(old, new):
                 since = new.longest_since
                 assert since is not None
-                events.append(AlertEvent(
-                    "milestone", ("milestone", new.leader, new.start, since.end), "Longest since " + day(since.end),
-                    f"{who}: {sessions(new.length)} in a row is the longest streak since {day(since.end)} "
-                    f"(when one lasted {sessions(since.length)})",
-                    "information", now, snapshot.as_of,
-                ))
+                events.append(
+                    AlertEvent(
+                        "milestone",
+                        ("milestone", new.leader, new.start, since.end),
+                        "Longest since " + day(since.end),
+                        f"{who}: {sessions(new.length)} in a row is the longest streak since {day(since.end)} "
+                        f"(when one lasted {sessions(since.length)})",
+                        "information",
+                        now,
+                        snapshot.as_of,
+                    )
+                )
         return events
 
     def _broke(self, old: Streak, snapshot: Snapshot, name: dict[str, str], now: datetime) -> AlertEvent:
@@ -145,9 +164,13 @@ class AlertTracker:
             winner = name.get(breaker, breaker)
             how = f"{winner} won on {day(broke_on)}" if broke_on else f"{winner} won"
         return AlertEvent(
-            "streak_broke", ("streak_broke", old.leader, old.start), "Streak broke",
+            "streak_broke",
+            ("streak_broke", old.leader, old.start),
+            "Streak broke",
             f"{who}'s streak ended after {sessions(length)} ({day(old.start)} – {day(end)}): {how}",
-            "warning", now, snapshot.as_of,
+            "warning",
+            now,
+            snapshot.as_of,
         )
 
     def _milestone(self, old: Streak, new: Streak) -> bool:
@@ -168,12 +191,17 @@ class AlertTracker:
                 continue
             severity = _RISK_SEVERITY.get(risk.status, "information")
             label = plain(risk.label)
-            events.append(AlertEvent(
-                "risk_changed", ("risk_changed", risk.id, snapshot.as_of, before, risk.status),
-                f"Risk: {label}",
-                f"{label}: {before} → {risk.status} — {plain(risk.detail)}",
-                severity, now, snapshot.as_of,
-            ))
+            events.append(
+                AlertEvent(
+                    "risk_changed",
+                    ("risk_changed", risk.id, snapshot.as_of, before, risk.status),
+                    f"Risk: {label}",
+                    f"{label}: {before} → {risk.status} — {plain(risk.detail)}",
+                    severity,
+                    now,
+                    snapshot.as_of,
+                )
+            )
         return events
 
 

@@ -16,11 +16,12 @@ import asyncio
 import signal
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from functools import partial
-from typing import Any, Iterable
+from pathlib import Path
+from typing import Any
 
 from rich.text import Text
 from textual import events, work
@@ -298,8 +299,13 @@ class StreakwatchApp(App[None]):
         self._error = reason
         delay = retry_after if retry_after and retry_after > 0 else self._backoff()
         self._retry_at = time.monotonic() + delay
-        self.notify(f"{reason}\nRetrying in {fmt.countdown(delay).lstrip('~')}.", title="Refresh failed",
-                    severity="error", timeout=8, markup=False)
+        self.notify(
+            f"{reason}\nRetrying in {fmt.countdown(delay).lstrip('~')}.",
+            title="Refresh failed",
+            severity="error",
+            timeout=8,
+            markup=False,
+        )
         for pane in self.panes():
             pane.show_error(reason, f"Retrying in {fmt.countdown(delay).lstrip('~')}")
         self._schedule(delay)
@@ -367,9 +373,14 @@ class StreakwatchApp(App[None]):
             return None
 
         try:
-            return judge_now(self.clock(), received_at=snapshot.data.received_at,
-                             quote_time=snapshot.data.quote_time, bars_through=snapshot.as_of,
-                             refresh=self.config.refresh, retrying=self._retry_at is not None)
+            return judge_now(
+                self.clock(),
+                received_at=snapshot.data.received_at,
+                quote_time=snapshot.data.quote_time,
+                bars_through=snapshot.as_of,
+                refresh=self.config.refresh,
+                retrying=self._retry_at is not None,
+            )
         except Exception:  # a date the calendar can't place: keep what the source said
             return None
 
@@ -422,7 +433,10 @@ class StreakwatchApp(App[None]):
     # -- actions (keys come from tui/bindings.py) ------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Pane keys mean nothing over the help screen or the command palette.
-        if action in ("focus_pane", "toggle_maximize", "cycle_sort", "history", "alert_log") and not self._on_main_screen():
+        if (
+            action in ("focus_pane", "toggle_maximize", "cycle_sort", "history", "alert_log")
+            and not self._on_main_screen()
+        ):
             return False
         return True
 
@@ -576,15 +590,17 @@ def next_delay(market: Any, config: Config, bars_through: Any = None, retry_in: 
 
 
 def dropped_text(dropped: tuple[Dropped, ...]) -> str:
-    """"NOPE dropped since 14:02 ET (Yahoo has no data for NOPE …) — R retries": which, since when, why."""
+    """ "NOPE dropped since 14:02 ET (Yahoo has no data for NOPE …) — R retries": which, since when, why."""
     first = dropped[0]
     more = f" and {len(dropped) - 1} more" if len(dropped) > 1 else ""
-    return (f"{plain(first.symbol, 20)}{more} dropped from polling since {fmt.clock_time(first.since)} "
-            f"({plain(first.reason, 120)}) — R retries")
+    return (
+        f"{plain(first.symbol, 20)}{more} dropped from polling since {fmt.clock_time(first.since)} "
+        f"({plain(first.reason, 120)}) — R retries"
+    )
 
 
 def market_text(market: MarketStatus | None) -> str | None:
-    """"OPEN · until 16:00 ET", "CLOSED · opens Mon 09:30 ET", "HOLIDAY · Good Friday · opens Mon 09:30 ET"."""
+    """ "OPEN · until 16:00 ET", "CLOSED · opens Mon 09:30 ET", "HOLIDAY · Good Friday · opens Mon 09:30 ET"."""
     if market is None:
         return None
     text = market.phase.value.upper()
@@ -605,4 +621,3 @@ def focus_chain_names(app: StreakwatchApp) -> list[str]:
         if pane is not None and pane.id not in names:
             names.append(pane.id)
     return names
-

@@ -21,14 +21,14 @@ class Key:
 APP_KEYS: tuple[Key, ...] = (
     Key("1", "focus_pane('streak')", "Pane", key_display="1-4", palette="Focus the Streak pane", group="Panes"),
     Key("2", "focus_pane('spread')", "Spread pane", show=False, palette="Focus the Spread pane", group="Panes"),
-    Key("3", "focus_pane('sectors')", "Sectors pane", show=False, palette="Focus the Sector winners pane",
-        group="Panes"),
+    Key(
+        "3", "focus_pane('sectors')", "Sectors pane", show=False, palette="Focus the Sector winners pane", group="Panes"
+    ),
     Key("4", "focus_pane('risks')", "Risk pane", show=False, palette="Focus the Risk checklist pane", group="Panes"),
     Key("m", "toggle_maximize", "Maximize", palette="Maximize / restore the focused pane", group="Panes"),
     Key("r", "refresh", "Refresh", palette="Refresh now"),
     Key("p", "toggle_pause", "Pause", palette="Pause / resume refreshing"),
-    Key("R", "retry_symbols", "Retry symbols", show=False,
-        palette="Retry the symbols Yahoo stopped serving"),
+    Key("R", "retry_symbols", "Retry symbols", show=False, palette="Retry the symbols Yahoo stopped serving"),
     Key("s", "cycle_sort", "Sort", palette="Change the sector sort column"),
     Key("h", "history", "History", palette="Streak history: how rare, and what came after"),
     Key("a", "alert_log", "Alerts", palette="Alert log: streaks, records, risk changes"),
@@ -40,10 +40,17 @@ APP_KEYS: tuple[Key, ...] = (
 
 # Keys that Textual (or a pane widget) already handles; listed so the help screen is complete.
 BUILTIN_KEYS: tuple[Key, ...] = (
-    Key("enter", "toggle_maximize", "Maximize / restore the focused pane", show=False, key_display="enter",
-        group="Panes"),
-    Key("escape", "minimize", "Restore a maximized pane; close this help", show=False, key_display="esc",
-        group="Panes"),
+    Key(
+        "enter",
+        "toggle_maximize",
+        "Maximize / restore the focused pane",
+        show=False,
+        key_display="enter",
+        group="Panes",
+    ),
+    Key(
+        "escape", "minimize", "Restore a maximized pane; close this help", show=False, key_display="esc", group="Panes"
+    ),
     Key("tab", "app.focus_next", "Next pane", show=False, key_display="tab", group="Panes"),
     Key("shift+tab", "app.focus_previous", "Previous pane", show=False, key_display="shift+tab", group="Panes"),
     Key("ctrl+p", "command_palette", "Command palette (also: change theme)", show=False, key_display="ctrl+p"),
@@ -87,9 +94,7 @@ TABLE_ACTIONS = {
 
 
 def app_bindings() -> list[Binding]:
-    return [
-        Binding(k.keys, k.action, k.description, show=k.show, key_display=k.key_display) for k in APP_KEYS
-    ]
+    return [Binding(k.keys, k.action, k.description, show=k.show, key_display=k.key_display) for k in APP_KEYS]
 
 
 def move_bindings(actions: dict[str, str]) -> list[Binding]:
@@ -105,8 +110,7 @@ def help_rows() -> list[tuple[str, str, str]]:
     """(group, keys, description) for every key, in the order the help screen shows them."""
     rows: list[tuple[str, str, str]] = []
     panes = [k for k in APP_KEYS if k.group == "Panes"]
-    rows += [("Panes", key_label(k) if k.key_display != "1-4" else k.keys, k.palette or k.description)
-             for k in panes]
+    rows += [("Panes", key_label(k) if k.key_display != "1-4" else k.keys, k.palette or k.description) for k in panes]
     rows += [("Panes", key_label(k), k.description) for k in BUILTIN_KEYS if k.group == "Panes"]
     rows += [(k.group, key_label(k), k.description) for k in MOVE_KEYS]
     rows += [(k.group, key_label(k), k.palette or k.description) for k in APP_KEYS if k.group == "Monitor"]
@@ -116,5 +120,8 @@ def help_rows() -> list[tuple[str, str, str]]:
 
 def palette_entries() -> list[tuple[str, str, str]]:
     """(title, help, action) for the command palette."""
-    return [(k.palette, f"key: {key_label(k) if k.key_display != '1-4' else k.keys}", k.action)
-            for k in APP_KEYS if k.palette]
+    return [
+        (k.palette, f"key: {key_label(k) if k.key_display != '1-4' else k.keys}", k.action)
+        for k in APP_KEYS
+        if k.palette
+    ]

@@ -127,6 +127,7 @@ def _run(args: argparse.Namespace) -> int:
 def close_quietly(source, timeout: float = CLOSE_TIMEOUT) -> None:
     """``source.close()`` in a daemon thread, waited for at most ``timeout`` seconds: a fetch hung in a socket
     (holding the source's lock) must not keep the process from exiting."""
+
     def close() -> None:
         try:
             source.close()

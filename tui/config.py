@@ -388,8 +388,11 @@ def _check_semantics(config: Config, file: Path) -> None:
                 refuse(f"risks.{name}.{part}", f"must be between {least:g} and {most:g}, not {value:g}")
         if (band.watch > band.alert) if bad_side == "above" else (band.watch < band.alert):
             rises, order = ("rises", "≤") if bad_side == "above" else ("falls", "≥")
-            refuse(f"risks.{name}.watch", f"({band.watch:g}) is {bad_side} 'alert' ({band.alert:g}): this rule fires "
-                   f"as its value {rises}, watch first, so watch must be {order} alert")
+            refuse(
+                f"risks.{name}.watch",
+                f"({band.watch:g}) is {bad_side} 'alert' ({band.alert:g}): this rule fires "
+                f"as its value {rises}, watch first, so watch must be {order} alert",
+            )
 
 
 def _is_symbol(text: str) -> bool:

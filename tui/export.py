@@ -45,8 +45,9 @@ def export_files(svg: str, snapshot: Snapshot, directory: Path | str, now: datet
     return svg_path, json_path
 
 
-def export_app(app: Any, snapshot: Snapshot | None, directory: Path | str, now: datetime | None = None
-               ) -> tuple[Path, Path] | None:
+def export_app(
+    app: Any, snapshot: Snapshot | None, directory: Path | str, now: datetime | None = None
+) -> tuple[Path, Path] | None:
     """Screenshot ``app``, write both files and tell the user where (or why not) with a notification.
 
     Call it on the UI thread (the screenshot renders the current screen). Returns the two paths, or None.

@@ -204,8 +204,9 @@ class Snapshot:
             "as_of": self.as_of.isoformat(),
             "pair": {"small": self.small, "large": self.large},
             "streak": jsonable(self.streak),
-            "provisional": None if self.provisional is None else {
-                **jsonable(self.provisional), "delayed": self.provisional_delayed},
+            "provisional": None
+            if self.provisional is None
+            else {**jsonable(self.provisional), "delayed": self.provisional_delayed},
             "spread": jsonable(self.spread),
             "sectors": [jsonable(s) for s in self.sectors],
             "risks": [jsonable(r) for r in self.risks],
@@ -304,18 +305,24 @@ def longest_since_from_dict(value: dict[str, Any] | None) -> LongestSince | None
 
 
 def streak_from_dict(value: dict[str, Any]) -> Streak:
-    return _build(Streak, value, start=_date, end=_date, small_return=_float, large_return=_float,
-                  longest_since=longest_since_from_dict, percentile=_float)
+    return _build(
+        Streak,
+        value,
+        start=_date,
+        end=_date,
+        small_return=_float,
+        large_return=_float,
+        longest_since=longest_since_from_dict,
+        percentile=_float,
+    )
 
 
 def provisional_from_dict(value: dict[str, Any] | None) -> Provisional | None:
-    return _build(Provisional, value, session=_date, small_change=_float, large_change=_float,
-                  quote_time=_datetime)
+    return _build(Provisional, value, session=_date, small_change=_float, large_change=_float, quote_time=_datetime)
 
 
 def spread_from_dict(value: dict[str, Any]) -> Spread:
-    return _build(Spread, value, dates=_dates, daily=_floats, relative=_floats, rs_5d=_float,
-                  streak_start=_date)
+    return _build(Spread, value, dates=_dates, daily=_floats, relative=_floats, rs_5d=_float, streak_start=_date)
 
 
 def sector_row_from_dict(value: dict[str, Any]) -> SectorRow:

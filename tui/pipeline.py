@@ -28,8 +28,15 @@ class RefreshPipeline:
 
     CACHE_SAVE_SECONDS = 300.0  # the snapshot cache is rewritten at most this often (and when the day changes)
 
-    def __init__(self, source: DataSource, config: Config, clock: Clock, *, build: Builder | None = None,
-                 snapshot_cache: SnapshotCache | None = None) -> None:
+    def __init__(
+        self,
+        source: DataSource,
+        config: Config,
+        clock: Clock,
+        *,
+        build: Builder | None = None,
+        snapshot_cache: SnapshotCache | None = None,
+    ) -> None:
         self.source = source
         self.config = config
         self.clock = clock
@@ -86,5 +93,10 @@ class RefreshPipeline:
 def same_market(old: MarketData, new: MarketData) -> bool:
     """Whether ``new`` would compute the same panes as ``old``: same closes (every row, 0.2 ms), quotes and
     fundamentals. Labels, errors and times live in the snapshot's DataStatus, rebuilt from ``new`` either way."""
-    return (old.source == new.source and old.quotes == new.quotes and old.fundamentals == new.fundamentals
-            and old.closes.shape == new.closes.shape and old.closes.equals(new.closes))
+    return (
+        old.source == new.source
+        and old.quotes == new.quotes
+        and old.fundamentals == new.fundamentals
+        and old.closes.shape == new.closes.shape
+        and old.closes.equals(new.closes)
+    )

@@ -22,10 +22,19 @@ from tui.model import DataStatus, Dropped, Snapshot
 def data_status(data: MarketData) -> DataStatus:
     """What the screen and the JSON say about a fetch: its source, label, staleness, errors and time."""
     quote_times = [q.time for q in data.quotes.values()]
-    return DataStatus(source=data.source, label=data.label, stale=data.stale, errors=tuple(data.errors),
-                      fetched_at=data.fetched_at, banner=data.banner, retry_in=data.retry_in, now=data.now,
-                      received_at=data.received_at, quote_time=max(quote_times) if quote_times else None,
-                      dropped=tuple(Dropped(d.symbol, d.since, d.reason) for d in data.dropped))
+    return DataStatus(
+        source=data.source,
+        label=data.label,
+        stale=data.stale,
+        errors=tuple(data.errors),
+        fetched_at=data.fetched_at,
+        banner=data.banner,
+        retry_in=data.retry_in,
+        now=data.now,
+        received_at=data.received_at,
+        quote_time=max(quote_times) if quote_times else None,
+        dropped=tuple(Dropped(d.symbol, d.since, d.reason) for d in data.dropped),
+    )
 
 
 def build_snapshot(data: MarketData, config: Config) -> Snapshot:
@@ -69,4 +78,3 @@ def build_snapshot(data: MarketData, config: Config) -> Snapshot:
         history=streak_history(sessions, runs, streak, config.history.min_length, config.history.horizons),
         sessions=len(sessions),
     )
-

@@ -51,8 +51,13 @@ def source_key(
     version: str = __version__,
 ) -> str:
     """A stable hash of everything that decides what a fresh refresh would show."""
-    parts: list[str] = [f"format={FORMAT}", f"version={version}", f"kind={kind}", f"as_of={as_of}",
-                        f"config={config!r}"]
+    parts: list[str] = [
+        f"format={FORMAT}",
+        f"version={version}",
+        f"kind={kind}",
+        f"as_of={as_of}",
+        f"config={config!r}",
+    ]
     if cache_path is not None:
         parts.append(f"cache={Path(cache_path).expanduser().absolute()}")
     if directory is not None:
@@ -93,8 +98,9 @@ class SnapshotCache:
                 doc = json.load(fh)
             if doc.get("format") != FORMAT:
                 return None
-            return Cached(snapshot_from_json(doc["snapshot"]), _when(doc.get("received_at")),
-                          _when(doc.get("saved_at")))
+            return Cached(
+                snapshot_from_json(doc["snapshot"]), _when(doc.get("received_at")), _when(doc.get("saved_at"))
+            )
         except Exception:  # missing, truncated, an older layout: no early paint, nothing worse
             return None
 

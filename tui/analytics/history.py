@@ -32,15 +32,20 @@ def streak_history(
     """
     horizons = tuple(int(h) for h in horizons)
     if runs.empty:
-        return History(min_length, horizons, (), {"small": _stats(horizons, {}), "large": _stats(horizons, {})},
-                       note="not enough history: no completed sessions")
+        return History(
+            min_length,
+            horizons,
+            (),
+            {"small": _stats(horizons, {}), "large": _stats(horizons, {})},
+            note="not enough history: no completed sessions",
+        )
     leaders = runs["leader"].to_numpy()
     lengths = runs["length"].to_numpy()
     long_enough = np.flatnonzero(lengths >= min_length)  # (the few long runs first: comparing strings is dearer)
     chosen = long_enough[leaders[long_enough] != "none"][::-1]  # newest first
 
     # Relative level small/large: the forward outcome is a ratio of two of its values.
-    rel = (sessions["small_close"].to_numpy(dtype="float64") / sessions["large_close"].to_numpy(dtype="float64"))
+    rel = sessions["small_close"].to_numpy(dtype="float64") / sessions["large_close"].to_numpy(dtype="float64")
     n = len(rel)
     ends = runs["end_pos"].to_numpy()[chosen]
     forward = np.full((len(chosen), len(horizons)), np.nan)
@@ -51,8 +56,15 @@ def streak_history(
     # Column arrays picked by position, not runs.iloc[chosen]: a sub-frame costs more than these few dozen rows.
     # NaN (no outcome yet) becomes None.
     entries = tuple(
-        HistoryEntry(leader=leader, start=start, end=end, length=length, small_return=sr, large_return=lr,
-                     forward=tuple(None if math.isnan(v) else v for v in fwd))
+        HistoryEntry(
+            leader=leader,
+            start=start,
+            end=end,
+            length=length,
+            small_return=sr,
+            large_return=lr,
+            forward=tuple(None if math.isnan(v) else v for v in fwd),
+        )
         for leader, start, end, length, sr, lr, fwd in zip(
             leaders[chosen].tolist(),
             runs["start"].array[chosen].date.tolist(),  # what .dt.date gives, on the chosen rows only
@@ -77,8 +89,15 @@ def streak_history(
         past = same[:-1]  # the last run of this leader is the current streak
         percentile = float((past < streak.length).mean()) if past.size else None
 
-    return History(min_length, horizons, entries, stats, current_rank=rank, current_percentile=percentile,
-                   note=_note(stats, min_length, len(entries)))
+    return History(
+        min_length,
+        horizons,
+        entries,
+        stats,
+        current_rank=rank,
+        current_percentile=percentile,
+        note=_note(stats, min_length, len(entries)),
+    )
 
 
 def _stats(horizons: tuple[int, ...], outcomes: dict[int, np.ndarray]) -> tuple[ForwardStat, ...]:
@@ -105,9 +124,7 @@ def _median(values: np.ndarray) -> float:
 def _note(stats: dict[str, tuple[ForwardStat, ...]], min_length: int, count: int) -> str | None:
     if count == 0:
         return f"not enough history: no streaks of {min_length}+ sessions"
-    thin = [
-        f"{side} after {s.horizon}" for side, per in stats.items() for s in per if s.count < MIN_SAMPLE
-    ]
+    thin = [f"{side} after {s.horizon}" for side, per in stats.items() for s in per if s.count < MIN_SAMPLE]
     if not thin:
         return None
     return f"not enough history (fewer than {MIN_SAMPLE} outcomes): " + ", ".join(thin)

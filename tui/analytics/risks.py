@@ -58,17 +58,27 @@ def risk_checklist(
     if sessions is None:
         sessions = pair_sessions(closes, config.small, config.large).index
     measured = (
-        (_ratio_change("economic", prices, sym.credit, sym.treasuries, rules.lookback, rules.economic),
-         (sym.credit, sym.treasuries)),
+        (
+            _ratio_change("economic", prices, sym.credit, sym.treasuries, rules.lookback, rules.economic),
+            (sym.credit, sym.treasuries),
+        ),
         (_rates(prices, sym.ten_year, rules.lookback, rules.rates), (sym.ten_year,)),
-        (_quality(prices, sym.quality_small, sym.broad_small, streak, rules.quality),
-         (sym.quality_small, sym.broad_small)),
+        (
+            _quality(prices, sym.quality_small, sym.broad_small, streak, rules.quality),
+            (sym.quality_small, sym.broad_small),
+        ),
         (_volatility(prices, sym.volatility, rules.volatility), (sym.volatility,)),
-        (_ratio_change("breadth", prices, sym.equal_weight, sym.cap_weight, rules.lookback, rules.breadth),
-         (sym.equal_weight, sym.cap_weight)),
+        (
+            _ratio_change("breadth", prices, sym.equal_weight, sym.cap_weight, rules.lookback, rules.breadth),
+            (sym.equal_weight, sym.cap_weight),
+        ),
         (_valuation(fundamentals, sym.broad_small, sym.cap_weight, rules.valuation), ()),
-        (_extension(prices, config.small, streak, runs, rules.extension_percentile, rules.extension_rsi,
-                    rules.rsi_period), (config.small,)),
+        (
+            _extension(
+                prices, config.small, streak, runs, rules.extension_percentile, rules.extension_rsi, rules.rsi_period
+            ),
+            (config.small,),
+        ),
     )
     return tuple(_unless_too_old(risk, symbols, prices, sessions) for risk, symbols in measured)
 
@@ -148,9 +158,14 @@ def _ratio_change(rid: str, prices: _Prices, num: str, den: str, lookback: int, 
         return _unknown(rid, f"not enough data for {num}/{den} ({len(ratio)} sessions, need {lookback + 1})")
     change = float(ratio[-1] / ratio[-1 - lookback] - 1.0)
     status = _below(change, band)
-    return Risk(rid, LABELS[rid], status, change,
-                f"{num}/{den} {_pct(change)} over {lookback} sessions{_band_text(status, band, 'below', _pct)}",
-                prices.day(int(rows[-1])))
+    return Risk(
+        rid,
+        LABELS[rid],
+        status,
+        change,
+        f"{num}/{den} {_pct(change)} over {lookback} sessions{_band_text(status, band, 'below', _pct)}",
+        prices.day(int(rows[-1])),
+    )
 
 
 def _rates(prices: _Prices, symbol: str, lookback: int, band: Band) -> Risk:
@@ -165,10 +180,15 @@ def _rates(prices: _Prices, symbol: str, lookback: int, band: Band) -> Risk:
         return _unknown(rid, f"not enough data for {symbol} ({len(yields)} sessions, need {lookback + 1})")
     bp = float(100.0 * (yields[-1] - yields[-1 - lookback]))
     status = _above(bp, band)
-    return Risk(rid, LABELS[rid], status, bp,
-                f"10-year yield {bp:+.0f} bp over {lookback} sessions to {yields[-1]:.2f}%"
-                f"{_band_text(status, band, 'above', lambda v: f'{v:+.0f} bp')}",
-                prices.day(int(rows[-1])))
+    return Risk(
+        rid,
+        LABELS[rid],
+        status,
+        bp,
+        f"10-year yield {bp:+.0f} bp over {lookback} sessions to {yields[-1]:.2f}%"
+        f"{_band_text(status, band, 'above', lambda v: f'{v:+.0f} bp')}",
+        prices.day(int(rows[-1])),
+    )
 
 
 def _quality(prices: _Prices, quality: str, broad: str, streak: Streak, band: Band) -> Risk:
@@ -186,20 +206,32 @@ def _quality(prices: _Prices, quality: str, broad: str, streak: Streak, band: Ba
     common = np.flatnonzero(~np.isnan(prices[quality] + prices[broad]))  # rows where both have a close
     before = int(np.searchsorted(common, start, side="left"))  # how many common closes precede the streak
     if len(common) and common[-1] < start:  # nothing since the streak began: dated, so an old end is said so
-        return Risk(rid, LABELS[rid], "unknown", None,
-                    f"no {quality} and {broad} closes since the streak start {streak.start.isoformat()}",
-                    prices.day(int(common[-1])))
+        return Risk(
+            rid,
+            LABELS[rid],
+            "unknown",
+            None,
+            f"no {quality} and {broad} closes since the streak start {streak.start.isoformat()}",
+            prices.day(int(common[-1])),
+        )
     if before == 0 or not len(common):  # none before it
-        return _unknown(rid, f"no {quality} and {broad} closes on the same day before the streak start "
-                             f"{streak.start.isoformat()}")
+        return _unknown(
+            rid, f"no {quality} and {broad} closes on the same day before the streak start {streak.start.isoformat()}"
+        )
     first, last = common[before - 1], common[-1]
     returns = {symbol: prices[symbol][last] / prices[symbol][first] for symbol in (quality, broad)}
     ahead = float(returns[broad] / returns[quality] - 1.0)
     status = _above(ahead, band)
     by = f"{abs(ahead) * 100:.1f}%"
     lead = f"{broad} ahead of {quality} by {by}" if ahead >= 0 else f"{quality} ahead of {broad} by {by}"
-    return Risk(rid, LABELS[rid], status, ahead,
-                f"{lead} over the streak{_band_text(status, band, 'above', _pct)}", prices.day(int(last)))
+    return Risk(
+        rid,
+        LABELS[rid],
+        status,
+        ahead,
+        f"{lead} over the streak{_band_text(status, band, 'above', _pct)}",
+        prices.day(int(last)),
+    )
 
 
 def _volatility(prices: _Prices, symbol: str, band: Band) -> Risk:
@@ -227,13 +259,19 @@ def _valuation(fundamentals: Mapping[str, Mapping[str, float]], small: str, larg
         pes[symbol] = float(pe)
     ratio = pes[small] / pes[large]
     status = _above(ratio, band)
-    return Risk(rid, LABELS[rid], status, ratio,
-                f"P/E {small} {pes[small]:.1f} ÷ {large} {pes[large]:.1f} = {ratio:.2f}"
-                f"{_band_text(status, band, 'above', lambda v: f'{v:.2f}')}")
+    return Risk(
+        rid,
+        LABELS[rid],
+        status,
+        ratio,
+        f"P/E {small} {pes[small]:.1f} ÷ {large} {pes[large]:.1f} = {ratio:.2f}"
+        f"{_band_text(status, band, 'above', lambda v: f'{v:.2f}')}",
+    )
 
 
-def _extension(prices: _Prices, small: str, streak: Streak, runs: pd.DataFrame, percentile: float,
-               band: Band, period: int) -> Risk:
+def _extension(
+    prices: _Prices, small: str, streak: Streak, runs: pd.DataFrame, percentile: float, band: Band, period: int
+) -> Risk:
     """Chasing the streak (SPEC §5). A small-cap streak at or above ``percentile`` of the earlier small-cap streaks
     is watch, one as long as the longest of them alert; the small index's RSI above ``band.watch`` is watch,
     above ``band.alert`` alert; the worse of the two counts. A large-cap streak is no small-cap extension: the RSI
@@ -256,8 +294,10 @@ def _extension(prices: _Prices, small: str, streak: Streak, runs: pd.DataFrame, 
                 parts.append(f"small streak {streak.length} ≥ record ({record}) {earlier}")
             else:
                 streak_status = "watch" if streak.length >= cut else "ok"
-                parts.append(f"small streak {streak.length} {'≥' if streak_status == 'watch' else '<'} "
-                             f"{percentile:g}th pct ({cut}) {earlier}")
+                parts.append(
+                    f"small streak {streak.length} {'≥' if streak_status == 'watch' else '<'} "
+                    f"{percentile:g}th pct ({cut}) {earlier}"
+                )
     elif streak.leader == "large" and streak.length > 0:
         parts.append(f"large streak {streak.length}: RSI alone")
     if rsi is None:

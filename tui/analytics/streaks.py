@@ -16,6 +16,7 @@ from tui.model import LongestSince, Side, Streak, StreakRun
 # the leader column is a take from it rather than thousands of Python strings for pandas to infer a dtype from.
 _LEADERS = pd.Series(["large", "none", "small"]).array
 
+
 def streak_runs(sessions: pd.DataFrame) -> pd.DataFrame:
     """Every run of consecutive same-winner sessions in ``sessions`` (from :func:`pair_sessions`), oldest first.
 

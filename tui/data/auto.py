@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 from tui.data.backoff import Backoff
 from tui.data.base import LABEL_OFFLINE, Clock, MarketData
 from tui.data.yahoo import YahooSource
-from tui.fmt import split_retry, wait
 from tui.errors import SourceError
+from tui.fmt import split_retry, wait
 
 if TYPE_CHECKING:
     from tui.config import Refresh
@@ -37,9 +37,17 @@ def _age(fetched_at: datetime | None, now: datetime | None) -> str:
 class AutoSource:
     name = "auto"
 
-    def __init__(self, cache: BarCache, clock: Clock, session: YahooSession | None = None, *,
-                 backoff: Backoff | None = None, refresh: Refresh | None = None, yahoo: YahooSource | None = None,
-                 demo: DemoSource | None = None) -> None:
+    def __init__(
+        self,
+        cache: BarCache,
+        clock: Clock,
+        session: YahooSession | None = None,
+        *,
+        backoff: Backoff | None = None,
+        refresh: Refresh | None = None,
+        yahoo: YahooSource | None = None,
+        demo: DemoSource | None = None,
+    ) -> None:
         self.cache = cache
         self.clock = clock
         self.yahoo = yahoo or YahooSource(cache, clock, session=session, backoff=backoff, refresh=refresh)

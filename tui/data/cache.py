@@ -78,9 +78,9 @@ _UPSERT_META = (
 # What reads see while rows wait in memory: those rows, and the file's rows they do not replace.
 _MERGED = {
     "bars": "(SELECT * FROM pending.bars UNION ALL SELECT * FROM main.bars AS m WHERE NOT EXISTS "
-            "(SELECT 1 FROM pending.bars AS p WHERE p.symbol = m.symbol AND p.date = m.date))",
+    "(SELECT 1 FROM pending.bars AS p WHERE p.symbol = m.symbol AND p.date = m.date))",
     "meta": "(SELECT * FROM pending.meta UNION ALL SELECT * FROM main.meta AS m WHERE NOT EXISTS "
-            "(SELECT 1 FROM pending.meta AS p WHERE p.key = m.key))",
+    "(SELECT 1 FROM pending.meta AS p WHERE p.key = m.key))",
 }
 
 # SQLite's own verdict that a file is not a database: the only reason a file is ever moved aside.
@@ -98,8 +98,11 @@ _CANNOT_WRITE: dict[int | None, str] = {
 }
 # Keyed by OSError.errno, which is None for an OSError raised without one (then nothing matches).
 _OS_WORDS: dict[int | None, str] = {
-    errno.ENOSPC: "disk full", errno.EDQUOT: "disk quota exceeded", errno.EROFS: "read-only",
-    errno.EACCES: "permission denied", errno.EPERM: "permission denied",
+    errno.ENOSPC: "disk full",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EROFS: "read-only",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
 }
 
 
@@ -308,12 +311,14 @@ class BarCache:
             # Not even that can be written: nothing in the file could be read anyway.
             return self._in_memory_until_writable(
                 f"cache {self.path} is unusable ({reason}) and could not be moved aside ({_os_words(exc)})",
-                _os_words(exc))
+                _os_words(exc),
+            )
         try:
             conn = self._connect_writable()
         except (_NotADatabase, _Foreign, _CannotWrite) as exc:
             return self._in_memory_until_writable(
-                f"cache {self.path} was unusable ({reason}), moved aside to {moved.name}", str(exc))
+                f"cache {self.path} was unusable ({reason}), moved aside to {moved.name}", str(exc)
+            )
         self.recovered = f"cache {self.path.name} was unusable ({reason}); moved aside to {moved.name} and rebuilt"
         self._direct = True
         return conn
@@ -686,8 +691,15 @@ class CacheView:
     writing through the same cache object) changes it, and then the view is read again in full.
     """
 
-    def __init__(self, asked: tuple[str, ...], stored: frozenset[str], known: tuple[str, ...],
-                 closes: pd.DataFrame, fetched: dict[str, datetime], version: tuple[int, int]) -> None:
+    def __init__(
+        self,
+        asked: tuple[str, ...],
+        stored: frozenset[str],
+        known: tuple[str, ...],
+        closes: pd.DataFrame,
+        fetched: dict[str, datetime],
+        version: tuple[int, int],
+    ) -> None:
         self.asked = asked  # the symbols cached() was asked for
         self.stored = stored  # every symbol with bars in the cache (BarCache.symbols())
         self.known = known  # the asked symbols that have bars, in the order asked (the columns of ``closes``)

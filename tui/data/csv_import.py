@@ -56,9 +56,7 @@ _MISSING = {"", "nan", "null", "n/a", "na", "none"}
 
 # A plain ISO date, optionally followed by a time and a UTC offset (yfinance writes "2026-01-05 00:00:00-05:00").
 # The date part is taken as the exchange date; the time is not used.
-_DATE_RE = re.compile(
-    r"^(\d{4}-\d{2}-\d{2})(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$"
-)
+_DATE_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$")
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 _NEWLINE_BYTES = re.compile(rb"\r\n|\r|\n")

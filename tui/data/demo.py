@@ -275,7 +275,9 @@ class DemoSource:
         quotes: dict[str, Quote] = {}
         today, open_at, close_at = status.session, status.open, status.close  # all three are set on a trading day
         if (
-            today is not None and open_at is not None and close_at is not None
+            today is not None
+            and open_at is not None
+            and close_at is not None
             and open_at <= status.now < close_at + GRACE
             and world.position(today) > 0  # a session needs a previous close to start from
         ):
@@ -327,8 +329,9 @@ class DemoSource:
             self._frames.popitem(last=False)
         return frame
 
-    def _quotes(self, world: _World, symbols: tuple[str, ...], now: datetime, today: date, open_at: datetime,
-                close_at: datetime) -> dict[str, Quote]:
+    def _quotes(
+        self, world: _World, symbols: tuple[str, ...], now: datetime, today: date, open_at: datetime, close_at: datetime
+    ) -> dict[str, Quote]:
         i = world.position(today)
         minutes = int((close_at - open_at).total_seconds() // 60)
         k = min(int((now - open_at).total_seconds() // 60), minutes)

@@ -106,7 +106,7 @@ def judge_now(
 
 
 def _when(instant: datetime, now: datetime) -> str:
-    """"10:42 ET" the same New York day, "Tue 16:05 ET" within a week, "12 Jan 16:05 ET" before that."""
+    """ "10:42 ET" the same New York day, "Tue 16:05 ET" within a week, "12 Jan 16:05 ET" before that."""
     from zoneinfo import ZoneInfo
 
     ny = ZoneInfo("America/New_York")

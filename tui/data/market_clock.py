@@ -256,7 +256,7 @@ def bars_owed(status: MarketStatus, bars_through: date | None) -> bool:
     return bars_through is None or bars_through < status.last_completed
 
 
-def refresh_delay(status: MarketStatus, refresh: "Refresh", bars_through: date | None) -> float:
+def refresh_delay(status: MarketStatus, refresh: Refresh, bars_through: date | None) -> float:
     """Seconds until the next refresh (SPEC §3), ``bars_through`` being the last completed session on hand.
 
     Open: the fast cadence, cut short at the session's completion. Just after the close: wake exactly when the
@@ -268,14 +268,13 @@ def refresh_delay(status: MarketStatus, refresh: "Refresh", bars_through: date |
     if status.phase is Phase.OPEN:
         until_final = (final - status.now).total_seconds() + 1.0 if final is not None else refresh.open_seconds
         return float(min(refresh.open_seconds, until_final))
-    if final is not None and status.close <= status.now < final:
+    if status.close is not None and final is not None and status.close <= status.now < final:
         return (final - status.now).total_seconds() + 1.0
     until_open = (status.next_open - status.now).total_seconds()
     return float(min(refresh_period(status, refresh, bars_through), max(until_open, 0.0)))
 
 
-def refresh_period(status: MarketStatus, refresh: "Refresh", bars_through: date | None,
-                   retrying: bool = False) -> float:
+def refresh_period(status: MarketStatus, refresh: Refresh, bars_through: date | None, retrying: bool = False) -> float:
     """Seconds between two refreshes in ``status``'s phase: the cadence that "a few refresh periods" of silence
     is measured in (see tui.data.freshness), so it must be the one :func:`refresh_delay` keeps.
 

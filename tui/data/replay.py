@@ -17,6 +17,7 @@ from tui.errors import UsageError
 if TYPE_CHECKING:  # pandas is imported on the first fetch (in the worker), not when the source is built
     import pandas as pd
 
+
 def read_price_csv(path: Path) -> pd.DataFrame:
     """:func:`tui.data.csv_import.read_price_csv`, imported on first use (it needs pandas)."""
     from tui.data.csv_import import read_price_csv as read
@@ -120,8 +121,13 @@ class ReplaySource:
             self._parsed.clear()
             self._combined = None
 
-    def _combine(self, wanted: list[str], files: dict[str, Path | None], stats: dict[str, os.stat_result],
-                 key: tuple[object, ...]) -> _Combined:
+    def _combine(
+        self,
+        wanted: list[str],
+        files: dict[str, Path | None],
+        stats: dict[str, os.stat_result],
+        key: tuple[object, ...],
+    ) -> _Combined:
         import pandas as pd
 
         pair = wanted[:2]

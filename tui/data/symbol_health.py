@@ -67,8 +67,10 @@ class SymbolHealth:
 
     def to_json(self) -> str:
         return json.dumps(
-            {symbol: {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in asdict(t).items()}
-             for symbol, t in sorted(self.troubles.items())},
+            {
+                symbol: {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in asdict(t).items()}
+                for symbol, t in sorted(self.troubles.items())
+            },
             sort_keys=True,
         )
 
@@ -90,8 +92,9 @@ class SymbolHealth:
         return {s: t for s, t in self.troubles.items() if t.dropped_at is None and now < t.next_try}
 
     # -- changes ------------------------------------------------------------------------------------------
-    def failed(self, symbol: str, reason: str, now: datetime, *, kind: str = "unusable",
-               droppable: bool = True) -> Trouble:
+    def failed(
+        self, symbol: str, reason: str, now: datetime, *, kind: str = "unusable", droppable: bool = True
+    ) -> Trouble:
         """Record one failure of ``symbol``'s own; returns its new state (``dropped_at`` set if dropped now)."""
         old = self.troubles.get(symbol)
         failures = 1 if old is None else old.failures + 1

@@ -59,7 +59,7 @@ META_CURRENT = "yahoo.current_at"
 
 
 def name_some(symbols: Sequence[str], shown: int = 4) -> str:
-    """"A, B" or "A, B, C, D and 8 more": a status line has room for a few names, not twenty."""
+    """ "A, B" or "A, B, C, D and 8 more": a status line has room for a few names, not twenty."""
     names = ", ".join(symbols[:shown])
     return f"{names} and {len(symbols) - shown} more" if len(symbols) > shown else names
 
@@ -152,8 +152,10 @@ class YahooSource:
             quotes = self.transport.batch_quotes(eligible)
         except QuoteRefused as exc:
             delay = self.quote_backoff.failure(now)
-            return set(), (f"{exc} on the batched quote request; asking for each symbol's chart instead "
-                           f"(quotes tried again in {wait(delay)})")
+            return set(), (
+                f"{exc} on the batched quote request; asking for each symbol's chart instead "
+                f"(quotes tried again in {wait(delay)})"
+            )
         self.quote_backoff.success()
         done = {symbol for symbol in eligible if symbol in quotes}
         for symbol in done:
@@ -202,8 +204,9 @@ class YahooSource:
         if not complete.empty:
             self._store(symbol, complete, now)
         stored = self.cache.last_date(symbol)
-        missing = [d.isoformat() for d in chart.null_days
-                   if is_session_complete(d, now) and (stored is None or d > stored)]
+        missing = [
+            d.isoformat() for d in chart.null_days if is_session_complete(d, now) and (stored is None or d > stored)
+        ]
 
         price: Any = meta.get("regularMarketPrice")  # JSON values: usable_quote says whether they are numbers
         stamp: Any = meta.get("regularMarketTime")
@@ -224,8 +227,10 @@ class YahooSource:
         if view is None or before is None:
             return
         after = self.cache.version()
-        if before != view.version or after != (before[0] + (1 if written else 0), before[1]) or (
-            written and symbol not in view.stored
+        if (
+            before != view.version
+            or after != (before[0] + (1 if written else 0), before[1])
+            or (written and symbol not in view.stored)
         ):
             self._view = None  # another write than ours, or a new symbol: read it all again when asked
             return
@@ -278,8 +283,9 @@ class YahooSource:
 
     # -- the DataSource API ---------------------------------------------------------------------------------
 
-    def cached(self, symbols: Sequence[str], now: datetime,
-               fundamentals: dict[str, dict[str, float]] | None = None) -> MarketData:
+    def cached(
+        self, symbols: Sequence[str], now: datetime, fundamentals: dict[str, dict[str, float]] | None = None
+    ) -> MarketData:
         """What the cache holds for ``symbols`` (completed sessions only, pair first), labelled by its age."""
         from tui.data.market_clock import is_session_complete, sessions_complete
 
@@ -291,8 +297,9 @@ class YahooSource:
             done = sessions_complete(closes.index, now)
             if not done.all():
                 closes = closes.loc[done]
-        quotes = {s: q for s, q in self._quotes.items()
-                  if s in symbols and not is_session_complete(q.session.date(), now)}
+        quotes = {
+            s: q for s, q in self._quotes.items() if s in symbols and not is_session_complete(q.session.date(), now)
+        }
         fetched = self._fetched_by_symbol(view)
         # The age of the headline: the pair's fetches. A symbol that has been failing on its own for hours (or a
         # dropped one) carries its own date on its row and risk; it must not make current figures read "1 d ago".
@@ -320,8 +327,14 @@ class YahooSource:
             both = data.closes[list(pair)].dropna()
             through = both.index[-1].date() if len(both.index) else None
         quote_times = [q.time for q in data.quotes.values()]  # the newest data actually received
-        return judge_now(now, received_at=data.received_at, quote_time=max(quote_times) if quote_times else None,
-                         bars_through=through, refresh=self.refresh, retrying=self.backoff.failures > 0)
+        return judge_now(
+            now,
+            received_at=data.received_at,
+            quote_time=max(quote_times) if quote_times else None,
+            bars_through=through,
+            refresh=self.refresh,
+            retrying=self.backoff.failures > 0,
+        )
 
     def _fetched_by_symbol(self, view: CacheView) -> dict[str, datetime]:
         """When each symbol's bars were last known current: their last chart fetch, or a later batched quote."""
@@ -360,8 +373,7 @@ class YahooSource:
         manual, self._retry_now = self._retry_now, False
         if not self.backoff.ready(now) and not manual:  # no request while backing off: show what we have
             left = self.backoff.remaining(now)
-            return self._stale(symbols, now, [f"{self._last_reason} — retrying in {wait(left)}"], left,
-                               health)
+            return self._stale(symbols, now, [f"{self._last_reason} — retrying in {wait(left)}"], left, health)
 
         notes: list[str] = []  # repairs and refusals worked around: worth saying, but the data is good
         repaired: list[str] = []  # symbols whose bars came duplicated or out of order (one note for all)
@@ -389,8 +401,9 @@ class YahooSource:
                 down = str(exc)  # the other symbols would fail the same way: do not hammer Yahoo
                 break
         if repaired:
-            notes.insert(0, f"Yahoo sent duplicate or out-of-order bars for {name_some(repaired)} "
-                            "(kept the latest bar per day)")
+            notes.insert(
+                0, f"Yahoo sent duplicate or out-of-order bars for {name_some(repaired)} (kept the latest bar per day)"
+            )
 
         wide = down or self._wide_failure(failed, len(served), pair)
         if wide:
@@ -400,8 +413,7 @@ class YahooSource:
             for symbol in served:
                 health.succeeded(symbol)
             self._save_health(health, now)
-            return self._stale(symbols, now, notes + [f"{wide} — retrying in {wait(delay)}"], delay,
-                               health)
+            return self._stale(symbols, now, notes + [f"{wide} — retrying in {wait(delay)}"], delay, health)
 
         changed = any([health.succeeded(symbol) for symbol in served])
         for symbol, problem in failed.items():
@@ -421,8 +433,9 @@ class YahooSource:
         data = self.cached(symbols, now, self.fundamentals(now))
         troubles = _trouble_notes(failed, health, symbols, now, retry_in)
         if not data.closes.notna().any().any() and not data.quotes:
-            raise SourceError(troubles[0] if troubles else notes[-1] if notes else "Yahoo returned no data",
-                              retry_after=retry_in)
+            raise SourceError(
+                troubles[0] if troubles else notes[-1] if notes else "Yahoo returned no data", retry_after=retry_in
+            )
         data.errors += notes + troubles  # what the data's age means first, its causes last (newest last)
         data.dropped = _dropped(health)
         if retry_in is not None:
@@ -446,8 +459,9 @@ class YahooSource:
         what = _KIND_WORDS.get(kind) or str(failed[hit[0]])
         return f"Yahoo-wide failure: {what} for {len(hit)} of {asked} symbols asked ({name_some(hit)})"
 
-    def _stale(self, symbols: list[str], now: datetime, errors: list[str], retry_in: float,
-               health: SymbolHealth) -> MarketData:
+    def _stale(
+        self, symbols: list[str], now: datetime, errors: list[str], retry_in: float, health: SymbolHealth
+    ) -> MarketData:
         data = self.cached(symbols, now)
         if not data.closes.notna().any().any() and not data.quotes:
             raise SourceError(self._last_reason or "Yahoo failed", retry_after=retry_in)
@@ -472,8 +486,13 @@ def _same_way(problems: Sequence[SymbolProblem]) -> bool:
     return len({p.kind for p in problems}) == 1
 
 
-def _trouble_notes(failed: dict[str, SymbolProblem], health: SymbolHealth, symbols: Sequence[str],
-                   now: datetime, retry_in: float | None) -> list[str]:
+def _trouble_notes(
+    failed: dict[str, SymbolProblem],
+    health: SymbolHealth,
+    symbols: Sequence[str],
+    now: datetime,
+    retry_in: float | None,
+) -> list[str]:
     """What the user is told about symbols failing on their own: each pair symbol that failed this round (with
     the source's retry, ``retry_in``), then
     the other symbols waiting before they are asked again, one line per way of failing ("empty answers for
@@ -498,5 +517,7 @@ def _trouble_notes(failed: dict[str, SymbolProblem], health: SymbolHealth, symbo
 
 
 def _dropped(health: SymbolHealth) -> tuple[DroppedSymbol, ...]:
-    return tuple(DroppedSymbol(symbol, t.dropped_at, t.reason)  # type: ignore[arg-type]
-                 for symbol, t in sorted(health.dropped().items()))
+    return tuple(
+        DroppedSymbol(symbol, t.dropped_at, t.reason)  # type: ignore[arg-type]
+        for symbol, t in sorted(health.dropped().items())
+    )

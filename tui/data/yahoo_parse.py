@@ -142,11 +142,20 @@ def parse_chart(payload: Any, symbol: str) -> Chart:
         stamps = res.get("timestamp") or []
         quote = (res.get("indicators", {}).get("quote") or [{}])[0] or {}
         adj = ((res.get("indicators", {}).get("adjclose") or [{}])[0] or {}).get("adjclose")
-        cols = {"open": quote.get("open"), "high": quote.get("high"), "low": quote.get("low"),
-                "close": quote.get("close"), "volume": quote.get("volume"), "adj_close": adj}
+        cols = {
+            "open": quote.get("open"),
+            "high": quote.get("high"),
+            "low": quote.get("low"),
+            "close": quote.get("close"),
+            "volume": quote.get("volume"),
+            "adj_close": adj,
+        }
         frame = pd.DataFrame(
-            {k: pd.to_numeric(pd.Series(v, dtype="object"), errors="coerce").astype(float)
-             for k, v in cols.items() if v is not None},
+            {
+                k: pd.to_numeric(pd.Series(v, dtype="object"), errors="coerce").astype(float)
+                for k, v in cols.items()
+                if v is not None
+            },
         )
         if len(stamps) and len(frame) != len(stamps):
             raise ValueError("bar arrays and timestamps differ in length")

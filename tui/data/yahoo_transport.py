@@ -150,7 +150,8 @@ class YahooTransport:
 
         try:
             resp = YfData(session=self.session).get(
-                QUOTE_URL, params={"symbols": ",".join(symbols)}, timeout=self.timeout or 30)
+                QUOTE_URL, params={"symbols": ",".join(symbols)}, timeout=self.timeout or 30
+            )
         except cx.RequestException as exc:  # no answer at all: the charts would get none either
             raise YahooDown(transport_reason(exc, self.timeout)) from None
         except YFRateLimitError:  # yfinance raises it after its own retry was answered 429 again

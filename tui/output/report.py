@@ -19,8 +19,13 @@ from tui.model import Snapshot
 from tui.textsafe import plain
 
 RISK_STYLE = {"ok": "green", "watch": "yellow", "alert": "bold red", "unknown": "dim"}
-LABEL_STYLE = {"LIVE": "bold green", "DELAYED": "yellow", "OFFLINE": "bold yellow", "REPLAY": "bold cyan",
-               "SIMULATED": "bold black on yellow"}
+LABEL_STYLE = {
+    "LIVE": "bold green",
+    "DELAYED": "yellow",
+    "OFFLINE": "bold yellow",
+    "REPLAY": "bold cyan",
+    "SIMULATED": "bold black on yellow",
+}
 
 
 def signed_style(value: float | None) -> str:
@@ -130,8 +135,9 @@ def _sectors(s: Snapshot) -> Table:
         head = [Text(plain(r.symbol)), Text(plain(r.name), overflow="ellipsis", no_wrap=True)]
         if any(dates.values()):
             head.append(Text(dated or ""))
-        table.add_row(*head, *(Text(fmt.pct(v, digits=1), style=signed_style(v)) for v in cells),
-                      style="dim" if dated else None)
+        table.add_row(
+            *head, *(Text(fmt.pct(v, digits=1), style=signed_style(v)) for v in cells), style="dim" if dated else None
+        )
     return table
 
 
@@ -147,6 +153,11 @@ def _risks(s: Snapshot) -> Table:
         dated = _dated(r.as_of, s) if r.status != "unknown" else None  # an unknown one says its data's age itself
         if dated:
             why.append(f" · {dated}")
-        table.add_row(Text(symbol, style=style), Text(plain(r.label)), Text(r.status, style=style), why,
-                      style="dim" if dated else None)
+        table.add_row(
+            Text(symbol, style=style),
+            Text(plain(r.label)),
+            Text(r.status, style=style),
+            why,
+            style="dim" if dated else None,
+        )
     return table

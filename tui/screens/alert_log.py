@@ -51,8 +51,9 @@ def log_table(events: Sequence[AlertEvent]) -> Table | Text:
     table.add_column("Kind", no_wrap=True)
     table.add_column("Message", ratio=1)
     # Newest first: by time, and among events of the same refresh, the later-raised first.
-    ordered = [e for _, _, e in sorted(((e.at, i, e) for i, e in enumerate(events)), reverse=True,
-                                       key=lambda t: (t[0], t[1]))]
+    ordered = [
+        e for _, _, e in sorted(((e.at, i, e) for i, e in enumerate(events)), reverse=True, key=lambda t: (t[0], t[1]))
+    ]
     for event in ordered:
         table.add_row(
             Text(event.at.astimezone(ET).strftime("%Y-%m-%d %H:%M:%S")),  # market time, as everywhere else

@@ -232,9 +232,7 @@ def summary_text(snapshot: Snapshot, colours: Palette) -> Text:
                 text.append(f"; longer than {history.current_percentile * 100:.2f}% of the earlier ones")
             text.append(".")
         if streak.longest_since is not None:
-            text.append(
-                f" Longest since {day(streak.longest_since.end)} ({sessions(streak.longest_since.length)})."
-            )
+            text.append(f" Longest since {day(streak.longest_since.end)} ({sessions(streak.longest_since.length)}).")
         elif streak.record_length is not None:
             text.append(" The longest in the loaded history.", style="bold")
     first = snapshot.runs[0].start if snapshot.runs else None
@@ -264,8 +262,11 @@ def forward_table(snapshot: Snapshot, colours: Palette) -> Table | Text:
     for leader in ("small", "large"):
         stats: tuple[ForwardStat, ...] = history.forward.get(leader, ())
         for i, stat in enumerate(stats):
-            label = Text(f"{names[leader]} ({history.min_length}+)", style=f"bold {colours.side(leader)}") if i == 0 \
+            label = (
+                Text(f"{names[leader]} ({history.min_length}+)", style=f"bold {colours.side(leader)}")
+                if i == 0
                 else Text("")
+            )
             share = DASH if stat.share_positive is None else f"{stat.share_positive * 100:.0f}%"
             n = Text(str(stat.count), justify="right")
             if stat.count == 0:

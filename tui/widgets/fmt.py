@@ -21,7 +21,7 @@ age = shared.duration  # a coarse age: "12 s", "4 min", "2 h 5 min", "3 d"
 
 
 def name_of(symbol: str) -> str:
-    """"Russell 2000" for ^RUT; unknown symbols as themselves (cleaned)."""
+    """ "Russell 2000" for ^RUT; unknown symbols as themselves (cleaned)."""
     return plain(shared.display_name(symbol), 28)
 
 
@@ -48,7 +48,7 @@ def pct(value: float | None, digits: int = 1, signed: bool = True) -> str:
 
 
 def short_day(value: date | None) -> str:
-    """"6 Jun 2008"."""
+    """ "6 Jun 2008"."""
     return MISSING if value is None else f"{value.day} {value:%b %Y}"
 
 

@@ -48,8 +48,9 @@ class Lines(Widget):
     }
     """
 
-    def __init__(self, content: RenderableType | Stack = "", *, id: str | None = None,
-                 classes: str | None = None) -> None:
+    def __init__(
+        self, content: RenderableType | Stack = "", *, id: str | None = None, classes: str | None = None
+    ) -> None:
         super().__init__(id=id, classes=classes)
         self.auto_links = False  # no links in what panes show: skip looking for them in every render and frame
         self._content: RenderableType | Stack = content
@@ -141,8 +142,16 @@ def look(text: Cell) -> Hashable:
     """What a Text's rendering depends on (Text's own ``==`` ignores the base style and the wrapping options)."""
     if isinstance(text, str):
         return text
-    return (text.plain, tuple(text.spans), text.style, text.justify, text.overflow, text.no_wrap, text.end,
-            text.tab_size)
+    return (
+        text.plain,
+        tuple(text.spans),
+        text.style,
+        text.justify,
+        text.overflow,
+        text.no_wrap,
+        text.end,
+        text.tab_size,
+    )
 
 
 def same_look(a: Any, b: Any) -> bool:
@@ -158,14 +167,18 @@ class Grid:
     the widest but no wider than what is left. So a few rows drawn alone are the lines they'd be in the whole
     grid. Equal when they draw the same. A str cell is console markup, as in a Table: constants only."""
 
-    def __init__(self, rows: tuple[tuple[Cell, Cell], ...], label_width: int, value_width: int,
-                 label_style: str = "") -> None:
+    def __init__(
+        self, rows: tuple[tuple[Cell, Cell], ...], label_width: int, value_width: int, label_style: str = ""
+    ) -> None:
         self.rows = rows
         self.label_width = label_width
         self.value_width = value_width
         self.label_style = label_style
-        self._drawn_at_any_width = (tuple((look(label), look(value)) for label, value in rows), label_style,
-                                    label_width)
+        self._drawn_at_any_width = (
+            tuple((look(label), look(value)) for label, value in rows),
+            label_style,
+            label_width,
+        )
 
     @classmethod
     def blocks(cls, blocks: list[tuple[tuple[Cell, Cell], ...]], label_style: str = "") -> Stack:
@@ -176,8 +189,10 @@ class Grid:
         return Stack(tuple(cls(block, label_width, value_width, label_style) for block in blocks))
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Grid) and (self._drawn_at_any_width, self.value_width) == \
-            (other._drawn_at_any_width, other.value_width)
+        return isinstance(other, Grid) and (self._drawn_at_any_width, self.value_width) == (
+            other._drawn_at_any_width,
+            other.value_width,
+        )
 
     def __hash__(self) -> int:
         return hash((self._drawn_at_any_width, self.value_width))

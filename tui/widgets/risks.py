@@ -103,8 +103,7 @@ def date_label(risk: Risk, as_of: date | None) -> str | None:
     return short_date(risk.as_of, as_of)
 
 
-def checklist(risks: tuple[Risk, ...], colours: Palette, as_of: date | None = None,
-              dated_style: str = "dim") -> Stack:
+def checklist(risks: tuple[Risk, ...], colours: Palette, as_of: date | None = None, dated_style: str = "dim") -> Stack:
     """Symbol | label and value, then the why on the next line; wrapped lines keep their indent. A block of
     rows per risk: a refresh renders only the risks that changed. A risk measured on data older than ``as_of``
     (the pair's session) is drawn in ``dated_style``, its why ending with its date."""
@@ -121,8 +120,10 @@ def checklist(risks: tuple[Risk, ...], colours: Palette, as_of: date | None = No
             why.append(f" · {dated}")
             head.stylize(dated_style)
             why.stylize(dated_style)
-        blocks.append((
-            (Text(RISK_MARK.get(risk.status, "?"), style=style), head),
-            ("", why),
-        ))
+        blocks.append(
+            (
+                (Text(RISK_MARK.get(risk.status, "?"), style=style), head),
+                ("", why),
+            )
+        )
     return Grid.blocks(blocks)

@@ -63,8 +63,10 @@ LEADERS = 3  # rows at each end coloured as leaders / laggards
 def layout_for(width: int) -> tuple[int, tuple[Column, ...]]:
     """The name column's width and the value columns that fit ``width`` cells: all five "vs small" columns when
     wide, then only the streak one, then returns alone (every column stays visible when the pane is maximized)."""
+
     def need(columns: tuple[Column, ...], name: int) -> int:
         return SYMBOL.width + name + sum(c.width for c in columns) + 1  # +1: room for a scrollbar
+
     for extra in (VERSUS, VERSUS[:1], ()):
         columns = RETURNS + extra
         if need(columns, NAME_MIN) <= width:
@@ -158,8 +160,19 @@ class SectorsPane(Pane):
         ranked = [r for r in rows if _sort_value(r, self.sort_key) is not None and not date_label(r, part.as_of)]
         leaders = {r.symbol for r in ranked[:LEADERS]} if self.sort_key != "symbol" else set()
         laggards = {r.symbol for r in ranked[-LEADERS:]} - leaders if self.sort_key != "symbol" else set()
-        cells = [render_cells(row, columns, name_width, colours, leaders, laggards,
-                              dated=date_label(row, part.as_of), dated_style=dated_style) for row in rows]
+        cells = [
+            render_cells(
+                row,
+                columns,
+                name_width,
+                colours,
+                leaders,
+                laggards,
+                dated=date_label(row, part.as_of),
+                dated_style=dated_style,
+            )
+            for row in rows
+        ]
         order = tuple(r.symbol for r in rows)
         keep = self._order[table.cursor_row] if 0 <= table.cursor_row < len(self._order) else None
         table.set_columns(table_columns(name_width, columns))
@@ -193,11 +206,20 @@ def sort_rows(rows: tuple[SectorRow, ...], key: str) -> list[SectorRow]:
     return sorted(present, key=lambda r: -float(_sort_value(r, key))) + missing  # type: ignore[arg-type]
 
 
-def render_cells(row: SectorRow, columns: tuple[Column, ...], name_width: int, colours: Palette,
-                 leaders: set[str], laggards: set[str], *, dated: str | None = None,
-                 dated_style: str = "dim") -> tuple[Cell, ...]:
+def render_cells(
+    row: SectorRow,
+    columns: tuple[Column, ...],
+    name_width: int,
+    colours: Palette,
+    leaders: set[str],
+    laggards: set[str],
+    *,
+    dated: str | None = None,
+    dated_style: str = "dim",
+) -> tuple[Cell, ...]:
     """One row's cells. ``dated``: the row's own date when its data is older than the pair's ("31 Jul"), shown
     after its name, every cell in ``dated_style`` on top of its own."""
+
     def style(own: str) -> str:
         return " ".join(part for part in (own, dated_style if dated else "") if part)
 
@@ -227,4 +249,3 @@ def name_text(name: str, width: int, dated: str | None) -> str:
     if room < 4:
         return dated[:width]
     return f"{abbreviate(name, room):<{room}} {dated}"
-

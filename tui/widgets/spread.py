@@ -52,10 +52,10 @@ class ChartBody(Vertical, can_focus=True):
         self._pane().move_cursor(+1)
 
     def action_cursor_home(self) -> None:
-        self._pane().move_cursor(-10**6)
+        self._pane().move_cursor(-(10**6))
 
     def action_cursor_end(self) -> None:
-        self._pane().move_cursor(+10**6)
+        self._pane().move_cursor(+(10**6))
 
     def _pane(self) -> SpreadPane:
         return self.query_ancestor(SpreadPane)
@@ -185,8 +185,9 @@ def _plotext_loaded() -> bool:
     return "textual_plotext.plot" in sys.modules
 
 
-def chart_ansi(plt: Any, spread: Spread, colours: Palette, cursor: int | None, width: int, height: int,
-               theme: str) -> str:
+def chart_ansi(
+    plt: Any, spread: Spread, colours: Palette, cursor: int | None, width: int, height: int, theme: str
+) -> str:
     """The chart as plotext draws it on ``plt`` (a textual_plotext Plot, cleared first): ``height`` lines of
     ``width`` cells with SGR colour codes."""
     draw_chart(plt, spread, colours, cursor, width)
@@ -281,14 +282,19 @@ def draw_chart(plt: Any, spread: Spread, colours: Palette, cursor: int | None, w
     for colour, keep, dimmed in series:
         picked = [(x, v) for x, v, s in zip(xs, daily, in_streak) if keep(v, s)]
         if picked:
-            _bars(plt, [p[0] for p in picked], [p[1] for p in picked],
-                  _dim(colour, colours.muted) if dimmed else _rgb(colour),
-                  step=(x_range[1] - x_range[0]) / width)  # less than a column: the plot is narrower
+            _bars(
+                plt,
+                [p[0] for p in picked],
+                [p[1] for p in picked],
+                _dim(colour, colours.muted) if dimmed else _rgb(colour),
+                step=(x_range[1] - x_range[0]) / width,
+            )  # less than a column: the plot is narrower
     relative = [(v * 100 if fmt.finite(v) else None) for v in spread.relative]
     points = [(x, y) for x, y in zip(xs, relative) if y is not None]
     if points:
-        plt.plot([p[0] for p in points], [p[1] for p in points], yside="right",
-                 color=_rgb(colours.accent), marker="braille")
+        plt.plot(
+            [p[0] for p in points], [p[1] for p in points], yside="right", color=_rgb(colours.accent), marker="braille"
+        )
     plt.hline(0.0, _rgb(colours.muted))
     if start is not None and start > 0:
         plt.vline(start - 0.5, _rgb(colours.warn))

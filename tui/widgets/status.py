@@ -84,7 +84,7 @@ def shorten(reason: str, room: int) -> str:
     head_budget = room - 1 if room < 30 else (room - 2) * 2 // 3  # "…" after the head
     head = take(words, head_budget) or [words[0][:head_budget]]
     first = " ".join(head)
-    rest = words[len(head):]
+    rest = words[len(head) :]
     tail = take(rest[::-1], room - len(first) - 3)[::-1] if room >= 30 else []  # " … " between
     return f"{first} … {' '.join(tail)}" if tail else f"{first}…"
 

@@ -57,8 +57,14 @@ class StreakPane(Pane):
                 break
             if start is None or run.end < start:
                 earlier.append(run)
-        return StreakPart(snapshot.small, snapshot.large, snapshot.streak, snapshot.provisional, tuple(earlier),
-                          snapshot.provisional_delayed)
+        return StreakPart(
+            snapshot.small,
+            snapshot.large,
+            snapshot.streak,
+            snapshot.provisional,
+            tuple(earlier),
+            snapshot.provisional_delayed,
+        )
 
     def part_is_empty(self, part: StreakPart) -> bool:
         return part.streak.end is None and part.provisional is None
@@ -123,8 +129,10 @@ def details(part: StreakPart, colours: Palette, width: int = 80) -> Stack | Text
     small, large = fmt.short_of(part.small), fmt.short_of(part.large)
     rows: list[tuple[str | Text, Text]] = []
     returns = Text.assemble(
-        f"{small} ", (fmt.pct(streak.small_return), colours.sign(streak.small_return)),
-        f"  {large} ", (fmt.pct(streak.large_return), colours.sign(streak.large_return)),
+        f"{small} ",
+        (fmt.pct(streak.small_return), colours.sign(streak.small_return)),
+        f"  {large} ",
+        (fmt.pct(streak.large_return), colours.sign(streak.large_return)),
     )
     gap = _gap(streak.small_return, streak.large_return)
     gap_text = f"  gap {gap:+.1f} pp" if gap is not None else ""
@@ -133,8 +141,9 @@ def details(part: StreakPart, colours: Palette, width: int = 80) -> Stack | Text
     rows.append(("Return", returns))
     if streak.longest_since is not None:
         since = streak.longest_since
-        rows.append(("Longest", Text.assemble("since ", (fmt.short_day(since.end), "bold"),
-                                              (f" ({since.length})", "dim"))))
+        rows.append(
+            ("Longest", Text.assemble("since ", (fmt.short_day(since.end), "bold"), (f" ({since.length})", "dim")))
+        )
     elif streak.record_length is not None:
         rows.append(("Longest", Text("on record", style=f"bold {colours.warn}")))
     record = Text(fmt.sessions(streak.record_length) if streak.record_length is not None else fmt.MISSING)
@@ -146,7 +155,7 @@ def details(part: StreakPart, colours: Palette, width: int = 80) -> Stack | Text
 
 
 def earlier_runs(part: StreakPart, colours: Palette, width: int) -> Text:
-    """"Before  SPX 6 · RUT 1 · SPX 2": the runs leading up to this one, as many as fit on one line."""
+    """ "Before  SPX 6 · RUT 1 · SPX 2": the runs leading up to this one, as many as fit on one line."""
     small, large = fmt.short_of(part.small), fmt.short_of(part.large)
     text = Text("Before  ", style="dim")
     for i, run in enumerate(part.earlier):
@@ -173,8 +182,10 @@ def race(part: StreakPart, colours: Palette, delayed_style: str = "dim") -> Stac
         stamp.append(f" {fmt.clock_time(prov.quote_time)}", style=f"bold {colours.warn}" if part.delayed else "dim")
     rows.append((Text("Today", style=f"bold {colours.warn}"), stamp))
     now = Text.assemble(
-        f"{small} ", (fmt.pct(prov.small_change, 2), colours.sign(prov.small_change)),
-        f"  {large} ", (fmt.pct(prov.large_change, 2), colours.sign(prov.large_change)),
+        f"{small} ",
+        (fmt.pct(prov.small_change, 2), colours.sign(prov.small_change)),
+        f"  {large} ",
+        (fmt.pct(prov.large_change, 2), colours.sign(prov.large_change)),
     )
     rows.append(("Now", now))
     # Who leads now, and what the streak would be if the session ended at this price.
