@@ -2,7 +2,7 @@
 the fake Yahoo server (tests/fake_yahoo.py) under an accelerated clock.
 
 Each span starts just after a session's closing bell (16:00:30 ET, inside the grace period) with a warm cache: a
-cold fetch there is not counted. From then on the monitor's own scheduling (``tui.app.next_delay``: the market
+cold fetch there is not counted. From then on the monitor's own scheduling (``tui.refresh_loop.next_delay``: the market
 clock's delay, or sooner when the source retries a failure) decides when the next refresh happens, and the clock
 jumps straight to it; the count stops at the next regular open. The fake serves each symbol's bars through the
 span's last session (a generated walk: the count does not depend on prices).
@@ -52,8 +52,8 @@ def serve_through(server, symbols: list[str], last_session: date) -> None:
 def walk(source, config, clock, until: datetime) -> list[tuple[datetime, date | None]]:
     """Refresh as the monitor schedules it from ``clock.now`` until ``until`` (exclusive), jumping the clock to
     each refresh; returns each refresh's instant and the pair's last session it brought (as the snapshot's)."""
-    from tui.app import next_delay
     from tui.data.market_clock import market_status
+    from tui.refresh_loop import next_delay
     from tui.snapshot import build_snapshot
 
     done: list[tuple[datetime, date | None]] = []
@@ -69,8 +69,8 @@ def count_span(server, source_for, config, last_session: date) -> tuple[int, dic
     """(requests, requests by endpoint, refreshes) after ``last_session``'s close to the next open: a cold fetch
     at the bell (full histories, not counted), then every refresh the monitor schedules."""
     from tests.fake_yahoo import MutableClock
-    from tui.app import next_delay
     from tui.data.market_clock import market_status
+    from tui.refresh_loop import next_delay
     from tui.snapshot import build_snapshot
 
     clock = MutableClock(span_start(last_session))

@@ -238,7 +238,7 @@ async def until(predicate, timeout: float = 5.0) -> None:
 async def ready(pilot) -> None:
     """Wait until the first refresh has started (just after the first frame), none is in flight (without
     re-raising a worker's error) and the screen has settled."""
-    await until(lambda: pilot.app._generation > 0 and not pilot.app.fetching)
+    await until(lambda: pilot.app.refresh_loop.generation > 0 and not pilot.app.fetching)
     await pilot.pause()
 
 

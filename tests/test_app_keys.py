@@ -162,7 +162,7 @@ async def test_refresh_key_fetches_again():
         await pilot.press("r")
         await ready(pilot)
         assert source.calls == 2
-        assert app._timer is not None  # the next one is scheduled after this one finished
+        assert app.refresh_loop.next_due is not None  # the next one is scheduled after this one finished
 
 
 @pilot_test
@@ -171,14 +171,14 @@ async def test_pause_stops_scheduling_and_says_so():
     app = make_app(source=source)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        assert app._timer is not None
+        assert app.refresh_loop.next_due is not None
         await pilot.press("p")
-        assert app.paused and app._timer is None
+        assert app.paused and app.refresh_loop.next_due is None
         status = str(app.query_one("#status").render())
         assert "PAUSED" in status
         await pilot.press("p")  # resume: refreshes now
         await ready(pilot)
-        assert not app.paused and source.calls == 2 and app._timer is not None
+        assert not app.paused and source.calls == 2 and app.refresh_loop.next_due is not None
         assert "PAUSED" not in str(app.query_one("#status").render())
 
 

@@ -97,7 +97,7 @@ async def test_failure_is_shown_in_the_status_line_and_notified_and_the_app_keep
         assert "⚠ Yahoo rate limit" in screen_text(app).splitlines()[0]
         notes = [n for n in app._notifications if n.title == "Refresh failed"]
         assert notes and "Yahoo rate limit" in notes[0].message and notes[0].severity == "error"
-        assert 85 < app._next_at - time.monotonic() <= 90  # the source's retry_after, not the cadence
+        assert 85 < app.refresh_loop.next_in() <= 90  # the source's retry_after, not the cadence
 
 
 @pilot_test
@@ -110,7 +110,7 @@ async def test_backoff_grows_when_the_source_gives_no_retry_hint():
         delays = []
         for _ in range(3):
             await ready(pilot)
-            delays.append(app._next_at - time.monotonic())
+            delays.append(app.refresh_loop.next_in())
             app.start_refresh()
         assert delays[0] < delays[1] < delays[2]
 
@@ -125,7 +125,7 @@ async def test_a_refresh_landing_while_the_app_shuts_down_is_dropped():
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        generation = app._generation
+        generation = app.refresh_loop.generation
         await app.query_one("#panes").remove()  # what App._shutdown's pruning does, one step at a time
         app._running = False  # App._shutdown clears this first
         try:
@@ -133,7 +133,7 @@ async def test_a_refresh_landing_while_the_app_shuts_down_is_dropped():
             app.on_snapshot_ready(SnapshotReady(make_snapshot(), generation))
             app._on_tick()
             app._on_timer()
-            assert not app.start_refresh() and app._generation == generation
+            assert not app.start_refresh() and app.refresh_loop.generation == generation
         finally:
             app._running = True
 
@@ -151,7 +151,7 @@ async def test_an_unexpected_exception_becomes_a_visible_failure_not_a_crash():
         status = screen_text(app).splitlines()[0]
         assert "unexpected error: RuntimeError: division by zero somewhere" in status
         assert any(n.title == "Refresh failed" for n in app._notifications)
-        assert app._timer is not None  # and it will try again
+        assert app.refresh_loop.next_due is not None  # and it will try again
 
 
 @pilot_test
@@ -160,8 +160,8 @@ async def test_next_refresh_is_scheduled_after_completion_from_the_market_clock(
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         expected = refresh_delay(market_status(FROZEN), Config().refresh, app.snapshot.as_of)
-        assert abs((app._next_at - time.monotonic()) - expected) < 2
-        assert app._timer is not None and not app.fetching
+        assert abs((app.refresh_loop.next_in()) - expected) < 2
+        assert app.refresh_loop.next_due is not None and not app.fetching
 
 
 @pilot_test
@@ -171,7 +171,7 @@ async def test_superseded_results_are_dropped():
         await ready(pilot)
         shown = app.snapshot
         old = make_snapshot(sectors=())
-        app.post_message(SnapshotReady(old, app._generation - 1))
+        app.post_message(SnapshotReady(old, app.refresh_loop.generation - 1))
         await pilot.pause()
         assert app.snapshot is shown and app.pane("sectors").state == "data"
 
@@ -203,7 +203,7 @@ async def test_idle_app_runs_no_fast_timers():
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         assert app._tick._interval >= 5
-        assert app._next_at - time.monotonic() > 30
+        assert app.refresh_loop.next_in() > 30
         # Our own timers only; Textual's internal ones (screen updates) are idle without changes.
         mine = [t for t in app._timers if getattr(t, "name", "") in ("age-tick", "next-refresh")]
         assert len(mine) == 2

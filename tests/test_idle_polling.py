@@ -20,11 +20,12 @@ import pytest
 
 from tests.app_helpers import FakeSource, builder, make_app, make_snapshot, pilot_test, ready, status_line
 from tests.fake_yahoo import fake_yahoo  # noqa: F401  (fixture)
-from tui.app import market_text, next_delay
+from tui.app import market_text
 from tui.config import Config
 from tui.data.freshness import judge_now
 from tui.data.market_clock import market_status, refresh_period
 from tui.fmt import retry_countdown
+from tui.refresh_loop import next_delay
 from tui.widgets import fmt
 from tui.widgets.palette import Palette
 from tui.widgets.status import StatusInfo, fitted_status
@@ -330,14 +331,13 @@ async def test_the_retry_and_the_next_refresh_count_down_on_the_tick():
         await ready(pilot)
         assert "retrying in 5 min" in status_line(app) and "next ~5 min" in status_line(app)
         # Two and a half minutes on: what the line says follows the monotonic clock the timers run on.
-        app._retry_at = time.monotonic() + 150
-        app._next_at = app._retry_at
+        app.refresh_loop.retry_at = app.refresh_loop.next_due = time.monotonic() + 150
         app._on_tick()
         await pilot.pause()
         line = status_line(app)
         # A moment under 150 s: 2 min to the nearest minute, in both places (one rounding for every countdown).
         assert "retrying in 2 min" in line and "next ~2 min" in line and "5 min" not in line, line
-        app._retry_at = app._next_at = time.monotonic() + 25
+        app.refresh_loop.retry_at = app.refresh_loop.next_due = time.monotonic() + 25
         app._on_tick()
         await pilot.pause()
         assert "retrying in 25 s" in status_line(app) and "next ~30 s" in status_line(app)

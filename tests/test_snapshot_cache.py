@@ -204,7 +204,7 @@ async def test_first_paint_shows_the_cache_marked_cached_with_its_age(tmp_path):
         assert "cached" in first.splitlines()[0] and "3 h 0 min ago" in first.splitlines()[0]
         assert "CACHED · 3 h 0 min old" in first
         assert "in a row" in first
-        await until(lambda: app._generation > 0 and not app.fetching)
+        await until(lambda: app.refresh_loop.generation > 0 and not app.fetching)
         await pilot.pause()
         text = screen_text(app)
         assert "cached" not in text.splitlines()[0] and "CACHED" not in text
@@ -218,7 +218,7 @@ async def test_a_failed_first_refresh_leaves_the_cache_marked_stale(tmp_path):
     old = make_snapshot(data=replace(make_snapshot().data, fetched_at=FROZEN - timedelta(hours=3)))
     app, _ = cached_app(tmp_path, FakeSource(fail), builder(make_snapshot()), saved=old)
     async with app.run_test(size=SIZE) as pilot:
-        await until(lambda: app._generation > 0 and not app.fetching)
+        await until(lambda: app.refresh_loop.generation > 0 and not app.fetching)
         await pilot.pause()
         text = screen_text(app)
         assert "STALE · 3 h 0 min old" in text
@@ -232,7 +232,7 @@ async def test_a_good_refresh_writes_the_cache(tmp_path):
     fresh = make_snapshot()
     app, cache = cached_app(tmp_path, FakeSource(), builder(fresh))
     async with app.run_test(size=SIZE) as pilot:
-        await until(lambda: app._generation > 0 and not app.fetching)
+        await until(lambda: app.refresh_loop.generation > 0 and not app.fetching)
         await pilot.pause()
     loaded = cache.load()
     assert loaded is not None and loaded.snapshot == fresh
@@ -247,7 +247,7 @@ async def test_a_refresh_with_nothing_new_reuses_the_snapshot(replay_dir):
     source = ReplaySource(replay_dir, as_of=date(2026, 1, 15))
     app = StreakwatchApp(source=source, config=Config(), clock=frozen_clock(after_close(date(2026, 1, 15))))
     async with app.run_test(size=SIZE):
-        await until(lambda: app._generation > 0 and not app.fetching, timeout=30)
+        await until(lambda: app.refresh_loop.generation > 0 and not app.fetching, timeout=30)
         first = app.snapshot
         drawn = {p.id: p._part for p in app.panes()}
         app.start_refresh()

@@ -18,7 +18,9 @@ DEMO_OPEN = datetime(2026, 11, 20, 17, 30, tzinfo=timezone.utc)
 
 async def settle(pilot) -> None:
     """Wait for the first refresh to land and drop its toasts (they time out on their own on screen)."""
-    await until(lambda: pilot.app._generation > 0 and not pilot.app.fetching, timeout=30)  # starts after frame 1
+    await until(
+        lambda: pilot.app.refresh_loop.generation > 0 and not pilot.app.fetching, timeout=30
+    )  # starts after frame 1
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
     pilot.app.clear_notifications()

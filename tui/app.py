@@ -15,9 +15,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import threading
-import time
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -45,6 +43,7 @@ from tui.fmt import retry_countdown, split_retry
 from tui.messages import RefreshFailed, SnapshotReady
 from tui.model import Dropped, Snapshot
 from tui.pipeline import Builder, RefreshPipeline
+from tui.refresh_loop import RefreshLoop
 from tui.screens.alert_log import AlertLogScreen, announce
 from tui.screens.help import HelpScreen
 from tui.snapshot_cache import SnapshotCache
@@ -60,14 +59,6 @@ from tui.widgets.streak import StreakPane
 PANES = ("streak", "spread", "sectors", "risks")
 
 
-@dataclass
-class _Inflight:
-    generation: int
-    started: float  # monotonic
-    done: threading.Event  # set when the fetch thread finishes, or when the app closes
-    worker: Worker | None = None
-
-
 class StreakwatchApp(App[None]):
     CSS_PATH = str(Path(__file__).with_name("app.tcss"))
     TITLE = "streakwatch"
@@ -76,8 +67,6 @@ class StreakwatchApp(App[None]):
     VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
 
     TICK_SECONDS = 10.0  # how often the age / countdown text is refreshed: coarse on purpose (idle CPU ~ 0)
-    STUCK_SECONDS = 60.0  # a fetch running longer than this may be abandoned by `r`
-    BACKOFF_FIRST, BACKOFF_MAX = 15.0, 900.0
 
     def __init__(
         self,
@@ -96,19 +85,15 @@ class StreakwatchApp(App[None]):
         #: What each refresh runs in its fetch thread (tui/pipeline.py: no Textual there).
         self.pipeline = RefreshPipeline(source, self.config, clock, build=build, snapshot_cache=snapshot_cache)
         self._cached = False  # the snapshot on screen came from the cache; no refresh has succeeded yet
-        self._generation = 0
-        self._inflight: _Inflight | None = None
+        #: When refreshes happen (tui/refresh_loop.py); the App only holds the one Textual timer it asks for.
+        self.refresh_loop = RefreshLoop(self.config)
         self._timer: Timer | None = None
-        self._next_at: float | None = None  # monotonic time of the scheduled refresh
-        self._retry_at: float | None = None  # monotonic time the source (or the app's backoff) retries a failure
-        self._paused = False
         self._quitting = threading.Event()
         self._signal_handlers: dict[int, Any] = {}  # signal -> the handler it had before the app took it over
         self._snapshot: Snapshot | None = None
         self._market: MarketStatus | None = None
         self._received_at: datetime | None = None
         self._error: str | None = None
-        self._failures = 0  # consecutive failed refreshes (backoff, stale marker)
         self._notified: set[str] = set()
         self.alert_tracker = AlertTracker(self.config.alerts)
         # Open screens that follow the data (history, alert log) subscribe to these: no search of the stack.
@@ -179,11 +164,11 @@ class StreakwatchApp(App[None]):
     # -- refreshing ------------------------------------------------------------------------------------------
     @property
     def fetching(self) -> bool:
-        return self._inflight is not None
+        return self.refresh_loop.running
 
     @property
     def paused(self) -> bool:
-        return self._paused
+        return self.refresh_loop.paused
 
     @property
     def snapshot(self) -> Snapshot | None:
@@ -199,21 +184,15 @@ class StreakwatchApp(App[None]):
         """Start a refresh now, unless one is already running. Returns whether one was started."""
         if self.shutting_down():
             return False
-        if self._inflight is not None:
-            running = time.monotonic() - self._inflight.started
-            if running < self.STUCK_SECONDS:
-                if manual:
-                    self.notify("A refresh is already running", timeout=3)
-                return False
-            # The old fetch looks stuck: abandon it (its result, if any, is dropped by generation).
-            self._inflight.done.set()
+        attempt = self.refresh_loop.start()  # (a stuck one is abandoned: its result will not be current)
+        if attempt is None:
+            if manual:
+                self.notify("A refresh is already running", timeout=3)
+            return False
         self._cancel_timer()
-        self._generation += 1
-        inflight = _Inflight(self._generation, time.monotonic(), threading.Event())
-        self._inflight = inflight
         for pane in self.panes():
             pane.show_loading(self.source_name)
-        inflight.worker = self._refresh_worker(inflight.generation, inflight.done)
+        attempt.worker = self._refresh_worker(attempt.generation, attempt.done)
         self._update_chrome()
         return True
 
@@ -248,10 +227,12 @@ class StreakwatchApp(App[None]):
         self.post_message(SnapshotReady(box["result"], generation))
 
     def on_snapshot_ready(self, message: SnapshotReady) -> None:
-        if message.generation != self._generation or self.shutting_down():
+        if not self.refresh_loop.is_current(message.generation) or self.shutting_down():
             return  # superseded by a newer refresh, or too late
-        self._inflight = None
-        self._failures = 0
+        snapshot = message.snapshot
+        delay = self.refresh_loop.succeeded(
+            market=snapshot.market, bars_through=snapshot.as_of, retry_in=snapshot.data.retry_in
+        )
         self._cached = False
         self._snapshot = snapshot = message.snapshot
         self._market = snapshot.market
@@ -267,9 +248,7 @@ class StreakwatchApp(App[None]):
             pane.show_snapshot(snapshot)
         self._show_banner(snapshot.data.banner)
         self._alert(snapshot)
-        retry_in = snapshot.data.retry_in
-        self._retry_at = time.monotonic() + float(retry_in) if retry_in else None
-        self._schedule(next_delay(snapshot.market, self.config, snapshot.as_of, retry_in))
+        self._set_timer(delay)
         self._update_chrome()
 
     def _alert(self, snapshot: Snapshot) -> None:
@@ -279,13 +258,13 @@ class StreakwatchApp(App[None]):
         self.alert_log_signal.publish(self.alert_tracker.log)
 
     def on_refresh_failed(self, message: RefreshFailed) -> None:
-        if message.generation == self._generation and not self.shutting_down():
+        if self.refresh_loop.is_current(message.generation) and not self.shutting_down():
             self._handle_failure(message.reason, message.retry_after)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state != WorkerState.ERROR or self.shutting_down():
             return
-        inflight = self._inflight
+        inflight = self.refresh_loop.inflight
         if inflight is None or event.worker is not inflight.worker:
             return
         error = event.worker.error
@@ -293,12 +272,9 @@ class StreakwatchApp(App[None]):
 
     def _handle_failure(self, reason: str, retry_after: float | None) -> None:
         """The one place a failed refresh becomes visible: status line, pane states, a notification."""
-        self._inflight = None
-        self._failures += 1
+        delay = self.refresh_loop.failed(retry_after)
         reason = plain(reason, 300) or "unknown error"
         self._error = reason
-        delay = retry_after if retry_after and retry_after > 0 else self._backoff()
-        self._retry_at = time.monotonic() + delay
         self.notify(
             f"{reason}\nRetrying in {fmt.countdown(delay).lstrip('~')}.",
             title="Refresh failed",
@@ -308,24 +284,20 @@ class StreakwatchApp(App[None]):
         )
         for pane in self.panes():
             pane.show_error(reason, f"Retrying in {fmt.countdown(delay).lstrip('~')}")
-        self._schedule(delay)
+        self._set_timer(None if self.refresh_loop.paused else delay)
         self._update_chrome()
 
-    def _backoff(self) -> float:
-        return min(self.BACKOFF_FIRST * 2 ** max(self._failures - 1, 0), self.BACKOFF_MAX)
-
-    def _schedule(self, delay: float) -> None:
+    def _set_timer(self, delay: float | None) -> None:
+        """The one timer: it wakes the next refresh the loop scheduled (None: nothing is scheduled)."""
         self._cancel_timer()
-        if self._paused or self._quitting.is_set():
+        if delay is None or self._quitting.is_set():
             return
-        self._next_at = time.monotonic() + delay
         self._timer = self.set_timer(delay, self._on_timer, name="next-refresh")
 
     def _cancel_timer(self) -> None:
         if self._timer is not None:
             self._timer.stop()
         self._timer = None
-        self._next_at = None
 
     def _on_timer(self) -> None:
         self._timer = None
@@ -379,7 +351,7 @@ class StreakwatchApp(App[None]):
                 quote_time=snapshot.data.quote_time,
                 bars_through=snapshot.as_of,
                 refresh=self.config.refresh,
-                retrying=self._retry_at is not None,
+                retrying=self.refresh_loop.retry_at is not None,
             )
         except Exception:  # a date the calendar can't place: keep what the source said
             return None
@@ -388,7 +360,7 @@ class StreakwatchApp(App[None]):
         if self._snapshot is None:
             return False
         judged = self.freshness()
-        return self._snapshot.data.stale or self._failures > 0 or (judged is not None and judged.stale)
+        return self._snapshot.data.stale or self.refresh_loop.failures > 0 or (judged is not None and judged.stale)
 
     def _update_chrome(self) -> None:
         """Status line and pane markers: cheap, called on refresh events and on the slow tick only."""
@@ -397,13 +369,16 @@ class StreakwatchApp(App[None]):
         judged = self.freshness()
         stale = self.is_stale()
         error = self._error
-        explained = error is not None and (self._failures > 0 or (snapshot is not None and snapshot.data.stale))
+        explained = error is not None and (
+            self.refresh_loop.failures > 0 or (snapshot is not None and snapshot.data.stale)
+        )
         if judged is not None and judged.stale and judged.reason and not explained:
             error = judged.reason  # silence is a reason too, when no error of the latest attempt explains it
         if error is None and snapshot is not None and snapshot.data.dropped:
             error = dropped_text(snapshot.data.dropped)
-        if error is not None and self._retry_at is not None:
-            error = retry_countdown(error, self._retry_at - time.monotonic())  # the source said it once; count
+        retry_in = self.refresh_loop.retry_in()
+        if error is not None and retry_in is not None:
+            error = retry_countdown(error, retry_in)  # the source said it once; count
         info = StatusInfo(
             label=judged.label if judged is not None else snapshot.data.label if snapshot else None,
             source=self.source_name,
@@ -415,8 +390,8 @@ class StreakwatchApp(App[None]):
             stale=stale,
             fetching=self.fetching,
             cached=self._cached,
-            paused=self._paused,
-            next_in=(self._next_at - time.monotonic()) if self._next_at is not None else None,
+            paused=self.refresh_loop.paused,
+            next_in=self.refresh_loop.next_in(),
             error=error,
         )
         self.query_one(StatusLine).show(info)
@@ -425,7 +400,7 @@ class StreakwatchApp(App[None]):
             marker = Text(f" STALE · {fmt.age(age)} old ", style="bold reverse")
         elif self._cached:
             marker = Text(f" CACHED · {fmt.age(age)} old " if age is not None else " CACHED ", style="bold")
-        elif self._paused:
+        elif self.refresh_loop.paused:
             marker = Text(" PAUSED ", style="bold")
         for pane in self.panes():
             pane.set_marker(marker)
@@ -471,7 +446,7 @@ class StreakwatchApp(App[None]):
 
     def action_refresh(self) -> None:
         retry_now = getattr(self.source, "retry_now", None)
-        if retry_now is not None and self._inflight is None:
+        if retry_now is not None and not self.refresh_loop.running:
             retry_now()  # asked by the user: Yahoo is tried even during a backoff (once: it resumes on failure)
         if self.start_refresh(manual=True):
             self.notify("Refreshing…", timeout=2)
@@ -487,11 +462,13 @@ class StreakwatchApp(App[None]):
             self.notify("Asking Yahoo for every symbol again", timeout=3)
 
     def action_toggle_pause(self) -> None:
-        self._paused = not self._paused
-        if self._paused:
+        loop = self.refresh_loop
+        if not loop.paused:
+            loop.pause()
             self._cancel_timer()
             self.notify("Refreshing paused (p to resume)", timeout=3)
         else:
+            loop.resume()
             self.notify("Refreshing resumed", timeout=2)
             if not self.start_refresh():
                 self._update_chrome()
@@ -564,29 +541,12 @@ class StreakwatchApp(App[None]):
         """Let a worker waiting on a hung fetch return now, so exit never waits for the network."""
         self._quitting.set()
         self._cancel_timer()
-        if self._inflight is not None:
-            self._inflight.done.set()
+        self.refresh_loop.stop()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for title, help_text, action in palette_entries():
             yield SystemCommand(title, help_text, partial(self.run_action, action))
-
-
-def next_delay(market: Any, config: Config, bars_through: Any = None, retry_in: float | None = None) -> float:
-    """Seconds to the next refresh after one that brought data through session ``bars_through`` (a date; None:
-    unknown): by the market's phase and whether that session's final bars are still owed, or the configured
-    cadence without a market state; sooner when the source said it retries a failure in ``retry_in`` seconds.
-    A closed market whose last session is on hand is checked only rarely (refresh.idle_seconds)."""
-    if market is None:
-        delay = float(config.refresh.open_seconds)
-    else:
-        from tui.data.market_clock import refresh_delay  # already imported by the worker that produced ``market``
-
-        delay = max(float(refresh_delay(market, config.refresh, bars_through)), 1.0)
-    if retry_in:
-        delay = min(delay, max(float(retry_in), 1.0))
-    return delay
 
 
 def dropped_text(dropped: tuple[Dropped, ...]) -> str:
