@@ -136,9 +136,10 @@ class StreakwatchApp(App[None]):
         self._snapshot = snapshot = cached.snapshot
         self._received_at = cached.received_at
         self._cached = True
-        for pane in self.panes():
-            pane.show_snapshot(snapshot)
-        self._show_banner(snapshot.data.banner)
+        with self.batch_update():  # the four panes (and the banner) repaint as one screen update, not five
+            for pane in self.panes():
+                pane.show_snapshot(snapshot)
+            self._show_banner(snapshot.data.banner)
         self._update_chrome()
 
     def on_app_blur(self, _event: events.AppBlur) -> None:
@@ -244,9 +245,10 @@ class StreakwatchApp(App[None]):
             if said not in self._notified:
                 self._notified.add(said)
                 self.notify(error, title="Data problem", severity="warning", markup=False)
-        for pane in self.panes():
-            pane.show_snapshot(snapshot)
-        self._show_banner(snapshot.data.banner)
+        with self.batch_update():  # the four panes (and the banner) repaint as one screen update, not five
+            for pane in self.panes():
+                pane.show_snapshot(snapshot)
+            self._show_banner(snapshot.data.banner)
         self._alert(snapshot)
         self._set_timer(delay)
         self._update_chrome()
