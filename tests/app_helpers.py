@@ -245,3 +245,36 @@ async def ready(pilot) -> None:
 def status_line(app) -> str:
     """The first line of the screen: the status line."""
     return screen_text(app).splitlines()[0]
+
+
+async def settle(pilot, timeout: float = 30.0) -> None:
+    """The one prologue before a picture or a screen check: the first refresh has landed (or failed), no worker is
+    left running, the spread chart is drawn (not its one-frame "drawing…" stand-in) and no toast is on screen
+    (toasts time out on a wall-clock timer, so a picture taken with one on screen is flaky)."""
+    app = pilot.app
+    await until(lambda: app.refresh_loop.generation > 0 and not app.fetching, timeout=timeout)
+    await quiet(pilot, timeout)
+
+
+async def quiet(pilot, timeout: float = 30.0, *, wait_for_workers: bool = True) -> None:
+    """Let what a key or a refresh started finish (``wait_for_workers=False`` when a fetch is meant to hang), then
+    drop the toasts it raised."""
+    app = pilot.app
+    if wait_for_workers:
+        await app.workers.wait_for_complete()
+    await pilot.pause()
+    await until(lambda: "drawing…" not in screen_text(app), timeout=timeout)
+    app.clear_notifications()
+    await pilot.pause()
+
+
+def settle_then(*keys: str, timeout: float = 30.0):
+    """A ``run_before`` for snap_compare: settle, press ``keys`` in turn, and settle again after each one."""
+
+    async def run_before(pilot) -> None:
+        await settle(pilot, timeout)
+        for key in keys:
+            await pilot.press(key)
+            await quiet(pilot, timeout)
+
+    return run_before
