@@ -174,9 +174,6 @@ def test_history_2026_01_22(snap_compare, replay_dir):
 def test_alert_log_after_the_january_2026_streak_ended(snap_compare, replay_dir):
     """A replay stepped from 20 to 26 Jan 2026 across the end of the 14-session streak (23 Jan), then the log."""
     app, source = replay_app(replay_dir, date(2026, 1, 20), clock_day=date(2026, 1, 27))
-    # The app stamps alerts with the wall clock, not its own (reported): stamp them with the frozen one here.
-    update = app.alert_tracker.update
-    app.alert_tracker.update = lambda snapshot, now=None: update(snapshot, now or app.clock())
 
     async def step_then_open_the_log(pilot) -> None:
         await settle(pilot)

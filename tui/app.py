@@ -255,7 +255,7 @@ class StreakwatchApp(App[None]):
 
     def _alert(self, snapshot: Snapshot) -> None:
         """Streak and risk events, each alerted once; open history / alert screens follow the new data."""
-        announce(self, self.alert_tracker.update(snapshot), self.config.alerts)
+        announce(self, self.alert_tracker.update(snapshot, now=self.clock()), self.config.alerts)  # app's time
         self.snapshot_signal.publish(snapshot)
         self.alert_log_signal.publish(self.alert_tracker.log)
 
