@@ -66,39 +66,15 @@ def patch_byte_counter(counter: Counter) -> None:
 def fast_fake():
     """The test server, with each symbol's history rows built once instead of on every request (it answers the
     same; the benchmark just does not spend minutes inside the fake)."""
-    from datetime import time as dtime
-
     import tests.fake_yahoo as fy
 
     class FastFakeYahoo(fy.FakeYahoo):
-        def _rows(self, symbol):
+        def _history_rows(self, symbol):
             df = self.bars[symbol]
             memo = self.__dict__.setdefault("_bench_rows", {})
             if memo.get(symbol, (None,))[0] is not df:
-                intraday = self.intraday
-                self.intraday = {}
-                try:
-                    memo[symbol] = (df, super()._rows(symbol))
-                finally:
-                    self.intraday = intraday
-            rows = memo[symbol][1]
-            if symbol in self.intraday:
-                price, when = self.intraday[symbol]
-                day = when.astimezone(fy.NY).date()
-                rows = [r for r in rows if r["ts"] < fy._epoch(day, dtime(0, 0))]
-                prev = rows[-1]["close"] if rows else price
-                rows.append(
-                    {
-                        "ts": fy._epoch(day, dtime(9, 30)),
-                        "open": prev,
-                        "high": max(prev, price),
-                        "low": min(prev, price),
-                        "close": price,
-                        "adj_close": price,
-                        "volume": 1000.0,
-                    }
-                )
-            return list(rows)
+                memo[symbol] = (df, super()._history_rows(symbol))
+            return memo[symbol][1]  # (_with_session copies before it adds the session in progress)
 
     return FastFakeYahoo()
 

@@ -451,32 +451,42 @@ class FakeYahoo:
     def _rows(self, symbol: str) -> list[dict[str, Any]]:
         """Every bar as chart rows (timestamp at the regular open in exchange time, like Yahoo), the session in
         progress last."""
+        return self._with_session(symbol, self._history_rows(symbol))
+
+    def _history_rows(self, symbol: str) -> list[dict[str, Any]]:
+        """The stored daily bars as chart rows (a fresh list; the bench keeps one per symbol, see bench/network)."""
         listing = self.listing(symbol)
         zone = ZoneInfo(listing.timezone)
         df = self.bars[symbol]
-        rows = [
+        return [
             {
                 "ts": _epoch(d.date(), listing.opens, zone),
                 **{k: (None if pd.isna(v) else float(v)) for k, v in r.items()},
             }
             for d, r in zip(df.index, df.to_dict("records"))
         ]
-        if symbol in self.intraday:
-            price, when = self.intraday[symbol]
-            day = when.astimezone(zone).date()
-            rows = [r for r in rows if r["ts"] < _epoch(day, dtime(0, 0), zone)]
-            prev = rows[-1]["close"] if rows else price
-            rows.append(
-                {
-                    "ts": _epoch(day, listing.opens, zone),
-                    "open": prev,
-                    "high": max(prev, price),
-                    "low": min(prev, price),
-                    "close": price,
-                    "adj_close": price,
-                    "volume": 1000.0,
-                }
-            )
+
+    def _with_session(self, symbol: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """``rows`` with the session in progress (:meth:`set_intraday`) as their last bar, if there is one."""
+        if symbol not in self.intraday:
+            return list(rows)
+        listing = self.listing(symbol)
+        zone = ZoneInfo(listing.timezone)
+        price, when = self.intraday[symbol]
+        day = when.astimezone(zone).date()
+        rows = [r for r in rows if r["ts"] < _epoch(day, dtime(0, 0), zone)]
+        prev = rows[-1]["close"] if rows else price
+        rows.append(
+            {
+                "ts": _epoch(day, listing.opens, zone),
+                "open": prev,
+                "high": max(prev, price),
+                "low": min(prev, price),
+                "close": price,
+                "adj_close": price,
+                "volume": 1000.0,
+            }
+        )
         return rows
 
     def chart(self, symbol: str, query: dict[str, str], fault: tuple[str, Any] | None) -> tuple[int, Any]:
