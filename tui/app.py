@@ -91,7 +91,6 @@ class StreakwatchApp(App[None]):
         self._quitting = threading.Event()
         self._signal_handlers: dict[int, Any] = {}  # signal -> the handler it had before the app took it over
         self._snapshot: Snapshot | None = None
-        self._market: MarketStatus | None = None
         self._received_at: datetime | None = None
         self._error: str | None = None
         self._notified: set[str] = set()
@@ -133,13 +132,10 @@ class StreakwatchApp(App[None]):
         cached = self.snapshot_cache.load() if self.snapshot_cache is not None else None
         if cached is None:
             return
-        self._snapshot = snapshot = cached.snapshot
+        self._snapshot = cached.snapshot
         self._received_at = cached.received_at
         self._cached = True
-        with self.batch_update():  # the four panes (and the banner) repaint as one screen update, not five
-            for pane in self.panes():
-                pane.show_snapshot(snapshot)
-            self._show_banner(snapshot.data.banner)
+        self._show(cached.snapshot)
         self._update_chrome()
 
     def on_app_blur(self, _event: events.AppBlur) -> None:
@@ -230,13 +226,11 @@ class StreakwatchApp(App[None]):
     def on_snapshot_ready(self, message: SnapshotReady) -> None:
         if not self.refresh_loop.is_current(message.generation) or self.shutting_down():
             return  # superseded by a newer refresh, or too late
-        snapshot = message.snapshot
-        delay = self.refresh_loop.succeeded(
+        self._snapshot = snapshot = message.snapshot
+        self.refresh_loop.succeeded(
             market=snapshot.market, bars_through=snapshot.as_of, retry_in=snapshot.data.retry_in
         )
         self._cached = False
-        self._snapshot = snapshot = message.snapshot
-        self._market = snapshot.market
         self._received_at = self.clock()
         errors = [plain(e) for e in snapshot.data.errors if plain(e)]
         self._error = errors[-1] if errors else None
@@ -245,13 +239,17 @@ class StreakwatchApp(App[None]):
             if said not in self._notified:
                 self._notified.add(said)
                 self.notify(error, title="Data problem", severity="warning", markup=False)
-        with self.batch_update():  # the four panes (and the banner) repaint as one screen update, not five
+        self._show(snapshot)
+        self._alert(snapshot)
+        self._set_timer()
+        self._update_chrome()
+
+    def _show(self, snapshot: Snapshot) -> None:
+        """Each pane redraws its own part of ``snapshot`` (if it changed), as one screen update, not five."""
+        with self.batch_update():
             for pane in self.panes():
                 pane.show_snapshot(snapshot)
             self._show_banner(snapshot.data.banner)
-        self._alert(snapshot)
-        self._set_timer(delay)
-        self._update_chrome()
 
     def _alert(self, snapshot: Snapshot) -> None:
         """Streak and risk events, each alerted once; open history / alert screens follow the new data."""
@@ -286,12 +284,13 @@ class StreakwatchApp(App[None]):
         )
         for pane in self.panes():
             pane.show_error(reason, f"Retrying in {fmt.countdown(delay).lstrip('~')}")
-        self._set_timer(None if self.refresh_loop.paused else delay)
+        self._set_timer()
         self._update_chrome()
 
-    def _set_timer(self, delay: float | None) -> None:
-        """The one timer: it wakes the next refresh the loop scheduled (None: nothing is scheduled)."""
+    def _set_timer(self) -> None:
+        """The one timer: it wakes the next refresh the loop scheduled, if it scheduled one."""
         self._cancel_timer()
+        delay = self.refresh_loop.next_in()
         if delay is None or self._quitting.is_set():
             return
         self._timer = self.set_timer(delay, self._on_timer, name="next-refresh")
@@ -359,17 +358,20 @@ class StreakwatchApp(App[None]):
             return None
 
     def is_stale(self) -> bool:
+        return self._stale(self.freshness())
+
+    def _stale(self, judged: Freshness | None) -> bool:
         if self._snapshot is None:
             return False
-        judged = self.freshness()
         return self._snapshot.data.stale or self.refresh_loop.failures > 0 or (judged is not None and judged.stale)
 
     def _update_chrome(self) -> None:
         """Status line and pane markers: cheap, called on refresh events and on the slow tick only."""
         snapshot = self._snapshot
         age = self.data_age()
-        judged = self.freshness()
-        stale = self.is_stale()
+        judged = self.freshness()  # (the market calendar, once per update)
+        stale = self._stale(judged)
+        market = snapshot.market if snapshot is not None else None
         error = self._error
         explained = error is not None and (
             self.refresh_loop.failures > 0 or (snapshot is not None and snapshot.data.stale)
@@ -384,8 +386,8 @@ class StreakwatchApp(App[None]):
         info = StatusInfo(
             label=judged.label if judged is not None else snapshot.data.label if snapshot else None,
             source=self.source_name,
-            market=market_text(self._market),
-            market_open=self._market is not None and self._market.phase is Phase.OPEN,
+            market=market_text(market),
+            market_open=market is not None and market.phase is Phase.OPEN,
             as_of=snapshot.as_of if snapshot else None,
             updated=self.fetched_at(),
             age=fmt.age(age) if age is not None else None,

@@ -410,9 +410,8 @@ class YahooSource:
             # Yahoo as a whole is failing: keep every symbol, blame none, back off, say it once.
             delay = self.backoff.failure(now)
             self._last_reason = wide
-            for symbol in served:
-                health.succeeded(symbol)
-            self._save_health(health, now)
+            if any([health.succeeded(symbol) for symbol in served]):  # (every one forgiven: a list, not a generator)
+                self._save_health(health, now)
             return self._stale(symbols, now, notes + [f"{wide} — retrying in {wait(delay)}"], delay, health)
 
         changed = any([health.succeeded(symbol) for symbol in served])
