@@ -286,3 +286,20 @@ async def test_panes_are_numbered_in_reading_order():
             "3 Sector winners",
             "4 Risk checklist",
         ]
+
+
+@pilot_test
+async def test_retry_symbols_says_so_when_the_source_polls_none():
+    """`R` on the demo (built lazily, as `--source demo` runs it) has nothing to retry, and says that, rather than
+    claiming to ask Yahoo."""
+    from tui.data.factory import DeferredSource
+
+    app = make_app(source=DeferredSource("demo", FakeSource))
+    said: list[str] = []
+    original = app.notify
+    app.notify = lambda message, *a, **k: (said.append(str(message)), original(message, *a, **k))[1]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press("R")
+        await pilot.pause()
+        assert said[-1] == "This source polls no symbols" and not any("Yahoo" in s for s in said)

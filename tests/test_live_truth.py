@@ -536,8 +536,8 @@ class Hanging:
             self.release.wait(timeout=60)
         return self.source.fetch(symbols)
 
-    def retry_dropped(self) -> None:
-        self.source.retry_dropped()
+    def retry_dropped(self) -> bool:
+        return self.source.retry_dropped()
 
     def close(self) -> None:
         self.release.set()

@@ -458,10 +458,9 @@ class StreakwatchApp(App[None]):
     def action_retry_symbols(self) -> None:
         """Poll the dropped (and backing-off) symbols again, now."""
         retry = getattr(self.source, "retry_dropped", None)
-        if retry is None:
+        if retry is None or not retry():  # (demo and replay poll nothing that could be dropped)
             self.notify("This source polls no symbols", timeout=3)
             return
-        retry()
         if self.start_refresh(manual=True):
             self.notify("Asking Yahoo for every symbol again", timeout=3)
 

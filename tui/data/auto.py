@@ -89,11 +89,11 @@ class AutoSource:
         data.retry_in = retry_after
         return data
 
-    def retry_dropped(self) -> None:
-        self.yahoo.retry_dropped()
+    def retry_dropped(self) -> bool:
+        return self.yahoo.retry_dropped()
 
-    def retry_now(self) -> None:
-        self.yahoo.retry_now()
+    def retry_now(self) -> bool:
+        return self.yahoo.retry_now()
 
     def close(self) -> None:
         self.yahoo.close()

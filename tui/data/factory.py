@@ -119,20 +119,20 @@ class DeferredSource:
     def fetch(self, symbols: Sequence[str]) -> MarketData:
         return self.source.fetch(symbols)
 
-    def retry_dropped(self) -> None:
-        """Passed on to a live source (the others poll nothing they could drop); never builds one."""
-        self._pass_on("retry_dropped")
+    def retry_dropped(self) -> bool:
+        """Passed on to a live source (the others poll nothing they could drop); never builds one. Whether it
+        was passed on."""
+        return self._pass_on("retry_dropped")
 
-    def retry_now(self) -> None:
+    def retry_now(self) -> bool:
         """Passed on to a live source (the others have no backoff to skip); never builds one."""
-        self._pass_on("retry_now")
+        return self._pass_on("retry_now")
 
-    def _pass_on(self, name: str) -> None:
+    def _pass_on(self, name: str) -> bool:
         with self._lock:
             source = self._source
         method = getattr(source, name, None)
-        if method is not None:
-            method()
+        return method is not None and method() is not False
 
     def close(self) -> None:
         with self._lock:

@@ -110,16 +110,18 @@ class YahooSource:
     def _save_health(self, health: SymbolHealth, now: datetime) -> None:
         self.cache.set_meta(META_HEALTH, health.to_json(), now)
 
-    def retry_dropped(self) -> None:
+    def retry_dropped(self) -> bool:
         """Ask every dropped or backing-off symbol again on the next round (the user's "retry symbols" key).
         Thread-safe: it only sets a flag that the fetch thread acts on."""
         self._retry_dropped = True
         self._retry_now = True
+        return True
 
-    def retry_now(self) -> None:
+    def retry_now(self) -> bool:
         """Let the next round ask Yahoo even while backing off (the user pressed refresh: one round, not a
         stream, and the backoff resumes if it fails). Thread-safe: only a flag."""
         self._retry_now = True
+        return True
 
     def _batch_eligible(self, symbols: Sequence[str], now: datetime) -> list[str]:
         """The symbols one quote request can stand for: while the market is open, those whose stored bars owe no
