@@ -100,6 +100,14 @@ class Refresh:
 
 
 @dataclass(frozen=True)
+class Premarket:
+    """Index futures read before the cash open (SPEC: the pre-market read): small vs large, indicative only."""
+
+    small: str = "RTY=F"  # E-mini Russell 2000
+    large: str = "ES=F"  # E-mini S&P 500
+
+
+@dataclass(frozen=True)
 class Display:
     theme: str = "textual-dark"
     spread_window: int = 60
@@ -133,6 +141,7 @@ class Config:
     risks: RiskRules = RiskRules()
     risk_symbols: RiskSymbols = RiskSymbols()
     refresh: Refresh = Refresh()
+    premarket: Premarket = Premarket()
     display: Display = Display()
     history: HistorySettings = HistorySettings()
     alerts: Alerts = Alerts()

@@ -35,6 +35,31 @@ class Quote:
 
 
 @dataclass(frozen=True)
+class IntradayPath:
+    """One symbol's path through one session, for today's race: 5-minute bars from the open, extended by the
+    quotes each refresh already makes. ``prices[i]`` is the last price at ``times[i]``; the race is measured from
+    ``previous_close``, the last completed close before ``session``."""
+
+    symbol: str
+    session: pd.Timestamp  # the exchange date of the session (tz-naive midnight)
+    previous_close: float
+    times: tuple[datetime, ...]  # timezone-aware, ascending, unique
+    prices: tuple[float, ...]  # same length as times
+    complete: bool = False  # the session has closed and the path runs to its close
+
+
+@dataclass(frozen=True)
+class FuturesQuote:
+    """An index future's last price against its previous settlement: what the pre-market read is made of.
+    Indicative only; never a close of the cash index."""
+
+    symbol: str
+    price: float
+    previous_close: float
+    time: datetime  # timezone-aware instant of the last trade
+
+
+@dataclass(frozen=True)
 class DroppedSymbol:
     """A symbol no longer polled: Yahoo failed it on its own, while serving the others, for hours."""
 
@@ -66,6 +91,12 @@ class MarketData:
     #: Live sources: when the source last got usable data for the pair (its age decides LIVE / OFFLINE / stale).
     received_at: datetime | None = None
     dropped: tuple[DroppedSymbol, ...] = ()  # symbols no longer polled, and why
+    #: Today's race: the pair's paths through the session in progress (or the last one, until the next starts).
+    intraday: dict[str, IntradayPath] = field(default_factory=dict)
+    intraday_note: str | None = None  # why there is no intraday path, in plain words (replay, 422, no session)
+    #: The pre-market read: index futures by symbol, before the cash open of a session day.
+    futures: dict[str, FuturesQuote] = field(default_factory=dict)
+    futures_note: str | None = None  # why there is no futures read
 
     @property
     def simulated(self) -> bool:
