@@ -38,8 +38,9 @@ async def test_keys_are_handled_within_100ms_while_a_fetch_hangs():
             await pilot.pause()
             assert app.fetching
             handled: list[float] = []
-            original = app.action_focus_pane
-            app.action_focus_pane = lambda name: (handled.append(time.monotonic()), original(name))
+            monitor = app.monitor  # the pane keys are the main screen's
+            original = monitor.action_focus_pane
+            monitor.action_focus_pane = lambda name: (handled.append(time.monotonic()), original(name))
             for key, pane in (("2", "spread"), ("4", "risks"), ("3", "sectors")):
                 started = time.monotonic()
                 await pilot.press(key)

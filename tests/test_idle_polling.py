@@ -20,12 +20,12 @@ import pytest
 
 from tests.app_helpers import FakeSource, builder, make_app, make_snapshot, pilot_test, ready, status_line
 from tests.fake_yahoo import fake_yahoo  # noqa: F401  (fixture)
-from tui.app import market_text
 from tui.config import Config
 from tui.data.freshness import judge_now
 from tui.data.market_clock import market_status, refresh_period
 from tui.fmt import retry_countdown
 from tui.refresh_loop import next_delay
+from tui.status_view import market_text
 from tui.widgets import fmt
 from tui.widgets.palette import Palette
 from tui.widgets.status import StatusInfo, fitted_status

@@ -17,6 +17,15 @@ class Key:
     palette: str | None = None  # command palette title; None keeps it out of the palette
     group: str = "Monitor"
 
+    @property
+    def on_monitor(self) -> bool:
+        """Whether the action lives on the main screen (tui/screens/monitor.py), so it is only active there."""
+        return self.action.partition("(")[0] in MONITOR_ACTIONS
+
+
+#: Actions of the main screen: the pane keys, and what opens from the panes. Everything else works on any screen.
+MONITOR_ACTIONS = frozenset({"focus_pane", "toggle_maximize", "cycle_sort", "history", "alert_log"})
+
 
 APP_KEYS: tuple[Key, ...] = (
     Key("1", "focus_pane('streak')", "Pane", key_display="1-4", palette="Focus the Streak pane", group="Panes"),
@@ -94,7 +103,17 @@ TABLE_ACTIONS = {
 
 
 def app_bindings() -> list[Binding]:
-    return [Binding(k.keys, k.action, k.description, show=k.show, key_display=k.key_display) for k in APP_KEYS]
+    """The keys that work on every screen (refresh, pause, help, quit...)."""
+    return [_binding(k) for k in APP_KEYS if not k.on_monitor]
+
+
+def monitor_bindings() -> list[Binding]:
+    """The keys of the main screen (panes, sort, history, alert log): inactive while another screen is on top."""
+    return [_binding(k) for k in APP_KEYS if k.on_monitor]
+
+
+def _binding(key: Key) -> Binding:
+    return Binding(key.keys, key.action, key.description, show=key.show, key_display=key.key_display)
 
 
 def move_bindings(actions: dict[str, str]) -> list[Binding]:
@@ -121,7 +140,11 @@ def help_rows() -> list[tuple[str, str, str]]:
 def palette_entries() -> list[tuple[str, str, str]]:
     """(title, help, action) for the command palette."""
     return [
-        (k.palette, f"key: {key_label(k) if k.key_display != '1-4' else k.keys}", k.action)
+        (
+            k.palette,
+            f"key: {key_label(k) if k.key_display != '1-4' else k.keys}",
+            f"screen.{k.action}" if k.on_monitor else k.action,
+        )
         for k in APP_KEYS
         if k.palette
     ]

@@ -148,3 +148,22 @@ def next_delay(
     if retry_in:
         delay = min(delay, max(float(retry_in), 1.0))
     return delay
+
+
+def run_abandonable(job: Callable[[], Any], done: threading.Event, name: str) -> dict[str, Any]:
+    """Run ``job`` in a daemon thread and wait until it ends, or until someone else sets ``done`` (the refresh was
+    abandoned as stuck, or the app is quitting): then return at once, leaving the thread to a socket that may never
+    answer, so exit never joins it. Returns ``{"result": …}`` or ``{"error": exc}``, or ``{}`` when let go."""
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["result"] = job()
+        except BaseException as exc:  # noqa: BLE001 - handed back to the caller
+            box["error"] = exc
+        finally:
+            done.set()
+
+    threading.Thread(target=run, name=name, daemon=True).start()
+    done.wait()
+    return dict(box)

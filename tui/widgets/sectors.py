@@ -105,7 +105,7 @@ class SectorTable(RowTable):
     BINDINGS = [
         *move_bindings(TABLE_ACTIONS),
         # The app's enter (maximize) would otherwise be swallowed by the table.
-        Binding("enter", "app.toggle_maximize", "Maximize", show=False),
+        Binding("enter", "screen.toggle_maximize", "Maximize", show=False),
     ]
 
 
