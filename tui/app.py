@@ -31,6 +31,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
+from tui import notify
 from tui.alerts import AlertEvent, AlertTracker
 from tui.bindings import app_bindings, palette_entries
 from tui.config import Config
@@ -95,6 +96,7 @@ class StreakwatchApp(App[None]):
         self._error: str | None = None
         self._notified: set[str] = set()
         self.alert_tracker = AlertTracker(self.config.alerts)
+        self.desktop_notifier = notify.for_app(self, self.config.alerts)  # alerts while the terminal is unfocused
         # Open screens that follow the data (history, alert log) subscribe to these: no search of the stack.
         self.snapshot_signal: Signal[Snapshot] = Signal(self, "snapshot")
         self.alert_log_signal: Signal[tuple[AlertEvent, ...]] = Signal(self, "alert-log")
@@ -253,7 +255,8 @@ class StreakwatchApp(App[None]):
 
     def _alert(self, snapshot: Snapshot) -> None:
         """Streak and risk events, each alerted once; open history / alert screens follow the new data."""
-        announce(self, self.alert_tracker.update(snapshot, now=self.clock()), self.config.alerts)  # app's time
+        events = self.alert_tracker.update(snapshot, now=self.clock())  # stamped with the app's time
+        announce(self, events, self.config.alerts, self.desktop_notifier)
         self.snapshot_signal.publish(snapshot)
         self.alert_log_signal.publish(self.alert_tracker.log)
 

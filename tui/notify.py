@@ -318,10 +318,11 @@ def write_to_terminal(app: App[Any], text: str) -> None:
 
     Textual has no public way to write to the terminal: ``App.bell()`` and ``App.copy_to_clipboard()`` write
     through the private ``App._driver`` exactly like this. It is used here, in one place, and
-    tests/test_notify_app.py fails if a Textual release renames it. Nothing is written by a headless app (tests).
+    tests/test_notify_app.py fails if a Textual release renames it. (A headless app's driver, in tests, writes
+    nothing.)
     """
     driver = app._driver
-    if driver is not None and not app.is_headless:
+    if driver is not None:
         driver.write(text)
 
 
