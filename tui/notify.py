@@ -271,7 +271,9 @@ class DesktopNotifier:
             self._start_runner()
             return
         self.sent += 1
-        ident = f"streakwatch-{self.sent}"  # kitty joins a title and its body by this id
+        # kitty joins a title and its body by this id, and would update, not add, a notification with an id it
+        # has seen: unique to this process, so a restarted monitor's first alert is a new notification too.
+        ident = f"streakwatch-{os.getpid()}-{self.sent}"
         self.write(notification_sequence(self.method, title, body, ident=ident, in_tmux=self.in_tmux))
 
     def wait_idle(self, timeout: float) -> bool:
