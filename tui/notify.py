@@ -277,7 +277,7 @@ class DesktopNotifier:
         self.write(notification_sequence(self.method, title, body, ident=ident, in_tmux=self.in_tmux))
 
     def wait_idle(self, timeout: float) -> bool:
-        """Wait until every queued command has finished (for tests and quitting); False if ``timeout`` passed."""
+        """Wait until every queued command has finished; False if ``timeout`` passed first."""
         pending = self._queue
         with pending.all_tasks_done:  # Queue.join() with a timeout
             return pending.all_tasks_done.wait_for(lambda: not pending.unfinished_tasks, timeout)
