@@ -35,14 +35,17 @@ def monitor_env(tmp_path: Path, yahoo_url: str | None = None) -> dict[str, str]:
 
 
 class PtyMonitor:
-    """``python -m tui`` on the slave side of a pty (120 x 40); everything it writes is kept in ``output``."""
+    """``python -m tui`` on the slave side of a pty (120 x 40); everything it writes is kept in ``output``.
+    ``program`` runs something else there instead (``args`` then unused): tmux with the monitor inside it."""
 
-    def __init__(self, args: list[str], env: dict[str, str], cwd: Path = REPO) -> None:
+    def __init__(
+        self, args: list[str], env: dict[str, str], cwd: Path = REPO, program: list[str] | None = None
+    ) -> None:
         master, slave = os.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
         self.master = master
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "tui", *args],
+            program or [sys.executable, "-m", "tui", *args],
             cwd=cwd,
             env=env,
             stdin=slave,

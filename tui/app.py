@@ -24,6 +24,7 @@ from textual.signal import Signal
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
+from tui import notify
 from tui.alerts import AlertEvent, AlertTracker
 from tui.bindings import app_bindings, palette_entries
 from tui.config import Config
@@ -81,6 +82,7 @@ class StreakwatchApp(App[None]):
         self._quitting = threading.Event()
         self._quit_signals = QuitSignals()
         self.alert_tracker = AlertTracker(self.config.alerts)
+        self.desktop_notifier = notify.for_app(self, self.config.alerts)  # alerts while the terminal is unfocused
         # Open screens that follow the data (history, alert log) subscribe to these: no search of the stack.
         self.snapshot_signal: Signal[Snapshot] = Signal(self, "snapshot")
         self.alert_log_signal: Signal[tuple[AlertEvent, ...]] = Signal(self, "alert-log")
@@ -195,7 +197,8 @@ class StreakwatchApp(App[None]):
             self.notify(problem, title="Data problem", severity="warning", markup=False)
         self.monitor.show_snapshot(snapshot)
         # Streak and risk events, each alerted once (by the app's clock); open screens follow the new data.
-        announce(self, self.alert_tracker.update(snapshot, now=self.clock()), self.config.alerts)
+        events = self.alert_tracker.update(snapshot, now=self.clock())
+        announce(self, events, self.config.alerts, self.desktop_notifier)
         self.snapshot_signal.publish(snapshot)
         self.alert_log_signal.publish(self.alert_tracker.log)
         self._set_timer()

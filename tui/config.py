@@ -15,6 +15,7 @@ import math
 import re
 import tomllib
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any, NoReturn
@@ -119,6 +120,16 @@ class HistorySettings:
     horizons: tuple[int, ...] = (20, 60, 120)
 
 
+#: When alerts also go out as desktop notifications: only while the terminal is not focused, always, or never
+#: (in the monitor only). See tui/notify.py.
+DESKTOP_MODES = ("unfocused", "always", "off")
+#: How a desktop notification is sent: chosen from the terminal ("auto"), one escape sequence, or a command.
+NOTIFY_METHODS = ("auto", "osc9", "osc777", "osc99", "command")
+#: The placeholders a notification command may hold, each replaced by the sanitised text of the alert.
+COMMAND_PLACEHOLDERS = ("{title}", "{body}")
+MAX_COMMAND_ARGS = 64  # far more than any notifier needs; bounds what a config can make the monitor spawn
+
+
 @dataclass(frozen=True)
 class Alerts:
     streak_extended: bool = True
@@ -127,6 +138,9 @@ class Alerts:
     record: bool = True
     risk_changed: bool = True
     bell: bool = False
+    desktop: str = "unfocused"  # one of DESKTOP_MODES
+    notify_with: str = "auto"  # one of NOTIFY_METHODS; "auto" means "command" when a command is given
+    command: tuple[str, ...] = ()  # program and arguments, run without a shell; e.g. notify-send {title} {body}
 
 
 @dataclass(frozen=True)
@@ -402,6 +416,29 @@ def _check_semantics(config: Config, file: Path) -> None:
                 f"({band.watch:g}) is {bad_side} 'alert' ({band.alert:g}): this rule fires "
                 f"as its value {rises}, watch first, so watch must be {order} alert",
             )
+    _check_alerts(config.alerts, refuse)
+
+
+def _check_alerts(alerts: Alerts, refuse: Callable[[str, str], NoReturn]) -> None:
+    """The desktop-notification settings: known words, and a command that can be run as an argument list."""
+    for key, value, allowed in (
+        ("desktop", alerts.desktop, DESKTOP_MODES),
+        ("notify_with", alerts.notify_with, NOTIFY_METHODS),
+    ):
+        if value not in allowed:
+            refuse(f"alerts.{key}", f"must be one of {', '.join(map(repr, allowed))}, not {_shown(value)}")
+    command = alerts.command
+    if len(command) > MAX_COMMAND_ARGS:
+        refuse("alerts.command", f"has {len(command)} arguments; at most {MAX_COMMAND_ARGS}")
+    if alerts.notify_with == "command" and not command:
+        refuse("alerts.notify_with", "is 'command' but 'alerts.command' is empty: give the program and its arguments")
+    if command:
+        program = command[0]
+        if not program.strip():
+            refuse("alerts.command[0]", "must name the program to run, not be empty")
+        # The program is chosen by the user, never by the text of an alert.
+        if any(placeholder in program for placeholder in COMMAND_PLACEHOLDERS):
+            refuse("alerts.command[0]", f"is the program to run and cannot hold a placeholder: {_shown(program)}")
 
 
 def _is_symbol(text: str) -> bool:

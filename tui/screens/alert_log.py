@@ -1,4 +1,5 @@
-"""`a`: the alert log, newest first; and :func:`announce`, which turns new alert events into notifications.
+"""`a`: the alert log, newest first; and :func:`announce`, which turns new alert events into notifications (in the
+monitor, and on the desktop through :mod:`tui.notify`).
 
 Alert messages carry outside text (symbols, risk details): they go in as ``rich.text.Text`` and notifications
 are sent with ``markup=False``, so "[red]" shows literally and no escape sequence reaches the terminal.
@@ -21,6 +22,7 @@ from textual.widgets import Static
 from tui.alerts import AlertEvent
 from tui.config import Alerts
 from tui.data.market_clock import ET
+from tui.notify import DesktopNotifier
 from tui.textsafe import plain
 
 KIND_LABELS = {
@@ -33,13 +35,18 @@ KIND_LABELS = {
 _SEVERITY_STYLES = {"warning": "bold yellow", "error": "bold red", "information": ""}
 
 
-def announce(app: Any, events: Iterable[AlertEvent], settings: Alerts) -> None:
-    """Show each new event as a Textual notification, and ring the bell once if the config asks for it."""
+def announce(app: Any, events: Iterable[AlertEvent], settings: Alerts, desktop: DesktopNotifier | None = None) -> None:
+    """Show each new event as a Textual notification, and ring the bell once if the config asks for it; send each
+    to the desktop too when ``desktop`` wants it now (by ``[alerts] desktop`` and whether the terminal has the
+    focus, which Textual learns from the terminal's focus reports)."""
     events = list(events)
     for event in events:
         app.notify(plain(event.message), title=plain(event.title), severity=event.severity, markup=False)
     if events and settings.bell:
         app.bell()
+    if events and desktop is not None and desktop.wanted(focused=app.app_focus):
+        for event in events:
+            desktop.send(event.title, event.message)
 
 
 def log_table(events: Sequence[AlertEvent]) -> Table | Text:
