@@ -615,7 +615,7 @@ class FakeYahoo:
             return 200, "ok"
         if endpoint == "crumb":
             return 200, "fake-crumb"
-        if endpoint == "chart":
+        if endpoint in ("chart", "intraday"):
             return self.chart(symbol, query, fault)
         if endpoint == "quote":
             return 200, self.quotes(_listed(endpoint, symbol), fault)
@@ -706,6 +706,8 @@ class _Handler(BaseHTTPRequestHandler):
         host, _, path = parts.path.lstrip("/").partition("/")
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         endpoint, symbol = classify(host, "/" + path, query)
+        if endpoint == "chart" and INTRADAY_INTERVAL.fullmatch(query.get("interval", "1d")):
+            endpoint = "intraday"  # minute bars: counted, logged and faulted apart from the daily charts
         length = int(self.headers.get("Content-Length") or 0)
         if length:
             self.rfile.read(length)

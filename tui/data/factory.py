@@ -14,7 +14,7 @@ from tui.data.market_clock import ET, after_close, check_day
 from tui.errors import UsageError
 
 if TYPE_CHECKING:
-    from tui.config import Refresh
+    from tui.config import Premarket, Refresh
 
 SOURCE_KINDS = ("auto", "yahoo", "demo", "replay:DIR")
 
@@ -44,9 +44,11 @@ def open_source(
     as_of: date | None = None,
     clock: Clock | None = None,
     refresh: Refresh | None = None,
+    premarket: Premarket | None = None,
 ) -> tuple[DataSource, Clock]:
     """Build the source and the clock that goes with it (a replayed or pinned day has a frozen clock).
-    ``refresh`` is the configured cadence, which a live source's freshness is measured in."""
+    ``refresh`` is the configured cadence, which a live source's freshness is measured in; ``premarket`` the
+    futures a live source reads before the open (default: the config's defaults)."""
     if as_of is not None and spec.kind in ("auto", "yahoo"):
         raise UsageError("--as-of works with --source replay:DIR and --source demo, not with live data")
     if as_of is not None:
@@ -87,10 +89,10 @@ def open_source(
         if kind == "yahoo":
             from tui.data.yahoo import YahooSource
 
-            return YahooSource(cache, clock, refresh=refresh)
+            return YahooSource(cache, clock, refresh=refresh, premarket=premarket)
         from tui.data.auto import AutoSource
 
-        return AutoSource(cache, clock, refresh=refresh)
+        return AutoSource(cache, clock, refresh=refresh, premarket=premarket)
 
     return DeferredSource(kind, build_live), clock
 
