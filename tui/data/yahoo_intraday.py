@@ -42,8 +42,12 @@ from tui.data.yahoo_transport import YahooDown, YahooTransport
 BAR_SECONDS = 300
 #: No price observed for longer than this while the session runs: the path has a hole, seed it again.
 GAP = timedelta(minutes=15)
-#: After a seed that got nothing (422, no session, Yahoo down), ask again no sooner than this.
+#: After a seed that got nothing (422, no session, Yahoo down) during the session, ask again no sooner than this,
+#: doubling with each failure up to RETRY_CAP: a Yahoo that has no intraday data all day costs a few requests an
+#: hour, not one a refresh. After the close, a failed final seed is not asked again (the path stays as extended):
+#: closed hours cost nothing.
 RETRY_AFTER = timedelta(minutes=15)
+RETRY_CAP = timedelta(hours=1)
 #: Paths of sessions older than this before the race session are pruned from the cache.
 KEEP = timedelta(days=7)
 
@@ -64,6 +68,17 @@ def premarket_read_due(status: MarketStatus, bars_through: date | None) -> bool:
     bars are on hand (``bars_through``, the pair's last completed session stored)."""
     before_open = status.session is not None and status.open is not None and status.now < status.open
     return before_open and bars_through is not None and bars_through >= status.last_completed
+
+
+@dataclass(frozen=True)
+class _Failure:
+    """The last failed seed of a symbol's path."""
+
+    session: date
+    at: datetime
+    why: str
+    count: int  # failures in a row for this session
+    after_close: bool  # it was the final seed, after the session completed
 
 
 @dataclass
@@ -117,7 +132,7 @@ class IntradayKeeper:
         #: The symbol's last stored daily close before a session (the race's baseline), None when none is stored.
         self.close_before = close_before
         self._tracks: dict[str, _Track] = {}
-        self._failed: dict[str, tuple[date, datetime, str]] = {}  # symbol -> (session, when, why) of a failed seed
+        self._failed: dict[str, _Failure] = {}
         self._pruned: date | None = None
 
     # -- the race ----------------------------------------------------------------------------------------------
@@ -144,18 +159,18 @@ class IntradayKeeper:
                     track = self._seed(symbol, session, done, now) or track
                     self._failed.pop(symbol, None)
                 except SymbolProblem as exc:
-                    self._failed[symbol] = (session, now, str(exc))
+                    self._fail(symbol, session, now, str(exc), done)
                 except YahooDown as exc:
                     down = f"today's race not updated: {exc}"
-                    self._failed[symbol] = (session, now, down)
+                    self._fail(symbol, session, now, down, done)
             quote = quotes.get(symbol)
             if track is not None and not track.complete and quote is not None and quote.session.date() == session:
                 point = track.fold(quote.price, int(quote.time.timestamp()), last_bar)
                 if point is not None:
                     self.cache.store_intraday(symbol, session, [point], track.previous_close, False)
             failed = self._failed.get(symbol)
-            if failed is not None and failed[0] == session and failed[2] not in notes:
-                notes.append(failed[2])
+            if failed is not None and failed.session == session and failed.why not in notes:
+                notes.append(failed.why)
         if down is not None and down not in notes:
             notes.append(down)
         paths = {s: t.path(s) for s in pair if (t := self._tracks.get(s)) is not None and t.session == session}
@@ -182,9 +197,18 @@ class IntradayKeeper:
             return not track.complete  # once after the close: Yahoo's own bars replace the extended path
         return now.timestamp() - track.observed() > GAP.total_seconds()
 
+    def _fail(self, symbol: str, session: date, now: datetime, why: str, done: bool) -> None:
+        before = self._failed.get(symbol)
+        count = before.count + 1 if before is not None and before.session == session else 1
+        self._failed[symbol] = _Failure(session, now, why, count, done)
+
     def _may_retry(self, symbol: str, session: date, now: datetime) -> bool:
         failed = self._failed.get(symbol)
-        return failed is None or failed[0] != session or now - failed[1] >= RETRY_AFTER
+        if failed is None or failed.session != session:
+            return True
+        if failed.after_close:
+            return False
+        return now - failed.at >= min(RETRY_AFTER * 2 ** (failed.count - 1), RETRY_CAP)
 
     def _seed(self, symbol: str, session: date, done: bool, now: datetime) -> _Track | None:
         """One ``range=1d&interval=5m`` request; the new track, or SymbolProblem saying why there is none."""
