@@ -296,7 +296,10 @@ class FakeYahoo:
             if played is not None:
                 day, minutes = played
                 opens = _epoch(day, self.listing(symbol).opens, ZoneInfo(self.listing(symbol).timezone))
-                self.intraday[symbol] = (minutes[-1], datetime.fromtimestamp(opens + 60 * (len(minutes) - 1), timezone.utc))
+                self.intraday[symbol] = (
+                    minutes[-1],
+                    datetime.fromtimestamp(opens + 60 * (len(minutes) - 1), timezone.utc),
+                )
 
     def _played(self, symbol: str) -> tuple[date, list[float]] | None:
         """(session, its minute prices traded by the fake's clock) of ``symbol``'s latest session opened by then."""

@@ -1,12 +1,12 @@
 """No polling while nothing can change (issue 11, item 6): a closed market whose last close is on hand is checked
 every refresh.idle_seconds (6 h) until a session day's pre-market (04:00 ET), which is polled every
-refresh.closed_seconds so the futures' read moves (issue 13, item 3), the end-of-day refresh still fetches the final bars (and retries until it has
-them), the live label stays LIVE through a healthy weekend or holiday, and the status line says when the market
-reopens and counts its countdowns down.
+refresh.closed_seconds so the futures' read moves (issue 13, item 3); the end-of-day refresh still fetches the
+final bars (and retries until it has them), the live label stays LIVE through a healthy weekend or holiday, and
+the status line says when the market reopens and counts its countdowns down.
 
 The expected instants and counts are worked out by hand from the NYSE calendar (16:00 ET close, +10 min grace
 before a bar is final, +1 s wake-up; 13:00 on the day after Thanksgiving) and the default cadences (60 s open,
-900 s while a close is owed, 6 h idle)."""
+900 s while a close is owed or in a pre-market, 6 h idle)."""
 
 from __future__ import annotations
 

@@ -82,7 +82,12 @@ def test_null_minutes_are_dropped_and_a_repeated_stamp_keeps_the_later_bar():
 
 @pytest.mark.parametrize(
     "body",
-    [None, [], {"chart": None}, {"chart": {"result": [{"timestamp": [1, 2], "indicators": {"quote": [{"close": [1]}]}}]}}],
+    [
+        None,
+        [],
+        {"chart": None},
+        {"chart": {"result": [{"timestamp": [1, 2], "indicators": {"quote": [{"close": [1]}]}}]}},
+    ],
 )
 def test_malformed_answers_are_a_problem_not_a_crash(body):
     with pytest.raises(SymbolProblem):

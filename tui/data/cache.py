@@ -94,8 +94,7 @@ _UPSERT_META = (
 )
 _UPSERT_INTRADAY = (
     f"INSERT INTO {{db}}.intraday ({', '.join(_INTRADAY_FIELDS)}) VALUES ({', '.join('?' * len(_INTRADAY_FIELDS))}) "
-    "ON CONFLICT(symbol, session, at) DO UPDATE SET "
-    + ", ".join(f"{f} = excluded.{f}" for f in _INTRADAY_FIELDS[3:])
+    "ON CONFLICT(symbol, session, at) DO UPDATE SET " + ", ".join(f"{f} = excluded.{f}" for f in _INTRADAY_FIELDS[3:])
 )
 _UPSERTS = {"bars": _UPSERT_BARS, "meta": _UPSERT_META, "intraday": _UPSERT_INTRADAY}
 # What reads see while rows wait in memory: those rows, and the file's rows they do not replace.
@@ -621,7 +620,9 @@ class BarCache:
         """Upsert ``points`` ((bar start, price, observed), epoch seconds) of ``symbol``'s path through
         ``session``; the path's ``previous_close`` and ``complete`` are set on every row written."""
         day = session.isoformat()
-        rows = [(symbol, day, at, price, observed, previous_close, int(complete)) for at, price, observed in points]
+        rows: list[tuple[object, ...]] = [
+            (symbol, day, at, price, observed, previous_close, int(complete)) for at, price, observed in points
+        ]
         if rows:
             self._write(_UPSERT_INTRADAY, rows, f"{symbol} intraday")
 

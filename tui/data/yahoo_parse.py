@@ -230,11 +230,13 @@ def parse_intraday(payload: Any, symbol: str) -> IntradayChart:
     if not result or not isinstance(result, list) or not isinstance(result[0], dict):
         raise SymbolProblem(f"Yahoo returned no intraday data for {symbol}", "empty")
     res = result[0]
-    meta = res.get("meta") if isinstance(res.get("meta"), dict) else {}
+    meta: dict[str, Any] = res["meta"] if isinstance(res.get("meta"), dict) else {}
     previous = _finite(meta.get("previousClose")) or _finite(meta.get("chartPreviousClose"))
-    price, stamp = meta.get("regularMarketPrice"), meta.get("regularMarketTime")
-    last_trade = datetime.fromtimestamp(stamp, timezone.utc) if usable_quote(price, stamp) else None
-    price = float(price) if last_trade is not None else None
+    said_price: Any = meta.get("regularMarketPrice")  # JSON values: usable_quote says whether they are numbers
+    said_time: Any = meta.get("regularMarketTime")
+    usable = usable_quote(said_price, said_time)
+    last_trade = datetime.fromtimestamp(float(said_time), timezone.utc) if usable else None
+    price = float(said_price) if usable else None
     stamps = res.get("timestamp")
     if not stamps:
         return IntradayChart(None, (), (), previous, price, last_trade)

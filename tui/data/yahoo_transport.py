@@ -146,9 +146,9 @@ class YahooTransport:
         return bars
 
     def batch_quotes(self, symbols: Sequence[str]) -> dict[str, BatchQuote]:
-        """{symbol: (price, epoch, previous close)} from one batched quote request, through yfinance (the endpoint wants a cookie
-        and a crumb, which are yfinance's business). Raises QuoteRefused, in plain words, for any answer that is
-        not a usable quote list: the caller then asks the chart endpoint, which needs no crumb."""
+        """{symbol: (price, epoch, previous close)} from one batched quote request, through yfinance (the endpoint
+        wants a cookie and a crumb, which are yfinance's business). Raises QuoteRefused, in plain words, for any
+        answer that is not a usable quote list: the caller then asks the chart endpoint, which needs no crumb."""
         from curl_cffi.requests import exceptions as cx
 
         from tui.data.yahoo_session import quiet_yfinance
