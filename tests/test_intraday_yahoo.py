@@ -268,3 +268,21 @@ def test_no_futures_read_once_the_session_opens(before_open, market, clock):
     data = before_open.fetch(list(PAIR))
     assert data.futures == {} and data.futures_note is None
     assert not any("=F" in symbol for _, symbol, _ in market.log)
+
+
+def test_a_failed_final_seed_is_not_asked_again_even_after_a_restart(playing, market, clock, make_source, tmp_path):
+    playing.fetch(list(PAIR))
+    market.fault("not_available", endpoint="intraday")
+    clock.now = et(FRIDAY, 16, 10, 1)
+    market.at(clock.now)
+    requests(market)
+    data = playing.fetch(list(PAIR))
+    assert requests(market) == {"chart": 2, "intraday": 2}
+    assert "Yahoo has no 5-minute bars for ^RUT" in data.intraday_note
+    # The path the quotes built stays on screen, not complete: Yahoo's own bars never came.
+    assert data.intraday["^RUT"].times[0] == et(FRIDAY, 9, 30) and not data.intraday["^RUT"].complete
+    playing.close()
+    clock.advance(hours=6)
+    data = make_source(tmp_path / "bars.db").fetch(list(PAIR))
+    assert requests(market) == {"chart": 2}  # the idle check's charts; the race is not asked for again
+    assert "Yahoo has no 5-minute bars for ^RUT" in data.intraday_note

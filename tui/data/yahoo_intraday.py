@@ -26,8 +26,9 @@ in ``intraday_note`` / ``futures_note`` and the rest of the monitor carries on.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
 import pandas as pd
@@ -50,6 +51,8 @@ RETRY_AFTER = timedelta(minutes=15)
 RETRY_CAP = timedelta(hours=1)
 #: Paths of sessions older than this before the race session are pruned from the cache.
 KEEP = timedelta(days=7)
+#: The cache's meta key for the failed seeds, so that a restart (a ``--once`` run) does not ask again sooner.
+META_FAILED = "yahoo.intraday.failed"
 
 #: (bar start, price, observed): epoch seconds, price, epoch seconds of the trade that set the price.
 Point = tuple[int, float, int]
@@ -132,7 +135,7 @@ class IntradayKeeper:
         #: The symbol's last stored daily close before a session (the race's baseline), None when none is stored.
         self.close_before = close_before
         self._tracks: dict[str, _Track] = {}
-        self._failed: dict[str, _Failure] = {}
+        self._failed: dict[str, _Failure] | None = None  # read from the cache on first use
         self._pruned: date | None = None
 
     # -- the race ----------------------------------------------------------------------------------------------
@@ -157,7 +160,7 @@ class IntradayKeeper:
             if network and down is None and self._seed_due(track, done, now) and self._may_retry(symbol, session, now):
                 try:
                     track = self._seed(symbol, session, done, now) or track
-                    self._failed.pop(symbol, None)
+                    self._succeed(symbol, now)
                 except SymbolProblem as exc:
                     self._fail(symbol, session, now, str(exc), done)
                 except YahooDown as exc:
@@ -168,7 +171,7 @@ class IntradayKeeper:
                 point = track.fold(quote.price, int(quote.time.timestamp()), last_bar)
                 if point is not None:
                     self.cache.store_intraday(symbol, session, [point], track.previous_close, False)
-            failed = self._failed.get(symbol)
+            failed = self._failures().get(symbol)
             if failed is not None and failed.session == session and failed.why not in notes:
                 notes.append(failed.why)
         if down is not None and down not in notes:
@@ -197,13 +200,44 @@ class IntradayKeeper:
             return not track.complete  # once after the close: Yahoo's own bars replace the extended path
         return now.timestamp() - track.observed() > GAP.total_seconds()
 
+    def _failures(self) -> dict[str, _Failure]:
+        """The failed seeds, as the cache remembers them (unreadable records are forgotten: they only save
+        requests)."""
+        if self._failed is None:
+            self._failed = {}
+            for symbol, record in self.cache.json_meta(META_FAILED).items():
+                try:
+                    self._failed[symbol] = _Failure(
+                        date.fromisoformat(record["session"]),
+                        datetime.fromisoformat(record["at"]),
+                        str(record["why"]),
+                        int(record["count"]),
+                        bool(record["after_close"]),
+                    )
+                except (KeyError, TypeError, ValueError):
+                    continue
+        return self._failed
+
+    def _save_failures(self, now: datetime) -> None:
+        records = {
+            symbol: {**asdict(f), "session": f.session.isoformat(), "at": f.at.isoformat()}
+            for symbol, f in self._failures().items()
+        }
+        self.cache.set_meta(META_FAILED, json.dumps(records, sort_keys=True), now)
+
     def _fail(self, symbol: str, session: date, now: datetime, why: str, done: bool) -> None:
-        before = self._failed.get(symbol)
+        failures = self._failures()
+        before = failures.get(symbol)
         count = before.count + 1 if before is not None and before.session == session else 1
-        self._failed[symbol] = _Failure(session, now, why, count, done)
+        failures[symbol] = _Failure(session, now, why, count, done)
+        self._save_failures(now)
+
+    def _succeed(self, symbol: str, now: datetime) -> None:
+        if self._failures().pop(symbol, None) is not None:
+            self._save_failures(now)
 
     def _may_retry(self, symbol: str, session: date, now: datetime) -> bool:
-        failed = self._failed.get(symbol)
+        failed = self._failures().get(symbol)
         if failed is None or failed.session != session:
             return True
         if failed.after_close:
