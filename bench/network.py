@@ -3,12 +3,15 @@ fake Yahoo server (tests/fake_yahoo.py) — YahooSource vs the naive approach (r
 history with ``yf.download(period="max")`` on every refresh).
 
 The fake serves the real replay history where there is a file for a symbol (so response sizes are realistic) and
-a generated 20-year walk for the others. A mutable clock stands in a regular session (Fri 2026-01-16, from
-10:00 ET) and advances by the open-market cadence (``Refresh.open_seconds``) per refresh while the intraday
-quotes move. YahooSource: one cold fetch (empty cache) and then a full market hour of refreshes, counted
-separately; once the history is current, each of those is one batched ``v7/finance/quote`` request (the fake
-answers it with the same prices as its chart meta). Naive: a few refreshes (each is identical, and slow to
-parse), scaled to the hour.
+a generated 20-year walk for the others. YahooSource: one cold fetch (empty cache) the evening before (Thu
+2026-01-15, 17:00 ET), counted on its own; then an hour of Friday's pre-market (08:00 to 09:00 ET, the closed
+cadence, the index futures quoted); then the first market hour from the open (09:30 ET), the clock advancing by
+the open-market cadence (``Refresh.open_seconds``) per refresh. The pair plays a whole 5-minute session (the
+fake's ``play_session``), so the first refresh of the session seeds today's race (one ``range=1d&interval=5m``
+chart per index) and the quotes extend it; the other symbols' quotes move too. Once the history is current, each
+refresh is one batched ``v7/finance/quote`` request (the fake answers it with the same prices as its chart meta).
+Last, the end-of-day refresh (16:10:01 ET): the final bars and the final seed of the race. Naive: a few refreshes
+(each is identical, and slow to parse), scaled to the hour.
 """
 
 from __future__ import annotations
@@ -22,7 +25,10 @@ from pathlib import Path
 from bench.common import REPLAY_DIR, Opts, Row, log, median
 
 NAME = "network"
-OPEN = datetime(2026, 1, 16, 15, 0, tzinfo=timezone.utc)  # Friday 10:00 ET, market open
+EVENING = datetime(2026, 1, 15, 22, 0, tzinfo=timezone.utc)  # Thursday 17:00 ET: the cold fetch
+PRE_MARKET = datetime(2026, 1, 16, 13, 0, tzinfo=timezone.utc)  # Friday 08:00 ET
+OPEN = datetime(2026, 1, 16, 14, 30, tzinfo=timezone.utc)  # Friday 09:30 ET, the bell
+FINAL = datetime(2026, 1, 16, 21, 10, 1, tzinfo=timezone.utc)  # 16:10:01 ET: the session's bar is final
 
 
 class Counter:
@@ -97,9 +103,37 @@ def make_server(symbols: list[str]):
 
 
 def move_quotes(server, symbols: list[str], now: datetime, step: int) -> None:
+    """Every symbol's quote moves; the ones playing a whole session (the pair) move along it."""
+    server.at(now)
     for k, symbol in enumerate(symbols):
+        if symbol in server.sessions:
+            continue
         last = float(server.bars[symbol]["close"].iloc[-1])
         server.set_intraday(symbol, last * (1 + 0.0005 * ((step + k) % 7 - 3)), now - timedelta(seconds=30))
+
+
+def play_the_pair(server, pair: list[str]) -> None:
+    """The pair trades all of Friday: a reproducible walk a minute from Thursday's close (390 minutes)."""
+    import numpy as np
+
+    from tests.fake_yahoo import END
+
+    friday = END + timedelta(days=1)
+    rng = np.random.default_rng(16)
+    for symbol in pair:
+        last = float(server.bars[symbol]["close"].iloc[-1])
+        server.play_session(symbol, friday, list(last * np.cumprod(1 + rng.normal(0, 0.0004, 390))))
+
+
+def quote_the_futures(server, futures: list[str], now: datetime) -> None:
+    """The index futures trade overnight: history through Thursday and a last trade a minute ago."""
+    from tests.fake_yahoo import END, make_bars
+
+    for i, symbol in enumerate(futures):
+        if symbol not in server.bars:
+            server.bars[symbol] = make_bars(END, n=60, start_price=2000.0 + 4000.0 * i, seed=60 + i)
+        last = float(server.bars[symbol]["close"].iloc[-1])
+        server.set_intraday(symbol, round(last * (1.002 + 0.0001 * now.minute), 2), now - timedelta(minutes=1))
 
 
 def totals(server, counter: Counter) -> tuple[int, int]:
@@ -111,6 +145,12 @@ def by_endpoint(server) -> dict[str, int]:
     for (endpoint, _), n in server.counts.items():
         out[endpoint] = out.get(endpoint, 0) + n
     return out
+
+
+def since(server, before: dict[str, int]) -> dict[str, int]:
+    """Requests by endpoint since ``before`` (a :func:`by_endpoint`)."""
+    now = by_endpoint(server)
+    return {e: n - before.get(e, 0) for e, n in now.items() if n != before.get(e, 0)}
 
 
 def run(opts: Opts) -> list[Row]:
@@ -140,10 +180,14 @@ def run(opts: Opts) -> list[Row]:
         os.environ["XDG_CACHE_HOME"] = str(Path(tmp.name) / "cache")
         reset_yfinance()
 
-        # -- YahooSource: cold fetch, then one market hour ---------------------------------------------------
-        clock = MutableClock(OPEN)
+        # -- YahooSource: cold fetch, a pre-market hour, the first market hour, the end of the day ------------
+        clock = MutableClock(EVENING)
         cache = BarCache(Path(tmp.name) / "bars.db")
-        source = YahooSource(cache, clock, session=YahooSession(timeout=10.0), backoff=Backoff())
+        source = YahooSource(
+            cache, clock, session=YahooSession(timeout=10.0), backoff=Backoff(), premarket=config.premarket
+        )
+        pair, futures = symbols[:2], [config.premarket.small, config.premarket.large]
+        play_the_pair(server, pair)
         move_quotes(server, symbols, clock.now, 0)
         t0 = time.perf_counter()
         data = source.fetch(symbols)
@@ -151,29 +195,63 @@ def run(opts: Opts) -> list[Row]:
         cold_req, cold_bytes = totals(server, counter)
         if data.errors:
             log(opts, f"network: cold fetch notes: {data.errors}")
+
+        # The pre-market: a refresh every closed period (the futures' read), one hour of them.
+        clock.now = PRE_MARKET
+        source.fundamentals(clock.now)  # the new day's P/E (once a day): not a pre-market cost
+        before = by_endpoint(server)
+        pre_rounds = int(round(3600 / config.refresh.closed_seconds))
+        for _ in range(pre_rounds):
+            quote_the_futures(server, futures, clock.now)
+            data = source.fetch(symbols)
+            clock.advance(seconds=config.refresh.closed_seconds)
+        pre_endpoints = since(server, before)
+        if data.futures_note or len(data.futures) != len(futures):
+            log(opts, f"network: pre-market futures {sorted(data.futures)} note={data.futures_note}")
+
+        # The first market hour: the first refresh seeds today's race (counted as it is), the others scale.
+        clock.now = OPEN
+        before = by_endpoint(server)
+        bytes_before = counter.bytes
         fetch_s = []
-        cold_endpoints = by_endpoint(server)
-        for step in range(1, ours_refreshes + 1):
-            clock.advance(seconds=cadence)
-            move_quotes(server, symbols, clock.now, step)
+        first_endpoints: dict[str, int] = {}
+        for step in range(ours_refreshes):
+            move_quotes(server, symbols, clock.now, step + 1)
             t0 = time.thread_time()  # this thread only: the fake server's threads are not the client's cost
             data = source.fetch(symbols)
             fetch_s.append(time.thread_time() - t0)
-        req, nbytes = totals(server, counter)
-        scale = per_hour / ours_refreshes
+            if step == 0:
+                first_endpoints = since(server, before)
+                first_bytes = counter.bytes - bytes_before
+            clock.advance(seconds=cadence)
+        rest = ours_refreshes - 1
+        scale = (per_hour - 1) / rest if rest else 0.0
+        rest_endpoints = {e: n - first_endpoints.get(e, 0) for e, n in since(server, before).items()}
         hour_endpoints = {
-            e: round((n - cold_endpoints.get(e, 0)) * scale)
-            for e, n in by_endpoint(server).items()
-            if n != cold_endpoints.get(e, 0)
+            e: first_endpoints.get(e, 0) + round(rest_endpoints.get(e, 0) * scale)
+            for e in {*first_endpoints, *rest_endpoints}
         }
-        hour_req, hour_bytes = round((req - cold_req) * scale), round((nbytes - cold_bytes) * scale)
-        if data.stale or data.errors:
-            log(opts, f"network: last fetch stale={data.stale} errors={data.errors}")
+        hour_endpoints = {e: n for e, n in hour_endpoints.items() if n}
+        hour_req = sum(hour_endpoints.values())
+        hour_bytes = first_bytes + round((counter.bytes - bytes_before - first_bytes) * scale)
+        race_points = {s: len(p.times) for s, p in data.intraday.items()}
+        if data.stale or data.errors or data.intraday_note:
+            log(opts, f"network: last fetch stale={data.stale} errors={data.errors} race={data.intraday_note}")
+
+        # The end of the day: the final bars and the race's final seed.
+        clock.now = FINAL
+        move_quotes(server, symbols, clock.now, 0)
+        before = by_endpoint(server)
+        data = source.fetch(symbols)
+        close_endpoints = since(server, before)
+        complete = all(p.complete for p in data.intraday.values()) and len(data.intraday) == 2
         source.close()
         log(
             opts,
             f"network: YahooSource cold {cold_req} req / {cold_bytes / 1e6:.1f} MB in {cold_s:.1f} s; "
-            f"hour {hour_req} req {hour_endpoints} / {hour_bytes / 1e6:.2f} MB; "
+            f"pre-market hour {pre_endpoints}; first market hour {hour_req} req {hour_endpoints} "
+            f"(first refresh {first_endpoints}) / {hour_bytes / 1e6:.2f} MB, race points {race_points}; "
+            f"end of day {close_endpoints} (race complete: {complete}); "
             f"client CPU per fetch {median(fetch_s) * 1000:.0f} ms",
         )
 
@@ -221,6 +299,11 @@ def run(opts: Opts) -> list[Row]:
         "refreshes_run": ours_refreshes,
         "cold_requests": cold_req,
         "hour_requests_by_endpoint": hour_endpoints,
+        "first_refresh_by_endpoint": first_endpoints,
+        "pre_market_hour_by_endpoint": pre_endpoints,
+        "end_of_day_by_endpoint": close_endpoints,
+        "race_points_after_the_hour": race_points,
+        "race_complete_after_the_close": complete,
         "cold_bytes": cold_bytes,
         "cold_fetch_s": cold_s,
         "hour_requests": hour_req,
@@ -233,10 +316,11 @@ def run(opts: Opts) -> list[Row]:
         "counts_by_endpoint_symbol": {f"{e} {sym}": n for (e, sym), n in naive_endpoints.items()},
         "naive_bytes_per_hour": naive_bytes,
     }
+    pre_req = sum(pre_endpoints.values())
     return [
         Row(
             NAME,
-            f"requests per market hour ({len(symbols)} symbols, {per_hour} refreshes)",
+            f"requests per market hour ({len(symbols)} symbols, {per_hour} refreshes, today's race seeded)",
             f"{hour_req} vs naive {naive_req:.0f} (×{naive_req / max(hour_req, 1):.2f})",
             "fewer than naive",
             hour_req < naive_req,
@@ -244,6 +328,23 @@ def run(opts: Opts) -> list[Row]:
             "req/h",
             naive_req,
             detail,
+        ),
+        Row(
+            NAME,
+            "  of which today's race (seed at the first refresh)",
+            f"{hour_endpoints.get('intraday', 0)} (then extended by the quotes), + "
+            f"{close_endpoints.get('intraday', 0)} at the close",
+            "at most a few",
+            hour_endpoints.get("intraday", 0) <= 4,
+            hour_endpoints.get("intraday", 0),
+            "req/h",
+        ),
+        Row(
+            NAME,
+            f"  requests per pre-market hour ({pre_rounds} refreshes, futures read)",
+            f"{pre_req} {pre_endpoints}",
+            value=pre_req,
+            unit="req/h",
         ),
         Row(
             NAME,

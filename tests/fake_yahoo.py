@@ -5,7 +5,12 @@ It answers what ``STREAKWATCH_YAHOO_URL`` makes the app (and yfinance) send: ``/
 * ``fc.yahoo.com/`` cookie, ``/v1/test/getcrumb`` crumb,
 * ``/v8/finance/chart/<SYM>`` daily bars (``range=Nd|max`` or ``period1``/``period2``) from :attr:`bars`,
   plus an optional session in progress (:meth:`set_intraday`; it is also the only minute bar an intraday
-  ``interval`` gets),
+  ``interval`` gets, unless the symbol plays a whole session);
+* a whole session minute by minute (:meth:`play_session`, moved along by :meth:`at`): an intraday ``interval``
+  (``5m``) then gets that session's bars up to the fake's clock, in the recorded ``range=1d`` shape (meta
+  ``previousClose``, ``scale``, ``tradingPeriods``, ``dataGranularity``; float32 prices), and the chart meta and
+  the v7 quote follow the same path, so bars seeded at one instant and quotes read later agree. Chart requests
+  with a minute ``interval`` are counted, logged and faulted as the endpoint ``"intraday"``;
 * ``/v10/finance/quoteSummary/<SYM>``, ``/v7/finance/quote``, ``/ws/fundamentals-timeseries/…`` for ``info``;
   ``/v7/finance/quote?symbols=A,B,…`` also carries each symbol's current price and time (the same as the chart
   meta's), which is what the monitor's batched intraday quotes read.
@@ -116,8 +121,12 @@ NEW_YORK_INDEX = Listing(
 ARCA_ETF = Listing(
     "ETF", "PCX", "NYSEArca", "America/New_York", dtime(9, 30), dtime(16), (dtime(4), dtime(20)), True, 2, None, ""
 )
+#: An index future (``ES=F``, ``RTY=F``): CME, quoted nearly around the clock, timed in New York.
+CME_FUTURE = Listing(
+    "FUTURE", "CME", "CME", "America/New_York", dtime(9, 30), dtime(16), (dtime(4), dtime(20)), True, 2, None, ""
+)
 #: Listings as the recordings show them (^SOX, ^TNX), and the pair's names; any other "^" symbol is a New York
-#: index and anything else an NYSE Arca ETF.
+#: index, an "=F" symbol a CME future, and anything else an NYSE Arca ETF.
 LISTINGS = {
     "^GSPC": NEW_YORK_INDEX._replace(name="S&P 500"),
     "^RUT": NEW_YORK_INDEX._replace(name="Russell 2000"),
@@ -207,6 +216,9 @@ class FakeYahoo:
         self.bars: dict[str, pd.DataFrame] = {}
         self.info: dict[str, dict[str, Any]] = {}
         self.intraday: dict[str, tuple[float, datetime]] = {}
+        #: {symbol: {session: minute prices from the open}} (see play_session) and the fake's clock for them.
+        self.sessions: dict[str, dict[date, list[float]]] = {}
+        self.market_now: datetime | None = None
         self.listings: dict[str, Listing] = {}  # per-test listings, before LISTINGS and the defaults
         self.dividends: dict[str, dict[date, float]] = {}  # {symbol: {ex-date: amount}}
         self.counts: Counter[tuple[str, str]] = Counter()
@@ -269,6 +281,59 @@ class FakeYahoo:
         """A session in progress: a partial daily bar for ``when``'s date, and the quote in the chart meta."""
         self.intraday[symbol] = (price, when)
 
+    def play_session(self, symbol: str, day: date, minute_prices: list[float]) -> None:
+        """``symbol`` trades through session ``day``: ``minute_prices[i]`` is its last price in the ``i``-th minute
+        after the open (float32 values, as Yahoo's bars carry them; a full session is 390 minutes). Nothing shows
+        before :meth:`at` puts the fake's clock in or after it."""
+        self.sessions.setdefault(symbol, {})[day] = [as_sent(p) for p in minute_prices]
+
+    def at(self, now: datetime) -> None:
+        """Move the fake's clock: each playing symbol's quote (chart meta and v7) becomes its price in the
+        latest minute begun by ``now`` of its latest session opened by then, stamped at that minute's start."""
+        self.market_now = now
+        for symbol in self.sessions:
+            played = self._played(symbol)
+            if played is not None:
+                day, minutes = played
+                opens = _epoch(day, self.listing(symbol).opens, ZoneInfo(self.listing(symbol).timezone))
+                self.intraday[symbol] = (
+                    minutes[-1],
+                    datetime.fromtimestamp(opens + 60 * (len(minutes) - 1), timezone.utc),
+                )
+
+    def _played(self, symbol: str) -> tuple[date, list[float]] | None:
+        """(session, its minute prices traded by the fake's clock) of ``symbol``'s latest session opened by then."""
+        if self.market_now is None:
+            return None
+        listing = self.listing(symbol)
+        zone = ZoneInfo(listing.timezone)
+        now = int(self.market_now.timestamp())
+        for day in sorted(self.sessions.get(symbol, {}), reverse=True):
+            opens = _epoch(day, listing.opens, zone)
+            if opens <= now:
+                minutes = self.sessions[symbol][day]
+                return day, minutes[: min(len(minutes), (now - opens) // 60 + 1)]
+        return None
+
+    def session_bars(self, symbol: str, step: int = 300) -> list[dict[str, Any]]:
+        """The ``step``-second bars of ``symbol``'s played session up to the fake's clock, as chart rows: each
+        stamped at its start, its close the last minute price within it so far."""
+        played = self._played(symbol)
+        if played is None:
+            return []
+        day, minutes = played
+        listing = self.listing(symbol)
+        opens = _epoch(day, listing.opens, ZoneInfo(listing.timezone))
+        per = step // 60
+        rows = []
+        for k in range(0, len(minutes), per):
+            chunk = minutes[k : k + per]
+            rows.append(
+                {"ts": opens + 60 * k, "open": chunk[0], "high": max(chunk), "low": min(chunk), "close": chunk[-1]}
+                | {"volume": 0.0}
+            )
+        return rows
+
     def count(self, endpoint: str, symbol: str | None = None) -> int:
         return sum(n for (e, s), n in self.counts.items() if e == endpoint and (symbol is None or s == symbol))
 
@@ -284,7 +349,7 @@ class FakeYahoo:
     def listing(self, symbol: str) -> Listing:
         known = self.listings.get(symbol) or LISTINGS.get(symbol)
         if known is None:
-            known = NEW_YORK_INDEX if symbol.startswith("^") else ARCA_ETF
+            known = NEW_YORK_INDEX if symbol.startswith("^") else CME_FUTURE if symbol.endswith("=F") else ARCA_ETF
         return known if known.name else known._replace(name=symbol)
 
     # -- answers ------------------------------------------------------------------------------------------
@@ -381,7 +446,9 @@ class FakeYahoo:
             "language": "en-US",
             "region": "US",
             "quoteType": listing.instrument_type,
-            "typeDisp": {"ETF": "ETF", "EQUITY": "Equity", "INDEX": "Index"}.get(listing.instrument_type, ""),
+            "typeDisp": {"ETF": "ETF", "EQUITY": "Equity", "INDEX": "Index", "FUTURE": "Futures"}.get(
+                listing.instrument_type, ""
+            ),
             "triggerable": listing.instrument_type != "INDEX",
             "customPriceAlertConfidence": "HIGH",
             "currency": "USD",
@@ -510,7 +577,10 @@ class FakeYahoo:
             m = re.fullmatch(r"(\d+)(d|wk|mo|y)", rng)
             n = len(rows) if rng in ("max", "ytd") or not m else int(m[1]) * {"d": 1, "wk": 5, "mo": 21, "y": 252}[m[2]]
             window = rows[-n:]
-        if intraday:  # the only minute bar the fake knows is the session in progress, at its last trade
+        if intraday and self._played(symbol) is not None:  # a played session: its bars so far
+            step = int(re.match(r"\d+", interval)[0]) * (3600 if interval.endswith("h") else 60)
+            window = [r for r in self.session_bars(symbol, step) if p1 <= r["ts"] < p2]
+        elif intraday:  # the only minute bar the fake knows is the session in progress, at its last trade
             window = []
             if symbol in self.intraday:
                 step = int(re.match(r"\d+", interval)[0]) * (3600 if interval.endswith("h") else 60)
@@ -615,7 +685,7 @@ class FakeYahoo:
             return 200, "ok"
         if endpoint == "crumb":
             return 200, "fake-crumb"
-        if endpoint == "chart":
+        if endpoint in ("chart", "intraday"):
             return self.chart(symbol, query, fault)
         if endpoint == "quote":
             return 200, self.quotes(_listed(endpoint, symbol), fault)
@@ -706,6 +776,8 @@ class _Handler(BaseHTTPRequestHandler):
         host, _, path = parts.path.lstrip("/").partition("/")
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         endpoint, symbol = classify(host, "/" + path, query)
+        if endpoint == "chart" and INTRADAY_INTERVAL.fullmatch(query.get("interval", "1d")):
+            endpoint = "intraday"  # minute bars: counted, logged and faulted apart from the daily charts
         length = int(self.headers.get("Content-Length") or 0)
         if length:
             self.rfile.read(length)

@@ -297,7 +297,7 @@ def someone_elses_tables(path: Path) -> bytes:
 
 
 DATABASES_NOT_OURS = [
-    (newer_schema, "newer streakwatch (schema version 2)"),
+    (newer_schema, f"newer streakwatch (schema version {SCHEMA_VERSION + 1})"),
     (foreign_database, "unexpected columns in table bars (ticker, px)"),
     (someone_elses_tables, "other tables (trades)"),
 ]

@@ -1,11 +1,12 @@
 """No polling while nothing can change (issue 11, item 6): a closed market whose last close is on hand is checked
-every refresh.idle_seconds (6 h), the end-of-day refresh still fetches the final bars (and retries until it has
-them), the live label stays LIVE through a healthy weekend or holiday, and the status line says when the market
-reopens and counts its countdowns down.
+every refresh.idle_seconds (6 h) until a session day's pre-market (04:00 ET), which is polled every
+refresh.closed_seconds so the futures' read moves (issue 13, item 3); the end-of-day refresh still fetches the
+final bars (and retries until it has them), the live label stays LIVE through a healthy weekend or holiday, and
+the status line says when the market reopens and counts its countdowns down.
 
 The expected instants and counts are worked out by hand from the NYSE calendar (16:00 ET close, +10 min grace
 before a bar is final, +1 s wake-up; 13:00 on the day after Thanksgiving) and the default cadences (60 s open,
-900 s while a close is owed, 6 h idle)."""
+900 s while a close is owed or in a pre-market, 6 h idle)."""
 
 from __future__ import annotations
 
@@ -58,35 +59,41 @@ def hours(first: datetime, n: int, step: float = 6.0) -> list[datetime]:
     return [first + timedelta(hours=step * k) for k in range(n)]
 
 
+def pre_market(day: date) -> list[datetime]:
+    """A session day's pre-market refreshes: 04:00 ET, then every 15 min (the futures' read) to 09:15, 22 of them."""
+    return hours(et(day, 4), 22, step=0.25)
+
+
 # -- the schedule --------------------------------------------------------------------------------------------------
 
 FRI, SAT, SUN, MON = date(2026, 11, 20), date(2026, 11, 21), date(2026, 11, 22), date(2026, 11, 23)
 
 
-def test_a_weekend_is_the_final_bars_then_a_check_every_6_hours_then_the_bell():
+def test_a_weekend_is_the_final_bars_then_a_check_every_6_hours_then_the_pre_market_then_the_bell():
     got = schedule(et(FRI, 16, 0, 30), et(MON, 9, 31, 30))
     final = et(FRI, 16, 10, 1)
-    assert got == [et(FRI, 16, 0, 30), *hours(final, 11), et(MON, 9, 30), et(MON, 9, 31)]
-    assert got[-3] == et(MON, 4, 10, 1)  # the last idle check, 5 h 20 min before the bell
+    assert got == [et(FRI, 16, 0, 30), *hours(final, 10), *pre_market(MON), et(MON, 9, 30), et(MON, 9, 31)]
+    assert got[10] == et(SUN, 22, 10, 1)  # the last idle check: 6 h later would pass Monday's pre-market
 
 
 def test_thanksgiving_is_a_holiday_of_idle_checks_and_the_half_day_after_ends_at_13_10():
     wed, thu, fri, mon = date(2026, 11, 25), date(2026, 11, 26), date(2026, 11, 27), date(2026, 11, 30)
     assert market_status(et(thu, 12)).holiday_name == "Thanksgiving"
     got = schedule(et(wed, 16, 0, 30), et(fri, 9, 30, 30))
-    assert got == [et(wed, 16, 0, 30), *hours(et(wed, 16, 10, 1), 7), et(fri, 9, 30)]
+    # No pre-market on the holiday itself: idle through Thursday, then Friday's pre-market.
+    assert got == [et(wed, 16, 0, 30), *hours(et(wed, 16, 10, 1), 6), *pre_market(fri), et(fri, 9, 30)]
     # The day after: the half day closes at 13:00, its bar is final at 13:10, then the weekend is idle.
     got = schedule(et(fri, 12, 59, 30), et(mon, 9, 30, 30))
     assert got[:3] == [et(fri, 12, 59, 30), et(fri, 13, 0, 30), et(fri, 13, 10, 1)]
-    assert got[3:] == [*hours(et(fri, 19, 10, 1), 11), et(mon, 9, 30)]  # the last at Mon 07:10:01
+    assert got[3:] == [*hours(et(fri, 19, 10, 1), 10), *pre_market(mon), et(mon, 9, 30)]  # idle to Mon 01:10:01
 
 
 def test_good_friday_long_weekend():
     thu, mon = date(2026, 4, 2), date(2026, 4, 6)
     assert market_status(et(date(2026, 4, 3), 12)).holiday_name == "Good Friday"
     got = schedule(et(thu, 16, 0, 30), et(mon, 9, 30, 30))
-    # Thu 16:10:01 to Mon 04:10:01 is 84 h: 15 checks 6 h apart, then the bell.
-    assert got == [et(thu, 16, 0, 30), *hours(et(thu, 16, 10, 1), 15), et(mon, 9, 30)]
+    # Thu 16:10:01 to Sun 22:10:01 is 78 h: 14 checks 6 h apart, then Monday's pre-market, then the bell.
+    assert got == [et(thu, 16, 0, 30), *hours(et(thu, 16, 10, 1), 14), *pre_market(mon), et(mon, 9, 30)]
 
 
 def test_a_late_final_bar_is_asked_for_every_15_minutes_until_it_comes():
@@ -204,20 +211,25 @@ def counted(fake_yahoo, tmp_path, monkeypatch):
     return count
 
 
-def test_a_weekend_costs_232_requests_on_the_fake(counted):
+def test_a_weekend_costs_236_requests_on_the_fake(counted):
     requests, by_endpoint, refreshes = counted(FRI)
-    # 11 refreshes (Fri 16:10:01, then every 6 h to Mon 04:10:01) x 20 symbols' charts; the funds' P/E once per
-    # New York day (Sat, Sun, Mon) for 2 funds, each one quoteSummary and one quote request. Every 15 min: 262 x 20.
-    assert refreshes == 11
-    assert by_endpoint == {"chart": 220, "quoteSummary": 6, "quote": 6}
-    assert requests == 232
+    # 10 idle refreshes (Fri 16:10:01, then every 6 h to Sun 22:10:01) x 20 symbols' charts, and at the first of
+    # them the final seed of Friday's race (one 5-minute chart per index; this fake has no minute bars to give, and
+    # a failed final seed is not asked again). Then Monday's pre-market: 22 refreshes (04:00 to 09:15, every
+    # 15 min) of one batched quote each (every symbol's bars are current; the futures ride along). The funds' P/E
+    # once per New York day (Sat, Sun, Mon) for 2 funds, each one quoteSummary and one quote request.
+    assert refreshes == 10 + 22
+    assert by_endpoint == {"chart": 200, "intraday": 2, "quoteSummary": 6, "quote": 22 + 6}
+    assert requests == 236
 
 
-def test_thanksgiving_costs_148_requests_on_the_fake(counted):
+def test_thanksgiving_costs_152_requests_on_the_fake(counted):
     requests, by_endpoint, refreshes = counted(date(2026, 11, 25))
-    # Wed 16:10:01 then every 6 h to Fri 04:10:01: 7 refreshes; P/E on Thu and Fri.
-    assert (refreshes, by_endpoint) == (7, {"chart": 140, "quoteSummary": 4, "quote": 4})
-    assert requests == 148
+    # Wed 16:10:01 then every 6 h to Thu 22:10:01: 6 idle refreshes (the holiday has no pre-market), then Friday's
+    # 22 pre-market refreshes; the final seed of Wednesday's race; P/E on Thu and Fri.
+    assert refreshes == 6 + 22
+    assert by_endpoint == {"chart": 120, "intraday": 2, "quoteSummary": 4, "quote": 22 + 4}
+    assert requests == 152
 
 
 def test_a_failed_end_of_day_refresh_retries_until_the_final_bars_arrive(fake_yahoo, tmp_path, monkeypatch):

@@ -193,9 +193,15 @@ def test_refresh_delay_closed_with_the_last_session_on_hand_is_idle_but_never_pa
     assert refresh_delay(status, REFRESH, completed) == (to_open or 6 * 3600)
 
 
-def test_refresh_delay_idle_wakes_at_the_open_hours_ahead():
-    # Monday 05:00 ET (pre-market), Friday's bars on hand: the next refresh is the bell, 4 h 30 min away.
-    assert refresh_delay(market_status(utc("2026-11-23T10:00")), REFRESH, date(2026, 11, 20)) == 4.5 * 3600
+def test_refresh_delay_idle_wakes_at_the_pre_market_then_polls_at_the_closed_cadence():
+    friday = date(2026, 11, 20)
+    # Sunday 23:00 ET, Friday's bars on hand: idle, but the next refresh is Monday's pre-market, 5 h away.
+    assert refresh_delay(market_status(utc("2026-11-23T04:00")), REFRESH, friday) == 5 * 3600
+    # Monday 05:00 ET (pre-market): every 15 minutes, so that the futures' read moves; the same while it is owed.
+    assert refresh_delay(market_status(utc("2026-11-23T10:00")), REFRESH, friday) == 900
+    assert refresh_period(market_status(utc("2026-11-23T10:00")), REFRESH, friday) == 900
+    # Thanksgiving (no session) at 01:00 ET: no pre-market that day, idle until Friday's (6 h cadence first).
+    assert refresh_delay(market_status(utc("2026-11-26T06:00")), REFRESH, date(2026, 11, 25)) == 6 * 3600
 
 
 def test_refresh_period_follows_the_phase_and_what_is_owed():

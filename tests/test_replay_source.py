@@ -61,9 +61,18 @@ def test_as_of_truncates_every_symbol(folder):
     assert source.date_range == (date(2026, 1, 2), date(2026, 1, 7))
 
 
-def test_as_of_accepts_a_datetime(folder):
-    source = ReplaySource(folder, as_of=datetime(2026, 1, 6, 9, 30))
-    assert source.fetch(["SMALL", "LARGE"]).closes.index[-1] == pd.Timestamp("2026-01-06")
+def test_as_of_with_a_time_watches_that_moment_of_the_day(folder):
+    # 09:30 New York time: the session of the 6th has just opened, so its close is not a completed session yet.
+    data = ReplaySource(folder, as_of=datetime(2026, 1, 6, 9, 30)).fetch(["SMALL", "LARGE"])
+    assert data.closes.index[-1] == pd.Timestamp("2026-01-05")
+    assert data.now == datetime(2026, 1, 6, 14, 30, tzinfo=timezone.utc)
+    # 16:10 is the close plus its grace: the day is complete. A pandas midnight is the day itself.
+    assert ReplaySource(folder, as_of=datetime(2026, 1, 6, 16, 10)).fetch(["SMALL", "LARGE"]).closes.index[-1] == (
+        pd.Timestamp("2026-01-06")
+    )
+    assert ReplaySource(folder, as_of=pd.Timestamp("2026-01-06")).fetch(["SMALL", "LARGE"]).now == datetime(
+        2026, 1, 6, 21, 15, tzinfo=timezone.utc
+    )
 
 
 def test_summer_time_close_in_utc(tmp_path):

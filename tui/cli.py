@@ -14,7 +14,7 @@ import sys
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import NoReturn
 
@@ -45,7 +45,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SRC",
         help="auto (default: Yahoo, else cache, else demo), yahoo, demo (SIMULATED), or replay:DIR (CSV per symbol)",
     )
-    parser.add_argument("--as-of", metavar="DATE", type=_iso_date, help="watch a past day (replay or demo), YYYY-MM-DD")
+    parser.add_argument(
+        "--as-of",
+        metavar="DATE",
+        type=_iso_date,
+        help="watch a past day (replay or demo), YYYY-MM-DD, or a moment of it, YYYY-MM-DDTHH:MM (New York time)",
+    )
     parser.add_argument("--config", metavar="FILE", type=Path, help="TOML config (default: the user config dir)")
     parser.add_argument("--cache", metavar="PATH", type=Path, help="SQLite cache file (default: the user cache dir)")
     parser.add_argument("--once", action="store_true", help="print one snapshot and exit")
@@ -55,10 +60,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _iso_date(text: str) -> date:
+    """A day, or (with a time) a moment of it: a ``datetime``, which is a ``date`` too (see open_source)."""
     try:
+        if "T" in text:
+            return datetime.fromisoformat(text)
         return date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"not a date (YYYY-MM-DD) or a date and time (YYYY-MM-DDTHH:MM): {text!r}"
+        ) from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -106,7 +116,9 @@ def _run(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     spec = parse_source(args.source)
-    source, clock = open_source(spec, cache_path=args.cache, as_of=args.as_of, refresh=config.refresh)
+    source, clock = open_source(
+        spec, cache_path=args.cache, as_of=args.as_of, refresh=config.refresh, premarket=config.premarket
+    )
     try:
         if args.once:
             return _print_once(source, config, as_json=args.json)

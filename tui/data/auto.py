@@ -17,7 +17,7 @@ from tui.errors import SourceError
 from tui.fmt import split_retry, wait
 
 if TYPE_CHECKING:
-    from tui.config import Refresh
+    from tui.config import Premarket, Refresh
     from tui.data.cache import BarCache
     from tui.data.demo import DemoSource
     from tui.data.yahoo_session import YahooSession
@@ -45,12 +45,15 @@ class AutoSource:
         *,
         backoff: Backoff | None = None,
         refresh: Refresh | None = None,
+        premarket: Premarket | None = None,
         yahoo: YahooSource | None = None,
         demo: DemoSource | None = None,
     ) -> None:
         self.cache = cache
         self.clock = clock
-        self.yahoo = yahoo or YahooSource(cache, clock, session=session, backoff=backoff, refresh=refresh)
+        self.yahoo = yahoo or YahooSource(
+            cache, clock, session=session, backoff=backoff, refresh=refresh, premarket=premarket
+        )
         self._demo = demo
 
     @property

@@ -35,7 +35,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import quote
 
 from tui.errors import StreakwatchError, UsageError
@@ -43,7 +43,8 @@ from tui.errors import StreakwatchError, UsageError
 if TYPE_CHECKING:  # pandas is imported where bars are built: factory.py checks a --cache path before first paint
     import pandas as pd
 
-SCHEMA_VERSION = 1
+#: 2 added the ``intraday`` table (today's race); a version-1 file gains it when first opened for writing.
+SCHEMA_VERSION = 2
 BAR_COLUMNS = ("open", "high", "low", "close", "adj_close", "volume")
 SQLITE_HEADER = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite database file
 RETRY_WRITES_AFTER = 60.0  # seconds between attempts to write rows kept in memory (a failed write fails fast)
@@ -62,10 +63,26 @@ _TABLES = {
     value TEXT,
     updated_at TEXT
 )""",
+    # One symbol's path through one session: 5-minute bars by their start (epoch s), each with the last price in
+    # it and the trade time of that price (``observed``). ``previous_close`` and ``complete`` describe the whole
+    # path; they are repeated on its rows so that a path is written, and read back, by one statement.
+    "intraday": """CREATE TABLE IF NOT EXISTS {db}.intraday (
+    symbol TEXT NOT NULL,
+    session TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    price REAL NOT NULL,
+    observed INTEGER NOT NULL,
+    previous_close REAL NOT NULL,
+    complete INTEGER NOT NULL,
+    PRIMARY KEY (symbol, session, at)
+)""",
 }
 _BARS_FIELDS = ["symbol", "date", *BAR_COLUMNS, "source", "fetched_at"]
 _META_FIELDS = ["key", "value", "updated_at"]
-_FIELDS = {"bars": _BARS_FIELDS, "meta": _META_FIELDS}
+_INTRADAY_FIELDS = ["symbol", "session", "at", "price", "observed", "previous_close", "complete"]
+_FIELDS = {"bars": _BARS_FIELDS, "meta": _META_FIELDS, "intraday": _INTRADAY_FIELDS}
+#: The tables a cache must hold to be read at all; a version-1 file has no ``intraday`` yet.
+_REQUIRED = {"bars", "meta"}
 
 _UPSERT_BARS = (
     f"INSERT INTO {{db}}.bars ({', '.join(_BARS_FIELDS)}) VALUES ({', '.join('?' * len(_BARS_FIELDS))}) "
@@ -75,12 +92,19 @@ _UPSERT_META = (
     "INSERT INTO {db}.meta (key, value, updated_at) VALUES (?, ?, ?) "
     "ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at"
 )
+_UPSERT_INTRADAY = (
+    f"INSERT INTO {{db}}.intraday ({', '.join(_INTRADAY_FIELDS)}) VALUES ({', '.join('?' * len(_INTRADAY_FIELDS))}) "
+    "ON CONFLICT(symbol, session, at) DO UPDATE SET " + ", ".join(f"{f} = excluded.{f}" for f in _INTRADAY_FIELDS[3:])
+)
+_UPSERTS = {"bars": _UPSERT_BARS, "meta": _UPSERT_META, "intraday": _UPSERT_INTRADAY}
 # What reads see while rows wait in memory: those rows, and the file's rows they do not replace.
 _MERGED = {
     "bars": "(SELECT * FROM pending.bars UNION ALL SELECT * FROM main.bars AS m WHERE NOT EXISTS "
     "(SELECT 1 FROM pending.bars AS p WHERE p.symbol = m.symbol AND p.date = m.date))",
     "meta": "(SELECT * FROM pending.meta UNION ALL SELECT * FROM main.meta AS m WHERE NOT EXISTS "
     "(SELECT 1 FROM pending.meta AS p WHERE p.key = m.key))",
+    "intraday": "(SELECT * FROM pending.intraday UNION ALL SELECT * FROM main.intraday AS m WHERE NOT EXISTS "
+    "(SELECT 1 FROM pending.intraday AS p WHERE p.symbol = m.symbol AND p.session = m.session AND p.at = m.at))",
 }
 
 # SQLite's own verdict that a file is not a database: the only reason a file is ever moved aside.
@@ -104,6 +128,14 @@ _OS_WORDS: dict[int | None, str] = {
     errno.EACCES: "permission denied",
     errno.EPERM: "permission denied",
 }
+
+
+class StoredPath(NamedTuple):
+    """One symbol's stored path through one session (see :meth:`BarCache.intraday`)."""
+
+    previous_close: float
+    complete: bool  # the path was replaced by Yahoo's own bars after the close
+    points: tuple[tuple[int, float, int], ...]  # (bar start, price, observed): epoch seconds, ascending
 
 
 class CacheError(StreakwatchError):
@@ -222,6 +254,7 @@ class BarCache:
         self._direct = False  # writes go straight to the main database (the file, or a memory-only cache)
         self._pending = False  # rows wait in the attached in-memory database for the file to take them
         self._next_retry = 0.0  # time.monotonic() from which writing them is tried again
+        self._main_tables: tuple[sqlite3.Connection, frozenset[str]] | None = None  # see _tables
         self._conn: sqlite3.Connection | None = self._open()
 
     # -- opening -------------------------------------------------------------------------------------------
@@ -297,8 +330,9 @@ class BarCache:
                 for table in _TABLES.values():
                     conn.execute(table.format(db="main"))
                 conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-        elif not complete:  # read-only, and nothing to read
+        elif not writable and not _REQUIRED <= tables:  # read-only, and nothing to read
             raise _CannotWrite("the file holds no cache yet")
+        # (read-only with a table missing, an older file's: that table is read from memory, see _tables)
         conn.execute("ATTACH DATABASE ':memory:' AS pending")
         for table in _TABLES.values():
             conn.execute(table.format(db="pending"))
@@ -417,11 +451,13 @@ class BarCache:
                     self._cannot_write(str(exc))
                     return False
             try:
-                bars = conn.execute(f"SELECT {', '.join(_BARS_FIELDS)} FROM pending.bars").fetchall()
-                meta = conn.execute(f"SELECT {', '.join(_META_FIELDS)} FROM pending.meta").fetchall()
+                waiting = {
+                    table: conn.execute(f"SELECT {', '.join(fields)} FROM pending.{table}").fetchall()
+                    for table, fields in _FIELDS.items()
+                }
                 with _transaction(target):
-                    target.executemany(_UPSERT_BARS.format(db="main"), bars)
-                    target.executemany(_UPSERT_META.format(db="main"), meta)
+                    for table, rows in waiting.items():
+                        target.executemany(_UPSERTS[table].format(db="main"), rows)
             except sqlite3.Error as exc:
                 if target is not conn:
                     target.close()
@@ -429,8 +465,8 @@ class BarCache:
                 return False
             if target is conn:
                 with _transaction(conn, "BEGIN"):
-                    conn.execute("DELETE FROM pending.bars")
-                    conn.execute("DELETE FROM pending.meta")
+                    for table in _FIELDS:
+                        conn.execute(f"DELETE FROM pending.{table}")
             else:  # the file now holds everything: read it from here on
                 conn.close()
                 self._conn, self._direct, self.in_memory = target, True, False
@@ -448,11 +484,23 @@ class BarCache:
     def _query(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
         """Run a read; ``{bars}`` and ``{meta}`` in ``sql`` stand for the tables as readers see them."""
         with self._lock:
-            tables = _MERGED if self._pending else {"bars": "main.bars", "meta": "main.meta"}
             try:
-                return self._connection().execute(sql.format(**tables), params).fetchall()
+                conn = self._connection()
+                return conn.execute(sql.format(**self._tables(conn)), params).fetchall()
             except sqlite3.Error as exc:
                 raise CacheError(f"cache read failed: {_describe(exc)}") from None
+
+    def _tables(self, conn: sqlite3.Connection) -> dict[str, str]:
+        """Each table as readers see it: the file's, merged with rows waiting in memory while there are any. A
+        table the file lacks (a version-1 file opened read-only has no ``intraday``) is read from memory alone."""
+        if self._main_tables is None or self._main_tables[0] is not conn:
+            names = {row[0] for row in conn.execute("SELECT name FROM main.sqlite_master WHERE type = 'table'")}
+            self._main_tables = (conn, frozenset(names))
+        in_main = self._main_tables[1]
+        return {
+            table: (_MERGED[table] if self._pending else f"main.{table}") if table in in_main else f"pending.{table}"
+            for table in _FIELDS
+        }
 
     # -- bars ----------------------------------------------------------------------------------------------
 
@@ -527,6 +575,14 @@ class BarCache:
         frame.index = _date_index(frame.pop("date"))
         return frame.astype(float)
 
+    def close_before(self, symbol: str, day: date) -> float | None:
+        """``symbol``'s last stored close before ``day`` (the baseline of ``day``'s race), None when none is."""
+        rows = self._query(
+            "SELECT close FROM {bars} WHERE symbol = ? AND date < ? AND close IS NOT NULL ORDER BY date DESC LIMIT 1",
+            [symbol, day.isoformat()],
+        )
+        return float(rows[0][0]) if rows else None
+
     def last_date(self, symbol: str) -> date | None:
         row = self._query("SELECT MAX(date) FROM {bars} WHERE symbol = ?", [symbol])[0]
         return date.fromisoformat(row[0]) if row[0] else None
@@ -550,6 +606,44 @@ class BarCache:
 
     def symbols(self) -> list[str]:
         return [row[0] for row in self._query("SELECT DISTINCT symbol FROM {bars} ORDER BY symbol")]
+
+    # -- intraday paths (today's race) ---------------------------------------------------------------------
+
+    def store_intraday(
+        self,
+        symbol: str,
+        session: date,
+        points: Sequence[tuple[int, float, int]],
+        previous_close: float,
+        complete: bool,
+    ) -> None:
+        """Upsert ``points`` ((bar start, price, observed), epoch seconds) of ``symbol``'s path through
+        ``session``; the path's ``previous_close`` and ``complete`` are set on every row written."""
+        day = session.isoformat()
+        rows: list[tuple[object, ...]] = [
+            (symbol, day, at, price, observed, previous_close, int(complete)) for at, price, observed in points
+        ]
+        if rows:
+            self._write(_UPSERT_INTRADAY, rows, f"{symbol} intraday")
+
+    def intraday(self, symbol: str, session: date) -> StoredPath | None:
+        """``symbol``'s stored path through ``session``, or None when none is stored."""
+        rows = self._query(
+            "SELECT at, price, observed, previous_close, complete FROM {intraday} "
+            "WHERE symbol = ? AND session = ? ORDER BY at",
+            [symbol, session.isoformat()],
+        )
+        if not rows:
+            return None
+        return StoredPath(
+            previous_close=float(rows[-1][3]),
+            complete=any(bool(row[4]) for row in rows),
+            points=tuple((int(at), float(price), int(observed)) for at, price, observed, _, _ in rows),
+        )
+
+    def prune_intraday(self, keep_from: date) -> None:
+        """Forget the paths of sessions before ``keep_from``: only the latest sessions' races are ever shown."""
+        self._write("DELETE FROM {db}.intraday WHERE session < ?", [(keep_from.isoformat(),)], "old intraday")
 
     # -- meta ----------------------------------------------------------------------------------------------
 

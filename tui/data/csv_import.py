@@ -400,3 +400,53 @@ def _non_blank(row: list[str]) -> bool:
 def _shown(text: str) -> str:
     text = text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 1] + "…"
     return f"'{text}'"
+
+
+# --- intraday prices (today's race in a replay) --------------------------------------------------------------
+
+#: ``Datetime`` cells of an intraday CSV: ISO 8601 with a UTC offset (``Z`` or ``±HH:MM``), as yfinance writes them.
+_INSTANT_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})$")
+
+
+def read_intraday_csv(path: str | Path) -> pd.Series:
+    """An intraday CSV (``Datetime,Close``; header case-insensitive, other columns ignored) as a Series of
+    closes indexed by UTC instants, ascending, the last row kept where an instant repeats. Each row is a price
+    at that instant: yfinance's 5-minute bars (stamped at their start, closing at their last price) fit as they
+    are. One :class:`DataFormatError` naming the file and line for the first problem."""
+    from datetime import datetime, timezone
+
+    path = Path(path)
+    name = path.name
+    rows, lines = _tokenise(_read_bytes(path, name), name)
+    if not rows or not any(cell.strip() for cell in rows[0]):
+        raise DataFormatError(f"{name}: empty file")
+    header = [re.sub(r"[\s_\-]", "", cell).lower() for cell in rows[0]]
+    if "datetime" not in header or "close" not in header:
+        raise DataFormatError(f"{name} line {lines[0]}: the header needs Datetime and Close columns")
+    at, close = header.index("datetime"), header.index("close")
+    prices: dict[datetime, float] = {}
+    for row, line in zip(rows[1:], lines[1:]):
+        if not any(cell.strip() for cell in row):
+            continue  # a blank line
+        if len(row) <= max(at, close):
+            raise DataFormatError(f"{name} line {line}: {len(row)} cells, the header has {len(header)}")
+        text, value = row[at].strip(), row[close].strip()
+        if not _INSTANT_RE.match(text):
+            raise DataFormatError(
+                f"{name} line {line}: not a date and time with a UTC offset (2026-01-15T09:35:00-05:00): {_shown(text)}"
+            )
+        if value.lower() in _MISSING:
+            continue  # a minute without a trade
+        try:
+            price = float(value)
+        except ValueError:
+            raise DataFormatError(f"{name} line {line}: not a number: {_shown(value)}") from None
+        if not np.isfinite(price) or price <= 0:
+            raise DataFormatError(f"{name} line {line}: a price must be above zero: {_shown(value)}")
+        instant = datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
+        prices[instant] = price
+    if not prices:
+        raise DataFormatError(f"{name}: no row has a price")
+    series = pd.Series(prices, dtype="float64").sort_index()
+    series.index = pd.DatetimeIndex(series.index, name="Datetime")
+    return series

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,7 +14,7 @@ from tui.data.market_clock import ET, after_close, check_day
 from tui.errors import UsageError
 
 if TYPE_CHECKING:
-    from tui.config import Refresh
+    from tui.config import Premarket, Refresh
 
 SOURCE_KINDS = ("auto", "yahoo", "demo", "replay:DIR")
 
@@ -44,26 +44,31 @@ def open_source(
     as_of: date | None = None,
     clock: Clock | None = None,
     refresh: Refresh | None = None,
+    premarket: Premarket | None = None,
 ) -> tuple[DataSource, Clock]:
-    """Build the source and the clock that goes with it (a replayed or pinned day has a frozen clock).
-    ``refresh`` is the configured cadence, which a live source's freshness is measured in."""
+    """Build the source and the clock that goes with it (a replayed or pinned day has a frozen clock: after the
+    day's close, or at the time of day ``as_of`` gives when it is a ``datetime``, New York time when naive).
+    ``refresh`` is the configured cadence, which a live source's freshness is measured in; ``premarket`` the
+    futures a live source reads before the open (default: the config's defaults)."""
     if as_of is not None and spec.kind in ("auto", "yahoo"):
         raise UsageError("--as-of works with --source replay:DIR and --source demo, not with live data")
+    pinned = None
     if as_of is not None:
         check_day(as_of, f"--as-of {as_of}")
+        pinned = _pinned_instant(as_of)
     if spec.kind == "replay":
         from tui.data.replay import ReplaySource
 
         if spec.directory is None:  # parse_source always sets it; a SourceSpec built by hand may not
             raise UsageError("--source replay needs a folder: --source replay:DIR")
         source = ReplaySource(spec.directory, as_of=as_of)
-        return source, clock or (frozen_clock(after_close(as_of)) if as_of else utc_now)
+        return source, clock or (frozen_clock(pinned) if pinned else utc_now)
     if spec.kind == "demo":
         if as_of is not None:
             today = (clock or utc_now)().astimezone(ET).date()
-            if as_of > today:  # the simulation would run on into years nobody asked for
+            if _day(as_of) > today:  # the simulation would run on into years nobody asked for
                 raise UsageError(f"--as-of {as_of} is in the future: the demo shows days up to today ({today})")
-        demo_clock = clock or (frozen_clock(after_close(as_of)) if as_of else utc_now)
+        demo_clock = clock or (frozen_clock(pinned) if pinned else utc_now)
 
         def build_demo() -> DataSource:
             from tui.data.demo import DemoSource
@@ -87,12 +92,24 @@ def open_source(
         if kind == "yahoo":
             from tui.data.yahoo import YahooSource
 
-            return YahooSource(cache, clock, refresh=refresh)
+            return YahooSource(cache, clock, refresh=refresh, premarket=premarket)
         from tui.data.auto import AutoSource
 
-        return AutoSource(cache, clock, refresh=refresh)
+        return AutoSource(cache, clock, refresh=refresh, premarket=premarket)
 
     return DeferredSource(kind, build_live), clock
+
+
+def _day(as_of: date) -> date:
+    return as_of.date() if isinstance(as_of, datetime) else as_of
+
+
+def _pinned_instant(as_of: date) -> datetime:
+    """The instant (UTC) a pinned day is watched at: after its close, or at the time a ``datetime`` gives."""
+    if not isinstance(as_of, datetime):
+        return after_close(as_of)
+    local = as_of.replace(tzinfo=ET) if as_of.tzinfo is None else as_of.astimezone(ET)
+    return local.astimezone(timezone.utc)
 
 
 class DeferredSource:

@@ -261,8 +261,9 @@ def refresh_delay(status: MarketStatus, refresh: Refresh, bars_through: date | N
 
     Open: the fast cadence, cut short at the session's completion. Just after the close: wake exactly when the
     session completes (+1 s) so a single end-of-day refresh picks up the final bar. Otherwise the phase's period
-    (:func:`refresh_period`: the slow cadence while a final bar is still owed, the idle one once nothing can
-    change until the bell), cut short so polling resumes at the open.
+    (:func:`refresh_period`: the slow cadence while a final bar is still owed or the pre-market read moves, the
+    idle one once nothing can change until then), cut short so polling resumes at the next session day's
+    pre-market (:data:`PRE_MARKET_START`) and at the open.
     """
     final = status.close + GRACE if status.close is not None else None
     if status.phase is Phase.OPEN:
@@ -271,23 +272,28 @@ def refresh_delay(status: MarketStatus, refresh: Refresh, bars_through: date | N
     if status.close is not None and final is not None and status.close <= status.now < final:
         return (final - status.now).total_seconds() + 1.0
     until_open = (status.next_open - status.now).total_seconds()
-    return float(min(refresh_period(status, refresh, bars_through), max(until_open, 0.0)))
+    wake = [refresh_period(status, refresh, bars_through), max(until_open, 0.0)]
+    premarket = premarket_start(status.next_open.astimezone(ET).date())
+    if status.now < premarket:
+        wake.append((premarket - status.now).total_seconds())
+    return float(min(wake))
 
 
 def refresh_period(status: MarketStatus, refresh: Refresh, bars_through: date | None, retrying: bool = False) -> float:
     """Seconds between two refreshes in ``status``'s phase: the cadence that "a few refresh periods" of silence
     is measured in (see tui.data.freshness), so it must be the one :func:`refresh_delay` keeps.
 
-    Open: ``open_seconds``. Closed (pre-market, after-hours, nights, weekends, holidays) with the last completed
+    Open: ``open_seconds``. A session day's pre-market (from 04:00 ET): ``closed_seconds``, so that the index
+    futures' read moves. Otherwise closed (after-hours, nights, weekends, holidays) with the last completed
     session's bar still owed: ``closed_seconds``, until it arrives. Closed with it on hand: ``idle_seconds``,
-    because nothing the monitor shows can change before the next open (pre- and after-hours prices move
-    neither a completed streak nor the provisional race, which runs only during the session). But while a
-    failure is being ``retrying`` (the source or the app backs off), the retries come at least every
-    ``closed_seconds`` (the backoff's cap), so silence then is measured in those.
+    because nothing the monitor shows can change before the next pre-market (after-hours prices move neither a
+    completed streak nor the provisional race, which runs only during the session). But while a failure is
+    being ``retrying`` (the source or the app backs off), the retries come at least every ``closed_seconds``
+    (the backoff's cap), so silence then is measured in those.
     """
     if status.phase is Phase.OPEN:
         return float(refresh.open_seconds)
-    if retrying or bars_owed(status, bars_through):
+    if retrying or status.phase is Phase.PRE_MARKET or bars_owed(status, bars_through):
         return float(refresh.closed_seconds)
     # Idle never polls faster than while a close is owed (closed_seconds may be configured above idle_seconds).
     return float(max(refresh.idle_seconds, refresh.closed_seconds))
@@ -295,8 +301,18 @@ def refresh_period(status: MarketStatus, refresh: Refresh, bars_through: date | 
 
 def cadence_start(status: MarketStatus) -> datetime | None:
     """When the current cadence began, if it began recently enough to matter: the open while the market is
-    open (the idle cadence before it allowed hours of silence that the fast one does not)."""
-    return status.open if status.phase is Phase.OPEN else None
+    open, the pre-market's start during it (the idle cadence before either allowed hours of silence that the
+    faster one does not)."""
+    if status.phase is Phase.OPEN:
+        return status.open
+    if status.phase is Phase.PRE_MARKET and status.session is not None:
+        return premarket_start(status.session)
+    return None
+
+
+def premarket_start(day: date) -> datetime:
+    """The instant (UTC) session day ``day``'s pre-market begins: :data:`PRE_MARKET_START` New York time."""
+    return datetime.combine(day, PRE_MARKET_START, tzinfo=ET).astimezone(UTC)
 
 
 def session_final_at(day: date) -> datetime | None:

@@ -1,4 +1,11 @@
-"""``replay:DIR`` (SPEC §2): daily closes from one CSV per symbol, watched as if a past day were today."""
+"""``replay:DIR`` (SPEC §2): daily closes from one CSV per symbol, watched as if a past day were today.
+
+Today's race (issue 13): a replay has no intraday data unless ``DIR/intraday/`` holds one CSV per symbol
+(``intraday/^RUT.csv``: ``Datetime,Close``, ISO 8601 instants with their UTC offset; see
+:func:`tui.data.csv_import.read_intraday_csv`). Then the replayed day's path is shown: whole after its close, and
+up to the instant when ``--as-of`` gives a time (``2026-01-15T11:30``, New York time), as if the session were
+running then: the day's close is not yet a completed session, and each symbol's last price by then is its quote.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +17,8 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tui.data.base import LABEL_REPLAY, MarketData
-from tui.data.market_clock import after_close, check_day
+from tui.data.base import LABEL_REPLAY, IntradayPath, MarketData, Quote
+from tui.data.market_clock import ET, after_close, check_day
 from tui.errors import UsageError
 
 if TYPE_CHECKING:  # pandas is imported on the first fetch (in the worker), not when the source is built
@@ -47,10 +54,14 @@ class ReplaySource:
     name = "replay"
 
     def __init__(self, directory: str | Path, as_of: date | None = None) -> None:
+        """``as_of``: the day replayed (None: the last in the data); a ``datetime`` also gives the time of day
+        (New York time when naive) the session is watched at."""
         self.directory = Path(directory)
         if not self.directory.is_dir():
             raise UsageError(f"replay directory not found: {self.directory}")
         self._as_of = _as_date(as_of)
+        self._at = _as_instant(as_of)
+        self._intraday: dict[Path, tuple[tuple[int, int], pd.Series]] = {}
         self._lock = threading.Lock()
         self._parsed: dict[Path, tuple[tuple[int, int], pd.DataFrame]] = {}
         self._combined: _Combined | None = None
@@ -65,6 +76,7 @@ class ReplaySource:
         """Move the replay day; checked against the data on the next :meth:`fetch`. ``None`` = the last day."""
         with self._lock:
             self._as_of = _as_date(as_of)
+            self._at = _as_instant(as_of)
 
     def fetch(self, symbols: Sequence[str]) -> MarketData:
         wanted = list(dict.fromkeys(symbols))
@@ -100,21 +112,84 @@ class ReplaySource:
 
             import pandas as pd
 
-            # Rows up to as_of (the index is sorted): a position cut, and a copy so callers never hold the memo.
-            end = int(combined.closes.index.searchsorted(pd.Timestamp(as_of), side="right"))
+            from tui.data.market_clock import is_session_complete
+
+            now = self._at if self._at is not None and self._at.astimezone(ET).date() == as_of else after_close(as_of)
+            running = not is_session_complete(as_of, now)
+            # Rows up to as_of (the index is sorted): a position cut, and a copy so callers never hold the memo. A
+            # day watched while its session runs has no close yet: its rows stop the day before.
+            end = int(combined.closes.index.searchsorted(pd.Timestamp(as_of), side="left" if running else "right"))
             closes = combined.closes.iloc[:end].copy()
             absent = [s for s in wanted if files[s] is None]
             errors = [f"no replay file for: {', '.join(absent)}"] if absent else []
-            return MarketData(
+            data = MarketData(
                 source="replay",
                 label=LABEL_REPLAY,
                 closes=closes,
                 quotes={},
                 fundamentals={},
                 fetched_at=datetime.fromtimestamp(combined.newest, tz=timezone.utc),
-                now=after_close(as_of),
+                now=now,
                 errors=errors,
             )
+            self._race(data, wanted, as_of, now, running, combined.closes)
+            return data
+
+    def _race(
+        self, data: MarketData, wanted: list[str], day: date, now: datetime, running: bool, closes: pd.DataFrame
+    ) -> None:
+        """The replayed day's paths up to ``now`` from ``intraday/<symbol>.csv``, the quotes they give while the
+        session runs, or ``intraday_note`` saying why there are none."""
+        import pandas as pd
+
+        folder = self.directory / "intraday"
+        pair = wanted[:2]
+        found = _locate_in(folder, wanted) if folder.is_dir() else {}
+        if not all(found.get(symbol) for symbol in pair):
+            names = " and ".join(f"intraday/{symbol}.csv" for symbol in pair)
+            data.intraday_note = f"no intraday data in this replay (it would be in {names})"
+            return
+        start = datetime.combine(day, datetime.min.time(), ET).astimezone(timezone.utc)
+        lo, hi = pd.Timestamp(start), pd.Timestamp(now)
+        for symbol, path in found.items():
+            if path is None:
+                continue
+            prices = self._load_intraday(path)
+            today = prices[(prices.index >= lo) & (prices.index < lo + pd.Timedelta(days=1))]
+            so_far = today[today.index <= hi]
+            if running and len(so_far):
+                when = so_far.index[-1].to_pydatetime()
+                data.quotes[symbol] = Quote(symbol, float(so_far.iloc[-1]), when, pd.Timestamp(day))
+            before = closes[symbol].loc[: pd.Timestamp(day) - pd.Timedelta(days=1)].dropna()
+            if symbol not in pair or not len(so_far) or not len(before):
+                continue
+            data.intraday[symbol] = IntradayPath(
+                symbol=symbol,
+                session=pd.Timestamp(day),
+                previous_close=float(before.iloc[-1]),
+                times=tuple(t.to_pydatetime() for t in so_far.index),
+                prices=tuple(float(p) for p in so_far.to_numpy()),
+                complete=not running,
+            )
+        missing = [symbol for symbol in pair if symbol not in data.intraday]
+        if missing:
+            when = f"by {now.astimezone(ET):%H:%M} ET " if running else ""
+            data.intraday = {}
+            data.intraday_note = (
+                f"the intraday files have no prices for {' and '.join(missing)} on {day} {when}".strip()
+            )
+
+    def _load_intraday(self, path: Path) -> pd.Series:
+        stat = path.stat()
+        stamp = (stat.st_mtime_ns, stat.st_size)
+        cached = self._intraday.get(path)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        from tui.data.csv_import import read_intraday_csv
+
+        prices = read_intraday_csv(path)  # DataFormatError propagates: the user's file is broken
+        self._intraday[path] = (stamp, prices)
+        return prices
 
     def close(self) -> None:
         with self._lock:
@@ -143,18 +218,7 @@ class ReplaySource:
         return _Combined(key, closes, sessions[0].date(), sessions[-1].date(), newest)
 
     def _locate(self, symbols: list[str]) -> dict[str, Path | None]:
-        """The file for each symbol: the exact name if present, else a case-insensitive match."""
-        by_lower: dict[str, Path] | None = None
-        found: dict[str, Path | None] = {}
-        for symbol in symbols:
-            exact = self.directory / f"{symbol}.csv"
-            if exact.is_file():
-                found[symbol] = exact
-                continue
-            if by_lower is None:
-                by_lower = {p.name.lower(): p for p in sorted(self.directory.iterdir()) if p.is_file()}
-            found[symbol] = by_lower.get(f"{symbol}.csv".lower())
-        return found
+        return _locate_in(self.directory, symbols)
 
     def _load(self, path: Path, stat: os.stat_result) -> pd.DataFrame:
         stamp = (stat.st_mtime_ns, stat.st_size)
@@ -166,7 +230,32 @@ class ReplaySource:
         return frame
 
 
+def _locate_in(directory: Path, symbols: list[str]) -> dict[str, Path | None]:
+    """The file for each symbol in ``directory``: the exact name if present, else a case-insensitive match."""
+    by_lower: dict[str, Path] | None = None
+    found: dict[str, Path | None] = {}
+    for symbol in symbols:
+        exact = directory / f"{symbol}.csv"
+        if exact.is_file():
+            found[symbol] = exact
+            continue
+        if by_lower is None:
+            by_lower = {p.name.lower(): p for p in sorted(directory.iterdir()) if p.is_file()}
+        found[symbol] = by_lower.get(f"{symbol}.csv".lower())
+    return found
+
+
+def _as_instant(value: date | None) -> datetime | None:
+    """The instant (UTC) a ``datetime`` as-of names, New York time when it is naive; None for a plain date, and for
+    a naive midnight (a ``pd.Timestamp`` of a date: no session is watched at 00:00)."""
+    if not isinstance(value, datetime) or (value.tzinfo is None and value.time() == datetime.min.time()):
+        return None
+    local = value.replace(tzinfo=ET) if value.tzinfo is None else value.astimezone(ET)
+    return local.astimezone(timezone.utc)
+
+
 def _as_date(value: date | None) -> date | None:
     if isinstance(value, datetime):  # also pd.Timestamp; a datetime is a date subclass, so check it first
-        return value.date()
+        instant = _as_instant(value)
+        return instant.astimezone(ET).date() if instant is not None else value.date()
     return value

@@ -10,7 +10,11 @@ Request budget, per symbol:
 * except while the market is open, for the symbols whose bars are stored up to the last completed session: their
   bars owe nothing and only the quotes move, so ONE batched ``v7/finance/quote`` request serves them all (a
   symbol it leaves out, or one that still owes a bar, gets its chart request in the same round);
-* ``info`` (trailing P/E for the valuation rule): at most once a day per fund, remembered in the cache.
+* ``info`` (trailing P/E for the valuation rule): at most once a day per fund, remembered in the cache;
+* today's race (``yahoo_intraday``): one ``range=1d&interval=5m`` chart request per pair symbol to seed the
+  session's path, again after a gap and once after the close; the quotes above extend it at no cost;
+* the pre-market read: on a session day before the open, the index futures ride in the same batched quote
+  request (which then also serves the symbols whose bars are current, as while the market is open).
 
 Failures never lose data: the last good bars stay in the cache and come back marked stale, with the reason in
 plain words and the backoff delay. Only when there is nothing at all to show does ``fetch`` raise.
@@ -29,14 +33,15 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from tui.config import Refresh
+from tui.config import Premarket, Refresh
 from tui.data.backoff import Backoff
-from tui.data.base import Clock, DroppedSymbol, MarketData, Quote
+from tui.data.base import Clock, DroppedSymbol, FuturesQuote, MarketData, Quote
 from tui.data.cache import BarCache, CacheView
 from tui.data.freshness import Freshness, judge_now
 from tui.data.market_clock import ET
 from tui.data.symbol_health import SymbolHealth
-from tui.data.yahoo_parse import SymbolProblem, ny_date, parse_chart, usable_quote
+from tui.data.yahoo_intraday import IntradayKeeper, premarket_read_due
+from tui.data.yahoo_parse import BatchQuote, SymbolProblem, ny_date, parse_chart, usable_quote
 from tui.data.yahoo_transport import QuoteRefused, YahooDown, YahooTransport
 from tui.errors import SourceError
 from tui.fmt import wait
@@ -79,6 +84,7 @@ class YahooSource:
         quote_backoff: Backoff | None = None,
         refresh: Refresh | None = None,
         fundamentals_symbols: Sequence[str] = ("IWM", "SPY"),
+        premarket: Premarket | None = None,
     ) -> None:
         self.cache = cache
         self.clock = clock
@@ -96,6 +102,13 @@ class YahooSource:
         self._retry_now = False  # the user asked for a refresh: one round may go out during a backoff
         self._recovery_told = False
         self._view: CacheView | None = None
+        premarket = premarket or Premarket()
+        #: The index futures of the pre-market read: never in ``closes``, never judged by symbol_health.
+        self.futures_symbols = tuple(dict.fromkeys((premarket.small, premarket.large)))
+        self._futures: dict[str, FuturesQuote] = {}
+        self._futures_note: str | None = None
+        self._futures_taken = False  # this round's batched quote carried the futures
+        self.intraday = IntradayKeeper(cache, self.transport, cache.close_before)
 
     # -- plumbing -------------------------------------------------------------------------------------------
 
@@ -131,7 +144,8 @@ class YahooSource:
         from tui.data.market_clock import Phase, market_status
 
         status = market_status(now)
-        if status.phase != Phase.OPEN or not self.quote_backoff.ready(now):
+        # Pre-market rounds come every closed period (for the futures read): their quotes stand in for charts too.
+        if status.phase not in (Phase.OPEN, Phase.PRE_MARKET) or not self.quote_backoff.ready(now):
             return []
         current = []
         for symbol in symbols:
@@ -148,10 +162,13 @@ class YahooSource:
         page, a malformed answer) backs the quote endpoint off on its own, so the charts carry the monitor until
         it is asked again; it is said once, in plain words, when it happens."""
         eligible = self._batch_eligible(symbols, now)
-        if not eligible:
+        futures = list(self._futures_due(symbols[:2], now))
+        if not eligible and not futures:
             return set(), None  # (a transport error below raises YahooDown: nothing would answer the charts)
+        if not self.quote_backoff.ready(now):
+            return set(), None  # the futures wait for the quote endpoint too (see _read_futures)
         try:
-            quotes = self.transport.batch_quotes(eligible)
+            quotes = self.transport.batch_quotes(eligible + [f for f in futures if f not in eligible])
         except QuoteRefused as exc:
             delay = self.quote_backoff.failure(now)
             return set(), (
@@ -159,14 +176,68 @@ class YahooSource:
                 f"(quotes tried again in {wait(delay)})"
             )
         self.quote_backoff.success()
+        if futures:
+            self._take_futures(futures, quotes)
         done = {symbol for symbol in eligible if symbol in quotes}
         for symbol in done:
-            self._take_quote(symbol, *quotes[symbol], now)
+            self._take_quote(symbol, quotes[symbol].price, quotes[symbol].time, now)
         if done:
             current = self.cache.json_meta(META_CURRENT)
             current.update({symbol: now.isoformat() for symbol in done})
             self.cache.set_meta(META_CURRENT, json.dumps(current, sort_keys=True), now)
         return done, None
+
+    # -- the pre-market read --------------------------------------------------------------------------------
+
+    def _futures_due(self, pair: Sequence[str], now: datetime) -> tuple[str, ...]:
+        """The futures to read this round: all of them on a session day before the open, once the pair's bars
+        reach the previous session; none otherwise (and what was read before is forgotten)."""
+        from tui.data.market_clock import market_status
+
+        stored = [self.cache.last_date(symbol) for symbol in pair]
+        through = None if None in stored else min(d for d in stored if d is not None)
+        if not self.futures_symbols or not premarket_read_due(market_status(now), through):
+            self._futures, self._futures_note = {}, None
+            return ()
+        return self.futures_symbols
+
+    def _take_futures(self, futures: Sequence[str], quotes: dict[str, BatchQuote]) -> None:
+        """The futures read from a batched quote answer; ``futures_note`` names those Yahoo had nothing for."""
+        missing = []
+        for symbol in futures:
+            quote = quotes.get(symbol)
+            if quote is None or quote.previous_close is None:
+                missing.append(symbol)
+                self._futures.pop(symbol, None)
+                continue
+            when = datetime.fromtimestamp(quote.time, timezone.utc)
+            self._futures[symbol] = FuturesQuote(symbol, quote.price, quote.previous_close, when)
+        self._futures_note = f"Yahoo has no futures quote for {name_some(missing)}" if missing else None
+        self._futures_taken = True
+
+    def _read_futures(self, pair: Sequence[str], now: datetime) -> None:
+        """When this round's batched quote did not carry the futures (its endpoint refusing or backing off), read
+        them from their chart meta instead: one request each, only while they are due."""
+        futures = self._futures_due(pair, now)
+        if not futures or self._futures_taken:
+            return
+        read, problems = self.intraday.futures_from_charts(futures)
+        self._futures = read
+        self._futures_note = "; ".join(problems) or None
+
+    def _race(self, data: MarketData, pair: Sequence[str], now: datetime, *, network: bool) -> None:
+        """Today's race and the pre-market read, onto ``data``. Never raises for want of them: what is missing is
+        said in the notes, and nothing else in ``data`` changes."""
+        from tui.data.market_clock import market_status
+
+        if network:
+            self._read_futures(pair, now)
+        elif not self._futures_due(pair, now):
+            self._futures = {}
+        status = market_status(now)
+        data.intraday, data.intraday_note = self.intraday.paths(pair, status, self._quotes, network=network)
+        data.futures = dict(self._futures)
+        data.futures_note = self._futures_note if self._futures_due(pair, now) else None
 
     def _take_quote(self, symbol: str, price: float, stamp: float, now: datetime) -> None:
         """Remember Yahoo's intraday quote, or forget it once its session is complete (its close is a bar then)."""
@@ -373,6 +444,7 @@ class YahooSource:
             if health.forget_dropped():
                 self._save_health(health, now)
         manual, self._retry_now = self._retry_now, False
+        self._futures_taken = False
         if not self.backoff.ready(now) and not manual:  # no request while backing off: show what we have
             left = self.backoff.remaining(now)
             return self._stale(symbols, now, [f"{self._last_reason} — retrying in {wait(left)}"], left, health)
@@ -439,6 +511,7 @@ class YahooSource:
             )
         data.errors += notes + troubles  # what the data's age means first, its causes last (newest last)
         data.dropped = _dropped(health)
+        self._race(data, pair, now, network=not down)
         if retry_in is not None:
             data.stale = True  # the headline figures are not current: say so on every pane
             data.retry_in = retry_in
@@ -470,6 +543,7 @@ class YahooSource:
         data.errors = [e for e in data.errors if e not in errors] + errors  # the failure being retried last
         data.retry_in = retry_in
         data.dropped = _dropped(health)
+        self._race(data, symbols[:2], now, network=False)
         return data
 
 

@@ -8,6 +8,7 @@ bodies and web pages.
 from __future__ import annotations
 
 import math
+import re
 from datetime import date, datetime, timezone
 from typing import Any, NamedTuple
 
@@ -191,3 +192,90 @@ def history_to_bars(df: pd.DataFrame) -> pd.DataFrame:
     out.index = pd.DatetimeIndex(idx.normalize(), name="Date")
     out = out[~out.index.duplicated(keep="last")].sort_index()
     return out[out["close"].notna()]
+
+
+class IntradayChart(NamedTuple):
+    """A ``range=1d`` minute-bar chart answer (``interval=5m``), read: one session's bars and what its meta says."""
+
+    session: date | None  # the New York exchange date of the bars; None when the window held no session
+    times: tuple[datetime, ...]  # each bar's start (UTC, as Yahoo stamps minute bars), ascending, unique
+    prices: tuple[float, ...]  # each bar's close: the last price within the bar so far
+    previous_close: float | None  # meta previousClose (range=1d only), else chartPreviousClose
+    price: float | None  # meta regularMarketPrice and regularMarketTime: the last trade
+    price_time: datetime | None
+
+
+def _finite(value: Any) -> float | None:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value > 0
+    return float(value) if ok else None
+
+
+def parse_intraday(payload: Any, symbol: str) -> IntradayChart:
+    """A minute-bar chart answer, cleaned, or :class:`SymbolProblem` in plain words.
+
+    Bars without a close (a minute with no trade is all nulls) are dropped; the same stamp twice keeps the later
+    bar; bars of any day but the last one in the answer are dropped (``range=1d`` holds one session). A window
+    with no session (no ``timestamp`` key, recorded) is not an error: ``session`` is None and there are no bars.
+    Yahoo's 422 "5m data not available ..." and other ``chart.error`` bodies become a problem of kind
+    ``"unavailable"``: the caller says it plainly and carries on without a path.
+    """
+    if not isinstance(payload, dict) or not isinstance(payload.get("chart"), dict):
+        raise SymbolProblem(f"Yahoo sent a malformed intraday answer for {symbol}", "malformed")
+    error = payload["chart"].get("error")
+    if error:
+        # The epochs in "5m data not available for startTime=1728136756 and endTime=…" say nothing to a reader.
+        said = re.sub(r" for startTime=\d+ and endTime=\d+", "", yahoo_error_text(payload) or "an error")
+        raise SymbolProblem(f"Yahoo has no 5-minute bars for {symbol} ({said})", "unavailable")
+    result = payload["chart"].get("result")
+    if not result or not isinstance(result, list) or not isinstance(result[0], dict):
+        raise SymbolProblem(f"Yahoo returned no intraday data for {symbol}", "empty")
+    res = result[0]
+    meta: dict[str, Any] = res["meta"] if isinstance(res.get("meta"), dict) else {}
+    previous = _finite(meta.get("previousClose")) or _finite(meta.get("chartPreviousClose"))
+    said_price: Any = meta.get("regularMarketPrice")  # JSON values: usable_quote says whether they are numbers
+    said_time: Any = meta.get("regularMarketTime")
+    usable = usable_quote(said_price, said_time)
+    last_trade = datetime.fromtimestamp(float(said_time), timezone.utc) if usable else None
+    price = float(said_price) if usable else None
+    stamps = res.get("timestamp")
+    if not stamps:
+        return IntradayChart(None, (), (), previous, price, last_trade)
+    try:
+        closes = ((res.get("indicators") or {}).get("quote") or [{}])[0].get("close")
+        if not isinstance(stamps, list) or not isinstance(closes, list) or len(closes) != len(stamps):
+            raise ValueError("bar closes and timestamps differ in length")
+    except (AttributeError, IndexError, TypeError, ValueError) as exc:
+        raise SymbolProblem(f"Yahoo sent a malformed intraday answer for {symbol} ({exc})", "malformed") from None
+    bars: dict[int, float] = {}
+    for stamp_, close in zip(stamps, closes):
+        value = _finite(close)
+        if isinstance(stamp_, int) and not isinstance(stamp_, bool) and value is not None:
+            bars[stamp_] = value  # a repeated stamp: the later bar wins
+    if not bars:
+        return IntradayChart(None, (), (), previous, price, last_trade)
+    ordered = sorted(bars.items())
+    session = ny_date(ordered[-1][0])
+    kept = [(t, p) for t, p in ordered if ny_date(t) == session]
+    times = tuple(datetime.fromtimestamp(t, timezone.utc) for t, _ in kept)
+    return IntradayChart(session, times, tuple(p for _, p in kept), previous, price, last_trade)
+
+
+class BatchQuote(NamedTuple):
+    """One symbol's item of a batched ``v7/finance/quote`` answer, as far as the monitor reads it."""
+
+    price: float
+    time: float  # epoch seconds of the last trade
+    previous_close: float | None  # regularMarketPreviousClose: for a future, the previous settlement
+
+
+def parse_batch_items(payload: Any) -> dict[str, BatchQuote] | None:
+    """:func:`parse_batch_quotes` with each item's previous close as well (the futures' pre-market read)."""
+    quotes = parse_batch_quotes(payload)
+    if quotes is None:
+        return None
+    previous = {
+        item["symbol"]: _finite(item.get("regularMarketPreviousClose"))
+        for item in payload["quoteResponse"]["result"]
+        if item["symbol"] in quotes
+    }
+    return {symbol: BatchQuote(price, stamp, previous[symbol]) for symbol, (price, stamp) in quotes.items()}

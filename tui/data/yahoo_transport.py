@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from tui.data.yahoo_parse import (
+    BatchQuote,
     SymbolProblem,
     history_to_bars,
-    parse_batch_quotes,
+    parse_batch_items,
     web_page_reason,
     yahoo_error_text,
 )
@@ -85,7 +86,9 @@ class YahooTransport:
     def timeout(self) -> float | None:
         return getattr(self.session, "max_timeout", None)
 
-    def chart(self, symbol: str, params: dict[str, str]) -> Any:
+    def chart(self, symbol: str, params: dict[str, str], answered: tuple[int, ...] = (404,)) -> Any:
+        """A chart answer's JSON. An error status in ``answered`` whose body is Yahoo's JSON comes back as that
+        body (its ``chart.error`` says what Yahoo has for the symbol); any other error status is Yahoo down."""
         from curl_cffi.requests import exceptions as cx
 
         try:
@@ -100,13 +103,19 @@ class YahooTransport:
             payload = json.loads(resp.content)
         except ValueError:
             payload = None
-        if status == 404 and isinstance(payload, dict):
+        if status in answered and isinstance(payload, dict):
             return payload  # chart.error says whether Yahoo has data for the symbol
         if status >= 400:
             raise YahooDown(http_reason(status, yahoo_error_text(payload)))
         if payload is None:
             raise SymbolProblem(f"Yahoo sent a malformed answer for {symbol} (not JSON)", "malformed")
         return payload
+
+    def intraday(self, symbol: str) -> Any:
+        """Today's (or the last session's) 5-minute bars: one ``range=1d&interval=5m`` chart request. Yahoo's 422
+        "data not available" is an answer about intraday data, not Yahoo failing: its body comes back."""
+        params = {"range": "1d", "interval": "5m", "includePrePost": "false"}
+        return self.chart(symbol, params, answered=(404, 422))
 
     def full_history(self, symbol: str, tz: str | None) -> pd.DataFrame:
         """All daily bars through yfinance, once per symbol; failures explained from the session's view."""
@@ -136,10 +145,10 @@ class YahooTransport:
             raise SymbolProblem(f"Yahoo returned no history for {symbol}", "empty")
         return bars
 
-    def batch_quotes(self, symbols: Sequence[str]) -> dict[str, tuple[float, float]]:
-        """{symbol: (price, epoch)} from one batched quote request, through yfinance (the endpoint wants a cookie
-        and a crumb, which are yfinance's business). Raises QuoteRefused, in plain words, for any answer that is
-        not a usable quote list: the caller then asks the chart endpoint, which needs no crumb."""
+    def batch_quotes(self, symbols: Sequence[str]) -> dict[str, BatchQuote]:
+        """{symbol: (price, epoch, previous close)} from one batched quote request, through yfinance (the endpoint
+        wants a cookie and a crumb, which are yfinance's business). Raises QuoteRefused, in plain words, for any
+        answer that is not a usable quote list: the caller then asks the chart endpoint, which needs no crumb."""
         from curl_cffi.requests import exceptions as cx
 
         from tui.data.yahoo_session import quiet_yfinance
@@ -167,7 +176,7 @@ class YahooTransport:
             payload = None
         if resp.status_code >= 400:
             raise QuoteRefused(http_reason(resp.status_code, yahoo_error_text(payload)))
-        quotes = parse_batch_quotes(payload)
+        quotes = parse_batch_items(payload)
         if quotes is None:
             raise QuoteRefused("Yahoo sent a malformed quote answer")
         return quotes
