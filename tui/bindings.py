@@ -16,6 +16,7 @@ class Key:
     key_display: str | None = None  # how the footer and help write the key(s)
     palette: str | None = None  # command palette title; None keeps it out of the palette
     group: str = "Monitor"
+    help: str | None = None  # the help screen's wording, when the footer's word is too short to explain the key
 
 
 APP_KEYS: tuple[Key, ...] = (
@@ -37,6 +38,13 @@ APP_KEYS: tuple[Key, ...] = (
     Key("question_mark", "help", "Help", key_display="?", palette="Show the keys"),
     Key("q", "quit", "Quit", palette="Quit streakwatch"),
 )
+
+# Keys a pane binds for itself: they act while that pane (or what is inside it) has focus, so the footer shows them
+# then; the help screen lists them always.
+SPREAD_PANE_KEYS: tuple[Key, ...] = (
+    Key("t", "toggle_race", "Race", group="Inside a pane", help="Spread pane: today's race / the sessions"),
+)
+PANE_KEYS: tuple[Key, ...] = SPREAD_PANE_KEYS
 
 # Keys that Textual (or a pane widget) already handles; listed so the help screen is complete.
 BUILTIN_KEYS: tuple[Key, ...] = (
@@ -97,6 +105,11 @@ def app_bindings() -> list[Binding]:
     return [Binding(k.keys, k.action, k.description, show=k.show, key_display=k.key_display) for k in APP_KEYS]
 
 
+def pane_bindings(keys: tuple[Key, ...]) -> list[Binding]:
+    """A pane's own keys as its bindings (footer, help: see PANE_KEYS)."""
+    return [Binding(k.keys, k.action, k.description, show=k.show, key_display=k.key_display) for k in keys]
+
+
 def move_bindings(actions: dict[str, str]) -> list[Binding]:
     """Arrows and hjkl mapped to a widget's own actions."""
     return [Binding(k.keys, actions[k.action], k.description, show=False) for k in MOVE_KEYS]
@@ -113,6 +126,7 @@ def help_rows() -> list[tuple[str, str, str]]:
     rows += [("Panes", key_label(k) if k.key_display != "1-4" else k.keys, k.palette or k.description) for k in panes]
     rows += [("Panes", key_label(k), k.description) for k in BUILTIN_KEYS if k.group == "Panes"]
     rows += [(k.group, key_label(k), k.description) for k in MOVE_KEYS]
+    rows += [(k.group, key_label(k), k.help or k.description) for k in PANE_KEYS]
     rows += [(k.group, key_label(k), k.palette or k.description) for k in APP_KEYS if k.group == "Monitor"]
     rows += [(k.group, key_label(k), k.description) for k in BUILTIN_KEYS if k.group == "Monitor"]
     return rows
