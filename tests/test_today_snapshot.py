@@ -149,3 +149,32 @@ def test_crossing_the_open_with_the_same_data_drops_the_read():
     at_open = replace(data, now=datetime(2026, 11, 30, 14, 30, tzinfo=timezone.utc))
     assert not same_market(data, at_open)
     assert build_snapshot(at_open, CONFIG).premarket is None
+
+
+def test_text_report_tells_the_race_and_the_read(capsys, monkeypatch):
+    monkeypatch.setattr("tui.data.factory.utc_now", frozen_clock(OPEN_CLOCK))
+    assert main(["--source", "demo", "--once"]) == 0
+    out = capsys.readouterr().out
+    race = build_snapshot(fetch(OPEN_CLOCK), CONFIG).today
+    assert race is not None
+    changes = len(race.lead_changes)
+    assert "Today's race (provisional)" in out and "to 10:10 ET" in out
+    assert f"{changes} lead change{'' if changes == 1 else 's'}" in out and "Futures" not in out
+    monkeypatch.setattr("tui.data.factory.utc_now", frozen_clock(PRE_MARKET_CLOCK))
+    assert main(["--source", "demo", "--once"]) == 0
+    out = capsys.readouterr().out
+    assert "Futures (indicative, not the streak): RTY=F" in out and "Intraday race" in out
+
+
+def test_text_report_prints_a_hostile_note_literally():
+    from io import StringIO
+
+    from rich.console import Console
+
+    from tui.output.report import print_report
+
+    snapshot = build_snapshot(replace(fetch(OPEN_CLOCK), intraday={}, intraday_note="[red]x[/]\x1b[2J"), CONFIG)
+    console = Console(file=StringIO(), width=200, color_system=None)
+    print_report(snapshot, console)
+    out = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "No intraday path: [red]x[/]" in out and "\x1b" not in out
