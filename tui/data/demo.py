@@ -265,6 +265,12 @@ def _log_path(world: _World, seed: int, symbol: str) -> np.ndarray:
     return math.log(spec.base) + level - level[world.ref]
 
 
+def _daily_sd(log_path: np.ndarray, i: int) -> float:
+    """The sd of the 20 daily log returns before session ``i`` (1 % when there are fewer than two to go on)."""
+    returns = np.diff(log_path[max(i - 21, 0) : i])
+    return (float(np.std(returns)) or 0.01) if len(returns) >= 2 else 0.01
+
+
 def _round(symbol: str, values: float | np.ndarray) -> np.ndarray | np.floating:
     return np.round(values, _DECIMALS.get(symbol, 2))
 
@@ -385,7 +391,7 @@ class DemoSource:
         common = np.random.default_rng([self.seed, 2, ordinal]).standard_normal(minutes)
         path = self._path(world, symbol)
         prev, close = path[i - 1], path[i]
-        daily_sd = float(np.std(np.diff(path[max(i - 21, 0) : i]))) or 0.01
+        daily_sd = _daily_sd(path, i)
         rho = _INTRADAY_MKT.get(symbol, _spec(symbol).intraday_mkt)
         own = np.random.default_rng([self.seed, 3, _stable_hash(symbol), ordinal]).standard_normal(minutes)
         walk = np.cumsum(rho * common + math.sqrt(1.0 - rho * rho) * own)
@@ -430,7 +436,7 @@ class DemoSource:
         for symbol in symbols:
             index, premium = FUTURES[symbol]
             path = self._path(world, index)
-            daily_sd = float(np.std(np.diff(path[max(i - 21, 0) : i]))) or 0.01
+            daily_sd = _daily_sd(path, i)
             rho = _INTRADAY_MKT.get(index, 0.85)
             own = np.random.default_rng([self.seed, 5, _stable_hash(index), ordinal]).standard_normal(length)
             walk = np.cumsum(rho * common + math.sqrt(1.0 - rho * rho) * own)
