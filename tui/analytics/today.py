@@ -36,13 +36,12 @@ def today_race(small: IntradayPath | None, large: IntradayPath | None, note: str
 
     ``note`` (the source's reason there is no path, e.g. a replay) is kept, and completed by what is missing.
     """
-    missing = [p for p, name in ((small, "small"), (large, "large")) if p is None]
-    if missing:
+    if small is None or large is None:
         if small is None and large is None:
             return None if note is None else Today(session=None, note=note)
         have = small if small is not None else large
         assert have is not None
-        reason = f"no intraday path for the other side of {have.symbol}"
+        reason = f"only {have.symbol} has an intraday path"
         return Today(session=have.session.date(), note=f"{note} ({reason})" if note else reason)
     assert small is not None and large is not None
     if small.session != large.session:

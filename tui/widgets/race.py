@@ -60,7 +60,6 @@ def draw_race(plt: Any, race: Today, colours: Palette, width: int) -> None:
     difference = [v * 100 for v in race.difference]
     if xs:  # the difference first, so both sides' lines are drawn over it
         plt.plot(xs, difference, color=rgb(colours.accent), marker="braille")
-    if xs:
         plt.plot(xs, large, color=rgb(colours.large), marker="braille")
         plt.plot(xs, small, color=rgb(colours.small), marker="braille")
     plt.hline(0.0, rgb(colours.muted))
@@ -80,7 +79,8 @@ def draw_race(plt: Any, race: Today, colours: Palette, width: int) -> None:
 
 
 def _clock(minute: int) -> str:
-    total = 9 * 60 + 30 + minute
+    """An axis label: "9:30" for minute 0 of the session, "16:00" for minute 390."""
+    total = SESSION_OPEN.hour * 60 + SESSION_OPEN.minute + minute
     return f"{total // 60}:{total % 60:02d}"
 
 
