@@ -14,8 +14,9 @@ from rich.text import Text
 
 from tui.model import Spread
 from tui.widgets import spread as spread_module
+from tui.widgets.chart import ansi_strips
 from tui.widgets.palette import Palette
-from tui.widgets.spread import BAR_WIDTH, ansi_strips, chart_ansi
+from tui.widgets.spread import BAR_WIDTH, chart_ansi
 
 COLOURS = Palette(
     up="#4ebf71", down="#ba3c5b", warn="#ffa62b", accent="#ffa62b", small="#4ebf71", large="#0178d4", muted="#7a7a7a"

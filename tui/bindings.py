@@ -24,7 +24,7 @@ class Key:
 
 
 #: Actions of the main screen: the pane keys, and what opens from the panes. Everything else works on any screen.
-MONITOR_ACTIONS = frozenset({"focus_pane", "toggle_maximize", "cycle_sort", "history", "alert_log"})
+MONITOR_ACTIONS = frozenset({"focus_pane", "toggle_maximize", "cycle_sort", "history", "alert_log", "toggle_race"})
 
 
 APP_KEYS: tuple[Key, ...] = (
@@ -41,6 +41,15 @@ APP_KEYS: tuple[Key, ...] = (
     Key("s", "cycle_sort", "Sort", palette="Change the sector sort column"),
     Key("h", "history", "History", palette="Streak history: how rare, and what came after"),
     Key("a", "alert_log", "Alerts", palette="Alert log: streaks, records, risk changes"),
+    # The Spread pane's title says "t today" / "t sessions"; not in the footer (q Quit must fit at 100 columns).
+    Key(
+        "t",
+        "toggle_race",
+        "Today / sessions",
+        show=False,
+        palette="Spread pane: today's race / the sessions",
+        group="Panes",
+    ),
     # Not in the footer (it must fit q Quit at 100 columns); in help and the palette.
     Key("e", "export", "Export", show=False, palette="Export a screenshot (SVG) and snapshot (JSON)"),
     Key("question_mark", "help", "Help", key_display="?", palette="Show the keys"),

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
+from tui.data.market_clock import ET
 from tui.model import Side
 
 DASH = "—"  # a value that cannot be computed is shown as a dash, never made up
@@ -31,6 +32,15 @@ def day(value: date | None) -> str:
     if value is None:
         return DASH
     return f"{value:%a} {value.day} {value:%b %Y}"
+
+
+def clock_time(value: datetime | None) -> str:
+    """Exchange time, "14:32 ET", so every user (and every test machine) sees the same thing."""
+    if value is None:
+        return DASH
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return f"{value.astimezone(ET):%H:%M} ET"
 
 
 def short_date(value: date | None, reference: date | None = None) -> str:

@@ -67,6 +67,74 @@ class Provisional:
 
 
 @dataclass(frozen=True)
+class LeadChange:
+    """The moment one side took the lead from the other during today's race."""
+
+    time: datetime
+    leader: Side  # who took it ("small" or "large")
+
+
+@dataclass(frozen=True)
+class Gap:
+    """The day's widest gap one way: ``value`` is small's % change less large's (a fraction; negative when the
+    large side leads), at ``time``."""
+
+    value: float
+    time: datetime
+
+
+@dataclass(frozen=True)
+class Today:
+    """Today's race (or the last session's, until the next starts): both sides' % change since the previous
+    completed close on one time grid, and what the path says. Never mixed into the completed streak.
+
+    The shares are time-weighted: each point's leader holds until the next point; a level point ("none") counts
+    for neither side, so ``share_small + share_large + share_level`` is 1. With no path (``times`` empty) only
+    ``note`` says why."""
+
+    session: date | None
+    times: tuple[datetime, ...] = ()
+    small: tuple[float, ...] = ()  # % change since the previous close, as fractions
+    large: tuple[float, ...] = ()
+    difference: tuple[float, ...] = ()  # small - large
+    leader: Side = "none"  # who leads at the last point
+    lead_changes: tuple[LeadChange, ...] = ()
+    share_small: float | None = None  # None until the path spans some time
+    share_large: float | None = None
+    share_level: float | None = None
+    widest_small: Gap | None = None  # small's widest lead (None if it never led)
+    widest_large: Gap | None = None  # large's widest lead (a negative difference; None if it never led)
+    complete: bool = False  # the session has closed: the path runs to its close
+    note: str | None = None  # why there is no path (or only part of one), in plain words
+
+
+@dataclass(frozen=True)
+class FutureRead:
+    """One index future before the open: its last price against its previous settlement."""
+
+    symbol: str
+    change: float  # price / previous_close - 1
+    price: float
+    previous_close: float
+    time: datetime
+
+
+@dataclass(frozen=True)
+class Premarket:
+    """The pre-market read (futures, indicative): who the futures favour and what the streak would become if the
+    cash session ended that way. Never mixed into the streak. ``leader`` None means unknown, ``note`` says why."""
+
+    small_symbol: str
+    large_symbol: str
+    small: FutureRead | None
+    large: FutureRead | None
+    leader: Side | None
+    streak_leader: Side | None
+    streak_length: int | None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
 class Spread:
     window: int
     dates: tuple[date, ...]
@@ -172,6 +240,8 @@ class Snapshot:
     runs: tuple[StreakRun, ...] = ()
     history: History | None = None
     sessions: int = 0  # number of sessions in the loaded history
+    today: Today | None = None  # today's race; None when the source has no intraday path and says nothing
+    premarket: Premarket | None = None  # before the open of a session day only
     #: The market clock at the data's instant, attached by the refresh pipeline (None when the calendar can't place
     #: it, and in a snapshot read back from the snapshot cache, until the first refresh).
     market: MarketStatus | None = field(default=None, compare=False)
@@ -207,6 +277,8 @@ class Snapshot:
             "provisional": None
             if self.provisional is None
             else {**jsonable(self.provisional), "delayed": self.provisional_delayed},
+            "today": jsonable(self.today),
+            "premarket": jsonable(self.premarket),
             "spread": jsonable(self.spread),
             "sectors": [jsonable(s) for s in self.sectors],
             "risks": [jsonable(r) for r in self.risks],
@@ -321,6 +393,34 @@ def provisional_from_dict(value: dict[str, Any] | None) -> Provisional | None:
     return _build(Provisional, value, session=_date, small_change=_float, large_change=_float, quote_time=_datetime)
 
 
+def today_from_dict(value: dict[str, Any] | None) -> Today | None:
+    def gap(doc: dict[str, Any] | None) -> Gap | None:
+        return _build(Gap, doc, value=float, time=_datetime)
+
+    return _build(
+        Today,
+        value,
+        session=_date,
+        times=lambda v: tuple(datetime.fromisoformat(t) for t in v),
+        small=_floats,
+        large=_floats,
+        difference=_floats,
+        lead_changes=lambda v: tuple(_build(LeadChange, c, time=_datetime) for c in v),
+        share_small=_float,
+        share_large=_float,
+        share_level=_float,
+        widest_small=gap,
+        widest_large=gap,
+    )
+
+
+def premarket_from_dict(value: dict[str, Any] | None) -> Premarket | None:
+    def read(doc: dict[str, Any] | None) -> FutureRead | None:
+        return _build(FutureRead, doc, change=float, price=float, previous_close=float, time=_datetime)
+
+    return _build(Premarket, value, small=read, large=read)
+
+
 def spread_from_dict(value: dict[str, Any]) -> Spread:
     return _build(Spread, value, dates=_dates, daily=_floats, relative=_floats, rs_5d=_float, streak_start=_date)
 
@@ -400,6 +500,8 @@ def snapshot_from_json(value: dict[str, Any]) -> Snapshot:
         runs=_runs_from_columns(value.get("runs")),
         history=history_from_dict(value.get("history")),
         sessions=data["sessions"],
+        today=today_from_dict(value.get("today")),
+        premarket=premarket_from_dict(value.get("premarket")),
     )
 
 

@@ -91,12 +91,21 @@ class RefreshPipeline:
 
 
 def same_market(old: MarketData, new: MarketData) -> bool:
-    """Whether ``new`` would compute the same panes as ``old``: same closes (every row, 0.2 ms), quotes and
-    fundamentals. Labels, errors and times live in the snapshot's DataStatus, rebuilt from ``new`` either way."""
+    """Whether ``new`` would compute the same panes as ``old``: same closes (every row, 0.2 ms), quotes,
+    fundamentals, today's paths and the futures (a refresh may move only the race), with the same notes, and on
+    the same side of the open (the pre-market read is shown only before it). Labels, errors and times live in the
+    snapshot's DataStatus, rebuilt from ``new`` either way."""
+    from tui.snapshot import before_the_open
+
     return (
         old.source == new.source
         and old.quotes == new.quotes
+        and old.intraday == new.intraday
+        and old.intraday_note == new.intraday_note
+        and old.futures == new.futures
+        and old.futures_note == new.futures_note
         and old.fundamentals == new.fundamentals
         and old.closes.shape == new.closes.shape
         and old.closes.equals(new.closes)
+        and before_the_open(old) == before_the_open(new)
     )

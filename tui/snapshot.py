@@ -5,6 +5,7 @@ from __future__ import annotations
 from tui.analytics import (
     current_streak,
     pair_sessions,
+    premarket_read,
     provisional_race,
     risk_checklist,
     runs_as_model,
@@ -12,9 +13,11 @@ from tui.analytics import (
     spread_view,
     streak_history,
     streak_runs,
+    today_race,
 )
 from tui.config import Config
 from tui.data.base import MarketData
+from tui.data.market_clock import Phase, market_status
 from tui.errors import NoDataError, UsageError
 from tui.model import DataStatus, Dropped, Snapshot
 
@@ -77,4 +80,23 @@ def build_snapshot(data: MarketData, config: Config) -> Snapshot:
         runs=runs_as_model(runs),
         history=streak_history(sessions, runs, streak, config.history.min_length, config.history.horizons),
         sessions=len(sessions),
+        today=today_race(data.intraday.get(small), data.intraday.get(large), data.intraday_note),
+        premarket=premarket_read(
+            config.premarket.small, config.premarket.large, data.futures, streak, data.futures_note
+        )
+        if before_the_open(data)
+        else None,
     )
+
+
+def before_the_open(data: MarketData) -> bool:
+    """Whether the data's instant is before 09:30 ET on a session day (the pre-market read's only time): the
+    pre-market phase, or earlier that night (futures trade from the evening before)."""
+    instant = data.now or data.fetched_at
+    if instant is None:
+        return False
+    try:
+        status = market_status(instant)
+    except Exception:  # a date the calendar can't place: no pre-market read, the rest is shown
+        return False
+    return status.phase in (Phase.PRE_MARKET, Phase.CLOSED) and status.open is not None and instant < status.open

@@ -6,7 +6,7 @@ simulated data. The usual order::
     sessions = pair_sessions(closes, small, large)
     runs = streak_runs(sessions)
     streak = current_streak(sessions, runs)
-    ... provisional_race, spread_view, sector_table, risk_checklist, streak_history
+    ... provisional_race, today_race, premarket_read, spread_view, sector_table, risk_checklist, streak_history
 """
 
 from tui.analytics.history import streak_history
@@ -16,10 +16,12 @@ from tui.analytics.sectors import sector_table
 from tui.analytics.sessions import pair_sessions
 from tui.analytics.spread import spread_view
 from tui.analytics.streaks import current_streak, runs_as_model, streak_runs
+from tui.analytics.today import premarket_read, today_race
 
 __all__ = [
     "current_streak",
     "pair_sessions",
+    "premarket_read",
     "provisional_race",
     "risk_checklist",
     "runs_as_model",
@@ -27,5 +29,6 @@ __all__ = [
     "spread_view",
     "streak_history",
     "streak_runs",
+    "today_race",
     "wilder_rsi",
 ]

@@ -16,7 +16,13 @@ How it is built, and why:
   November 2026 sees a long current streak; at other times the current streak is usually short, as it would be.
 * **Intraday.** While today's session runs (and until its bar completes), each symbol follows a minute-by-minute
   Brownian bridge from the previous close to today's (already determined) close, seeded by (symbol, date). So the
-  quote ticks as time passes and the completed bar equals where the path ended.
+  quote ticks as time passes and the completed bar equals where the path ended. Today's race reads the same
+  bridge for the pair (the first two symbols asked): a point every 5 minutes from the open and one at the
+  current minute, where the quote is; after the close, and until the next session opens, the whole last
+  session, complete.
+* **Futures.** Before the open of a session day, ``RTY=F`` and ``ES=F`` (and any other ``=F`` symbol asked that
+  ``FUTURES`` knows) walk minute by minute from their previous settlement since 18:00 ET the evening before,
+  seeded by (symbol, session date), correlated with each other as the indices are.
 """
 
 from __future__ import annotations
@@ -26,14 +32,14 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
-from tui.data.base import LABEL_SIMULATED, Clock, MarketData, Quote
-from tui.data.market_clock import GRACE, LAST_DAY, market_status, session_dates
+from tui.data.base import LABEL_SIMULATED, Clock, FuturesQuote, IntradayPath, MarketData, Quote
+from tui.data.market_clock import ET, GRACE, LAST_DAY, market_status, session_dates, session_final_at
 from tui.errors import UsageError
 
 EPOCH = date(2000, 1, 3)  # first simulated session; fixed so every date's bar is fixed
@@ -101,6 +107,19 @@ _SPECS: dict[str, _Spec] = {
 _TRACKERS: dict[str, tuple[str, float]] = {"IWM": ("^RUT", 0.0995), "SPY": ("^GSPC", 0.0998)}
 _INTRADAY_MKT = {"^GSPC": 1.0, "^RUT": 0.85, "^VIX": -0.8, "^TNX": 0.3, "IWM": 0.85, "SPY": 1.0}
 _DECIMALS = {"^TNX": 3}
+
+#: Index futures the demo simulates: the index each tracks and its settlement's premium over the index's close.
+FUTURES: dict[str, tuple[str, float]] = {
+    "RTY=F": ("^RUT", 1.003),
+    "ES=F": ("^GSPC", 1.004),
+    "M2K=F": ("^RUT", 1.003),
+    "MES=F": ("^GSPC", 1.004),
+}
+DEFAULT_FUTURES = ("RTY=F", "ES=F")  # served before the open whether asked or not (config.premarket's defaults)
+RACE_STEP_MINUTES = 5  # today's race: a point every 5 minutes, as the chart endpoint's bars
+_OPEN = time(9, 30)  # ET, every XNYS session (half days close early, never open late)
+_GLOBEX_REOPEN = time(18, 0)  # ET, the evening before: futures trade overnight from here
+_OVERNIGHT_SHARE = 0.5  # an overnight futures move's sd, as a share of the index's daily sd
 
 _SYMBOL_CACHE = 256  # per-symbol paths kept (each ~60 kB)
 _FRAME_CACHE = 4  # assembled frames kept, per (symbols, last completed)
@@ -246,6 +265,12 @@ def _log_path(world: _World, seed: int, symbol: str) -> np.ndarray:
     return math.log(spec.base) + level - level[world.ref]
 
 
+def _daily_sd(log_path: np.ndarray, i: int) -> float:
+    """The sd of the 20 daily log returns before session ``i`` (1 % when there are fewer than two to go on)."""
+    returns = np.diff(log_path[max(i - 21, 0) : i])
+    return (float(np.std(returns)) or 0.01) if len(returns) >= 2 else 0.01
+
+
 def _round(symbol: str, values: float | np.ndarray) -> np.ndarray | np.floating:
     return np.round(values, _DECIMALS.get(symbol, 2))
 
@@ -273,6 +298,8 @@ class DemoSource:
         world = _world(self.seed, _horizon(status.last_completed))
         closes = self._closes(world, wanted, status.last_completed)
         quotes: dict[str, Quote] = {}
+        intraday: dict[str, IntradayPath] = {}
+        futures: dict[str, FuturesQuote] = {}
         today, open_at, close_at = status.session, status.open, status.close  # all three are set on a trading day
         if (
             today is not None
@@ -282,6 +309,20 @@ class DemoSource:
             and world.position(today) > 0  # a session needs a previous close to start from
         ):
             quotes = self._quotes(world, wanted, status.now, today, open_at, close_at)
+        pair = [s for s in wanted if s not in FUTURES][:2]
+        race: tuple[date, datetime, datetime] | None = None
+        if today is not None and open_at is not None and close_at is not None and status.now >= open_at:
+            race = (today, open_at, close_at)  # the session in progress, or just closed
+        else:  # until the next session opens, the last one's race
+            final = session_final_at(status.last_completed)
+            if final is not None:
+                race_open = datetime.combine(status.last_completed, _OPEN, ET).astimezone(final.tzinfo)
+                race = (status.last_completed, race_open, final - GRACE)
+        if race is not None and world.position(race[0]) > 0:
+            intraday = self._race(world, pair, status.now, *race)
+        if today is not None and open_at is not None and status.now < open_at and world.position(today) > 0:
+            asked = [s for s in wanted if s in FUTURES]
+            futures = self._futures(world, tuple(dict.fromkeys([*DEFAULT_FUTURES, *asked])), status.now, today)
         return MarketData(
             source="demo",
             label=LABEL_SIMULATED,
@@ -290,6 +331,8 @@ class DemoSource:
             fundamentals=self._fundamentals(world, status.last_completed),
             fetched_at=now,
             now=now,
+            intraday=intraday,
+            futures=futures,
         )
 
     def close(self) -> None:
@@ -332,26 +375,76 @@ class DemoSource:
     def _quotes(
         self, world: _World, symbols: tuple[str, ...], now: datetime, today: date, open_at: datetime, close_at: datetime
     ) -> dict[str, Quote]:
-        i = world.position(today)
         minutes = int((close_at - open_at).total_seconds() // 60)
         k = min(int((now - open_at).total_seconds() // 60), minutes)
         at = open_at + timedelta(minutes=k)  # the minute the price belongs to (the close once closed)
-        ordinal = today.toordinal()
-        common = np.random.default_rng([self.seed, 2, ordinal]).standard_normal(minutes)
         session = pd.Timestamp(today)
-        quotes = {}
-        for symbol in symbols:
-            path = self._path(world, symbol)
-            prev, close = path[i - 1], path[i]
-            daily_sd = float(np.std(np.diff(path[max(i - 21, 0) : i]))) or 0.01
-            rho = _INTRADAY_MKT.get(symbol, _spec(symbol).intraday_mkt)
-            own = np.random.default_rng([self.seed, 3, _stable_hash(symbol), ordinal]).standard_normal(minutes)
-            walk = np.cumsum(rho * common + math.sqrt(1.0 - rho * rho) * own)
-            # Brownian bridge: pinned to the previous close at the bell and to today's close at the end.
+        return {
+            symbol: Quote(symbol, self._minute_prices(world, symbol, today, minutes, [k])[0], at, session)
+            for symbol in symbols
+        }
+
+    def _minute_prices(self, world: _World, symbol: str, day: date, minutes: int, ks: list[int]) -> list[float]:
+        """``symbol``'s price at minutes ``ks`` of session ``day`` (``minutes`` long), as quoted (rounded)."""
+        i = world.position(day)
+        ordinal = day.toordinal()
+        common = np.random.default_rng([self.seed, 2, ordinal]).standard_normal(minutes)
+        path = self._path(world, symbol)
+        prev, close = path[i - 1], path[i]
+        daily_sd = _daily_sd(path, i)
+        rho = _INTRADAY_MKT.get(symbol, _spec(symbol).intraday_mkt)
+        own = np.random.default_rng([self.seed, 3, _stable_hash(symbol), ordinal]).standard_normal(minutes)
+        walk = np.cumsum(rho * common + math.sqrt(1.0 - rho * rho) * own)
+        prices = []
+        for k in ks:
+            # Brownian bridge: pinned to the previous close at the bell and to the day's close at the end.
             bridge = (walk[k - 1] if k > 0 else 0.0) - k / minutes * walk[-1]
             log_price = prev + k / minutes * (close - prev) + daily_sd / math.sqrt(minutes) * bridge
-            quotes[symbol] = Quote(symbol, float(_round(symbol, math.exp(log_price))), at, session)
-        return quotes
+            prices.append(float(_round(symbol, math.exp(log_price))))
+        return prices
+
+    def _race(
+        self, world: _World, pair: list[str], now: datetime, day: date, open_at: datetime, close_at: datetime
+    ) -> dict[str, IntradayPath]:
+        """The pair's paths through session ``day`` up to ``now``: every RACE_STEP_MINUTES from the open, and the
+        current minute (the quote's), or the whole session once it has closed."""
+        i = world.position(day)
+        minutes = int((close_at - open_at).total_seconds() // 60)
+        k_now = min(int((now - open_at).total_seconds() // 60), minutes)
+        ks = list(range(0, k_now + 1, RACE_STEP_MINUTES))
+        if ks[-1] != k_now:
+            ks.append(k_now)
+        times = tuple(open_at + timedelta(minutes=k) for k in ks)
+        session = pd.Timestamp(day)
+        paths = {}
+        for symbol in pair:
+            previous_close = float(_round(symbol, math.exp(self._path(world, symbol)[i - 1])))
+            prices = tuple(self._minute_prices(world, symbol, day, minutes, ks))
+            paths[symbol] = IntradayPath(symbol, session, previous_close, times, prices, complete=k_now == minutes)
+        return paths
+
+    def _futures(self, world: _World, symbols: tuple[str, ...], now: datetime, today: date) -> dict[str, FuturesQuote]:
+        """Each future's last trade before the open of ``today``: a walk from its previous settlement (the index's
+        previous close times a premium) since 18:00 ET the evening before, by the minute."""
+        i = world.position(today)
+        start = datetime.combine(today - timedelta(days=1), _GLOBEX_REOPEN, ET)
+        length = int((datetime.combine(today, _OPEN, ET) - start).total_seconds() // 60)
+        k = max(0, min(int((now - start).total_seconds() // 60), length))
+        ordinal = today.toordinal()
+        common = np.random.default_rng([self.seed, 4, ordinal]).standard_normal(length)
+        out = {}
+        for symbol in symbols:
+            index, premium = FUTURES[symbol]
+            path = self._path(world, index)
+            daily_sd = _daily_sd(path, i)
+            rho = _INTRADAY_MKT.get(index, 0.85)
+            own = np.random.default_rng([self.seed, 5, _stable_hash(index), ordinal]).standard_normal(length)
+            walk = np.cumsum(rho * common + math.sqrt(1.0 - rho * rho) * own)
+            drift = _OVERNIGHT_SHARE * daily_sd / math.sqrt(length) * (walk[k - 1] if k > 0 else 0.0)
+            settle = round(math.exp(path[i - 1]) * premium * 4) / 4  # index futures trade in quarter points
+            price = round(settle * math.exp(drift) * 4) / 4
+            out[symbol] = FuturesQuote(symbol, price, settle, (start + timedelta(minutes=k)).astimezone(now.tzinfo))
+        return out
 
     def _fundamentals(self, world: _World, last: date) -> dict[str, dict[str, float]]:
         # Trailing P/E follows price against earnings growing ~8 % a year, kept in a plausible band.

@@ -36,7 +36,11 @@ def signed_style(value: float | None) -> str:
 
 def print_report(snapshot: Snapshot, console: Console | None = None) -> None:
     console = console or Console(highlight=False)
-    console.print(Group(_header(snapshot), _streak(snapshot), _spread(snapshot), _sectors(snapshot), _risks(snapshot)))
+    parts = [_header(snapshot), _streak(snapshot)]
+    if snapshot.today is not None:
+        parts.append(_today(snapshot))
+    parts += [_spread(snapshot), _sectors(snapshot), _risks(snapshot)]
+    console.print(Group(*parts))
 
 
 def _header(s: Snapshot) -> Text:
@@ -85,7 +89,61 @@ def _streak(s: Snapshot) -> Panel:
         if s.provisional_delayed and p.quote_time is not None:  # the race as it stood then
             when = p.quote_time.astimezone(timezone.utc)
             body.append(f"  (delayed quotes, {when:%H:%M} UTC)", style="bold yellow")
+    if s.premarket is not None:
+        body.append("\n")
+        body.append_text(_premarket(s))
     return Panel(body, title="Streak", title_align="left")
+
+
+def _premarket(s: Snapshot) -> Text:
+    """ "Futures (indicative): RTY=F +0.42%  ES=F +0.18% — if the open holds: ^RUT 13"; never the streak."""
+    read = s.premarket
+    assert read is not None
+    text = Text("Futures (indicative, not the streak): ")
+    for i, (symbol, future) in enumerate(((read.small_symbol, read.small), (read.large_symbol, read.large))):
+        text.append(f"{'  ' if i else ''}{plain(symbol)} ")
+        change = None if future is None else future.change
+        text.append(fmt.pct(change), style=signed_style(change))
+    if read.leader is None:
+        text.append(f"  — unknown: {plain(read.note)}", style="dim")
+    elif read.streak_leader is not None and read.streak_length is not None:
+        who = plain(fmt.side_name(read.streak_leader, s.small, s.large))
+        text.append(f"  — if the cash session ended that way: {who} {read.streak_length}")
+    return text
+
+
+def _today(s: Snapshot) -> Panel:
+    """Today's race in words: both sides now, who leads, lead changes, share led (time-weighted), widest gaps."""
+    race = s.today
+    assert race is not None
+    small, large = plain(s.small), plain(s.large)
+    body = Text()
+    if not race.times:
+        body.append(f"No intraday path: {plain(race.note)}", style="dim")
+        return Panel(body, title="Intraday race", title_align="left")
+    state = "closed" if race.complete else f"to {fmt.clock_time(race.times[-1])}"
+    body.append(f"{fmt.day(race.session)}, {state}: ")
+    body.append(f"{small} ")
+    body.append(fmt.pct(race.small[-1]), style=signed_style(race.small[-1]))
+    body.append(f"  {large} ")
+    body.append(fmt.pct(race.large[-1]), style=signed_style(race.large[-1]))
+    leader = "level" if race.leader == "none" else f"{plain(fmt.side_name(race.leader, s.small, s.large))} leads"
+    body.append(f"  — {leader}\n")
+    changes = len(race.lead_changes)
+    body.append(f"{changes} lead change{'' if changes == 1 else 's'}")
+    if race.lead_changes:
+        last = race.lead_changes[-1]
+        who = plain(fmt.side_name(last.leader, s.small, s.large))
+        body.append(f" (last {fmt.clock_time(last.time)}, to {who})")
+    if race.share_small is not None and race.share_large is not None:
+        body.append(f"   time led: {small} {race.share_small:.0%}  {large} {race.share_large:.0%}")
+        if race.share_level:
+            body.append(f"  level {race.share_level:.0%}")
+    for name, gap in ((small, race.widest_small), (large, race.widest_large)):
+        if gap is not None:
+            body.append(f"   widest {name} lead {abs(gap.value) * 100:.2f} pp at {fmt.clock_time(gap.time)}")
+    title = "Intraday race" if race.complete else "Today's race (provisional)"
+    return Panel(body, title=title, title_align="left")
 
 
 def _spread(s: Snapshot) -> Panel:

@@ -117,6 +117,9 @@ class MonitorScreen(Screen[None]):
         label = self.query_one(SectorsPane).cycle_sort()
         self.notify(f"Sectors sorted by {label}", timeout=2)
 
+    def action_toggle_race(self) -> None:
+        self.query_one(SpreadPane).action_toggle_race()  # from any pane: the Spread pane's title says "t today"
+
     def action_history(self) -> None:
         from tui.screens.history import HistoryScreen  # lazily: it imports tui.analytics (pandas)
 

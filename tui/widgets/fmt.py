@@ -5,7 +5,7 @@ percentages that never read "-0.0%". Missing values are shown as "—", never ma
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, timezone
+from datetime import date
 
 from tui import fmt as shared
 from tui.data.market_clock import ET
@@ -16,6 +16,7 @@ EXCHANGE_TZ = ET
 _SHORT = {"^GSPC": "SPX", "^SPX": "SPX"}
 
 day = shared.day
+clock_time = shared.clock_time
 sessions = shared.sessions
 age = shared.duration  # a coarse age: "12 s", "4 min", "2 h 5 min", "3 d"
 
@@ -50,15 +51,6 @@ def pct(value: float | None, digits: int = 1, signed: bool = True) -> str:
 def short_day(value: date | None) -> str:
     """ "6 Jun 2008"."""
     return MISSING if value is None else f"{value.day} {value:%b %Y}"
-
-
-def clock_time(value: datetime | None) -> str:
-    """Exchange time, "14:32 ET", so every user (and every test machine) sees the same thing."""
-    if value is None:
-        return MISSING
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return f"{value.astimezone(EXCHANGE_TZ):%H:%M} ET"
 
 
 def countdown(seconds: float | None) -> str:

@@ -1,36 +1,26 @@
-"""Pane 2: the daily spread (bars) and relative performance (line) over the window, current streak marked.
-
-The chart is drawn by plotext, which rebuilds its whole character matrix on every build (~7 ms): its output is
-turned straight into Textual strips (one line each, no Rich Text in between) and cached; both are redone only
-when what the chart shows changes (the spread, the size, the cursor, the theme).
-plotext itself is imported on the first chart drawn, not with this module (it is not needed before data), and
-that first chart is drawn in the frame after the first one with data: importing plotext and building the chart
-(~40 ms) would otherwise hold back the first frame, streak and all.
+"""Pane 2: the daily spread (bars) and relative performance (line) over the window, current streak marked; or
+today's race (:mod:`tui.widgets.race`) while there is one. Both are :class:`~tui.widgets.chart.PlotChart` charts.
 """
 
 from __future__ import annotations
 
 import math
-import re
-import sys
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
-from rich.segment import Segment
-from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.strip import Strip
 from textual.widget import Widget
 
 from tui.bindings import CHART_ACTIONS, move_bindings
-from tui.model import Snapshot, Spread
+from tui.model import Snapshot, Spread, Today
 from tui.widgets import fmt
+from tui.widgets.chart import PlotChart, axis_ticks, dim, plot_ansi, rgb
 from tui.widgets.lines import Lines
 from tui.widgets.palette import Palette, palette
 from tui.widgets.pane import Pane
+from tui.widgets.race import RaceChart, race_caption
 
 
 @dataclass(frozen=True)
@@ -38,6 +28,11 @@ class SpreadPart:
     small: str
     large: str
     spread: Spread
+    today: Today | None = None  # today's race: the pane shows it first while there is one (the race view)
+
+
+View = Literal["today", "sessions"]
+RACE_TALL = 16  # pane rows from which the race legend takes three lines, not two
 
 
 class ChartBody(Vertical, can_focus=True):
@@ -62,6 +57,8 @@ class ChartBody(Vertical, can_focus=True):
 
 
 class SpreadPane(Pane):
+    """The sessions' spread chart, or today's race while there is one (the key ``t`` switches between them)."""
+
     TITLE = "Spread"
     NUMBER = 2
     EMPTY_TEXT = "Not enough sessions for a spread chart"
@@ -69,23 +66,41 @@ class SpreadPane(Pane):
     def __init__(self, *, id: str) -> None:
         super().__init__(id=id)
         self.cursor: int | None = None  # index into the window; None = the latest session
+        self.chosen_view: View | None = None  # what the user picked with ``t``; None: the race while there is one
 
     def compose_body(self) -> ComposeResult:
         with ChartBody(classes="pane-body", id="spread-body"):
             yield SpreadChart(id="spread-plot")
+            yield RaceChart(id="race-plot")
             yield Lines(id="spread-caption")
 
     def body(self) -> Widget:
         return self.query_one("#spread-body")
 
     def part(self, snapshot: Snapshot) -> SpreadPart:
-        return SpreadPart(snapshot.small, snapshot.large, snapshot.spread)
+        return SpreadPart(snapshot.small, snapshot.large, snapshot.spread, snapshot.today)
 
     def part_is_empty(self, part: SpreadPart) -> bool:
         return len(part.spread.dates) < 2
 
+    def view(self, part: SpreadPart | None = None) -> View:
+        """What the pane shows: the user's choice, else today's race while it has a path, else the sessions."""
+        part = part if part is not None else self._part
+        if self.chosen_view is not None:
+            return self.chosen_view
+        has_race = part is not None and part.today is not None and bool(part.today.times)
+        return "today" if has_race else "sessions"
+
+    def action_toggle_race(self) -> None:
+        self.chosen_view = "sessions" if self.view() == "today" else "today"
+        self.redraw()
+
+    def fit_to_size(self) -> None:
+        if self.view() == "today":
+            self.redraw()  # the race legend fits as many items as the width allows
+
     def move_cursor(self, step: int) -> None:
-        if self.state != "data" or self._part is None:
+        if self.state != "data" or self._part is None or self.view() == "today":
             return
         last = len(self._part.spread.dates) - 1
         current = last if self.cursor is None else self.cursor
@@ -94,95 +109,49 @@ class SpreadPane(Pane):
         self.draw(self._part)
 
     def draw(self, part: SpreadPart) -> None:
+        colours = palette(self.app)
+        today = self.view(part) == "today"
+        spread_chart, race_chart = self.query_one("#spread-plot", SpreadChart), self.query_one("#race-plot", RaceChart)
+        spread_chart.display, race_chart.display = not today, today
+        switch = Text(" · ", style="dim")
+        switch.append("t", style="bold")
+        switch.append(" sessions" if today else " today", style="dim")
+        if today:
+            race = part.today or Today(session=None, note="no race today")
+            title = Text("Race · closed" if race.complete else "Today's race", style="bold")
+            if race.times and not race.complete:
+                title.append(" PROVISIONAL", style=f"bold {colours.warn}")
+            if part.today is not None:
+                title.append_text(switch)
+            self.set_title_extra(title)
+            race_chart.show_race(race, colours)
+            # The pane's own content width: on a resize it is already new, while the caption's is laid out later.
+            width = self.content_size.width or 60
+            lines = 3 if self.size.height >= RACE_TALL else 2  # a short pane keeps its rows for the chart
+            legend = race_caption(race, part.small, part.large, colours, width, lines)
+            self.query_one("#spread-caption", Lines).update(legend)
+            return
         spread = part.spread
         if self.cursor is not None and self.cursor >= len(spread.dates):
             self.cursor = None
-        colours = palette(self.app)
         rs = Text("RS 5d ")
         rs.append(f"{spread.rs_5d:.3f}" if fmt.finite(spread.rs_5d) else fmt.MISSING, style="bold")
+        if part.today is not None:
+            rs.append_text(switch)
         self.set_title_extra(rs)
-        self.query_one("#spread-plot", SpreadChart).show(spread, colours, self.cursor)
+        spread_chart.show(spread, colours, self.cursor)
         self.query_one("#spread-caption", Lines).update(caption(part, colours, self.cursor))
 
 
-class SpreadChart(Widget):
-    """The plotext chart at the widget's size, as cached strips keyed on (spread, size, cursor, theme)."""
-
-    DEFAULT_CSS = """
-    SpreadChart {
-        width: 1fr;
-        height: 1fr;
-    }
-    """
-
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self._what: tuple[Spread, Palette, int | None] | None = None
-        self._rendered: tuple[tuple, list[Strip]] | None = None
-        self.builds = 0  # plotext builds so far (tests check that unchanged data draws nothing)
-        self._deferred = False  # the first chart was put off to the next frame
-        self._may_build = False  # that frame has come
-        self._plot: Any = None  # one plotext figure for every build (draw_chart clears it first)
+class SpreadChart(PlotChart):
+    """The spread chart, cached on (spread, colours, cursor) and the size and theme."""
 
     def show(self, spread: Spread, colours: Palette, cursor: int | None) -> None:
-        what = (spread, colours, cursor)
-        if what != self._what:
-            self._what = what
-            self.refresh()
+        self.show_figure((spread, colours, cursor))
 
-    def _allow_build(self) -> None:
-        self._may_build = True
-        self.refresh()
-
-    def render_line(self, y: int) -> Strip:
-        lines = self._lines()
-        if y >= len(lines):
-            return Strip.blank(self.size.width, self.rich_style)
-        return lines[y]
-
-    def _lines(self) -> list[Strip]:
-        """The chart's lines, each the widget's width: padded once here, not per line and frame in render_line
-        (``rich_style`` walks every ancestor's styles on each call)."""
-        if self._what is None:
-            return []
-        width = self.size.width
-        if not self._may_build and not _plotext_loaded():
-            # The first chart of the process: let this frame out first (every line of it says "drawing…", not
-            # just the first one asked for), draw the chart in the next one.
-            if not self._deferred:
-                self._deferred = True
-                self.call_after_refresh(self._allow_build)
-            return [Strip([Segment("drawing…", Style(dim=True))]).crop_extend(0, width, self.rich_style)]
-        height = self.size.height
-        key = (self._what, width, height, self.app.theme)
-        if self._rendered is None or self._rendered[0] != key:
-            spread, colours, cursor = self._what
-            if self._plot is None:
-                from textual_plotext.plot import Plot  # lazily: plotext is not needed before the first chart
-
-                self._plot = Plot()
-            ansi = chart_ansi(self._plot, spread, colours, cursor, width, height, self._plot_theme())
-            padding = self.rich_style
-            self._rendered = (key, [line.crop_extend(0, width, padding) for line in ansi_strips(ansi)])
-            self.builds += 1
-        return self._rendered[1]
-
-    def _plot_theme(self) -> str:
-        """A plotext theme with the app theme's surface and foreground (as textual_plotext's "auto" makes it)."""
-        from plotext._dict import themes
-        from textual.color import Color
-        from textual_plotext.plot import _rgbify_theme, _sequence
-
-        name = f"textual-auto-{self.app.theme}"
-        if name not in themes:
-            v = self.app.theme_variables
-            surface, foreground = Color.parse(v.get("surface")).rgb, Color.parse(v.get("foreground")).rgb
-            themes[name] = _rgbify_theme(surface, surface, foreground, "default", _sequence)
-        return name
-
-
-def _plotext_loaded() -> bool:
-    return "textual_plotext.plot" in sys.modules
+    def draw_figure(self, plt: Any, width: int) -> None:
+        spread, colours, cursor = self.figure
+        draw_chart(plt, spread, colours, cursor, width)
 
 
 def chart_ansi(
@@ -190,69 +159,7 @@ def chart_ansi(
 ) -> str:
     """The chart as plotext draws it on ``plt`` (a textual_plotext Plot, cleared first): ``height`` lines of
     ``width`` cells with SGR colour codes."""
-    draw_chart(plt, spread, colours, cursor, width)
-    plt.plotsize(width, height)
-    plt._set_size(width, height)  # as textual_plotext's PlotextPlot does: plotsize alone doesn't always take
-    plt.theme(theme)
-    return plt.build()
-
-
-_SGR = re.compile(r"\x1b\[([0-9;]*)m")
-_CODES_THEN_TEXT = re.compile(r"((?:\x1b\[[0-9;]*m)*)([^\x1b]*)")
-
-
-def ansi_strips(ansi: str) -> list[Strip]:
-    """plotext's output (text and SGR codes: reset, bold, 24-bit / 256 / basic colours) as one Strip per line.
-
-    What ``Text.from_ansi`` then Rich's renderer would make of it, in one pass. plotext opens every run of cells
-    with the same few code sequences ("reset, background, foreground"), so the style each sequence leads to is
-    worked out once per (style before, sequence), and runs of one style are joined as they are read."""
-    styles_after: dict[tuple[Style, str], Style] = {}
-    strips = []
-    style = Style()
-    for line in ansi.rstrip("\n").split("\n"):
-        segments: list[Segment] = []
-        for codes, text in _CODES_THEN_TEXT.findall(line):
-            if codes:
-                key = (style, codes)
-                if key not in styles_after:
-                    styles_after[key] = _apply_sgr(style, codes)
-                style = styles_after[key]
-            if text:
-                segment_style = style or None
-                if segments and segments[-1].style == segment_style:
-                    segments[-1] = Segment(segments[-1].text + text, segments[-1].style)
-                else:
-                    segments.append(Segment(text, segment_style))
-        strips.append(Strip(segments))
-    return strips
-
-
-def _apply_sgr(style: Style, sequence: str) -> Style:
-    """``style`` after a sequence of SGR codes: a reset starts again from no style, the rest add up."""
-    for codes in _SGR.findall(sequence):
-        style = Style() if codes in ("", "0") else style + _sgr_style(codes)
-    return style
-
-
-@lru_cache(maxsize=256)
-def _sgr_style(codes: str) -> Style:
-    """One SGR parameter list as a Rich Style (by Rich's own ANSI decoder, so colours match Text.from_ansi)."""
-    spans = Text.from_ansi(f"\x1b[{codes}mx").spans
-    if not spans:
-        return Style()
-    style = spans[0].style
-    return style if isinstance(style, Style) else Style.parse(style)
-
-
-def _rgb(hex_colour: str) -> tuple[int, int, int]:
-    value = hex_colour.lstrip("#")
-    return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
-
-
-def _dim(hex_colour: str, muted: str) -> tuple[int, int, int]:
-    a, b = _rgb(hex_colour), _rgb(muted)
-    return tuple((x + y) // 2 for x, y in zip(a, b))  # type: ignore[return-value]
+    return plot_ansi(plt, lambda p, w: draw_chart(p, spread, colours, cursor, w), width, height, theme)
 
 
 def streak_index(spread: Spread) -> int | None:
@@ -286,23 +193,23 @@ def draw_chart(plt: Any, spread: Spread, colours: Palette, cursor: int | None, w
                 plt,
                 [p[0] for p in picked],
                 [p[1] for p in picked],
-                _dim(colour, colours.muted) if dimmed else _rgb(colour),
+                dim(colour, colours.muted) if dimmed else rgb(colour),
                 step=(x_range[1] - x_range[0]) / width,
             )  # less than a column: the plot is narrower
     relative = [(v * 100 if fmt.finite(v) else None) for v in spread.relative]
     points = [(x, y) for x, y in zip(xs, relative) if y is not None]
     if points:
         plt.plot(
-            [p[0] for p in points], [p[1] for p in points], yside="right", color=_rgb(colours.accent), marker="braille"
+            [p[0] for p in points], [p[1] for p in points], yside="right", color=rgb(colours.accent), marker="braille"
         )
-    plt.hline(0.0, _rgb(colours.muted))
+    plt.hline(0.0, rgb(colours.muted))
     if start is not None and start > 0:
-        plt.vline(start - 0.5, _rgb(colours.warn))
+        plt.vline(start - 0.5, rgb(colours.warn))
     if cursor is not None:
-        plt.vline(cursor, _rgb(colours.muted))
+        plt.vline(cursor, rgb(colours.muted))
     # Units (pp, %) are in the caption: plotext cuts right-hand labels longer than 4 cells.
-    _axis_ticks(plt, daily, "left", digits=2 if max(map(abs, daily), default=0) < 1 else 1)
-    _axis_ticks(plt, [p[1] for p in points], "right", digits=1)
+    axis_ticks(plt, daily, "left", digits=2 if max(map(abs, daily), default=0) < 1 else 1)
+    axis_ticks(plt, [p[1] for p in points], "right", digits=1)
     ticks = sorted({0, n // 3, (2 * n) // 3, n - 1})
     plt.xticks(ticks, [f"{spread.dates[i]:%d %b}" for i in ticks])
     plt.xlim(*x_range)
@@ -333,37 +240,6 @@ def _bars(plt: Any, xs: list[int], heights: list[float], colour: tuple[int, int,
             x += along
             y += [0.0] * len(along)
     plt.scatter(x, y, marker="sd", color=colour, fillx=0)
-
-
-def nice_ticks(lo: float, hi: float, count: int = 4, steps: tuple[float, ...] = (1, 2, 2.5, 5, 10)) -> list[float]:
-    """Round tick values covering [lo, hi] (zero included when in range), about ``count`` of them."""
-    if not (fmt.finite(lo) and fmt.finite(hi)) or hi <= lo:
-        return [lo] if fmt.finite(lo) else []
-    raw = (hi - lo) / count
-    magnitude = 10 ** math.floor(math.log10(raw))
-    step = next(m * magnitude for m in steps if m * magnitude >= raw)
-    first = math.ceil(lo / step) * step
-    ticks = []
-    value = first
-    while value <= hi + step * 1e-9:
-        ticks.append(round(value, 10))
-        value += step
-    return ticks
-
-
-def _axis_ticks(plt, values: list[float], side: str, digits: int) -> None:
-    """Explicit, short tick labels: plotext's own get cut at the plot edge ("-0." for -0.16)."""
-    if not values:
-        return
-    # Right-hand labels get about 3 cells: whole numbers once the range allows ("-5", not "-2.5").
-    steps = (1, 2, 5, 10) if side == "right" else (1, 2, 2.5, 5, 10)
-    ticks = nice_ticks(min(values), max(values), steps=steps)
-    if ticks:
-        if side == "right":  # as short as possible: "2.5", "-5", "0"
-            labels = [f"{t:.{digits}f}".rstrip("0").rstrip(".") or "0" for t in ticks]
-        else:
-            labels = [f"{t:+.{digits}f}" if t else "0" for t in ticks]
-        plt.yticks(ticks, labels, yside=side)
 
 
 def caption(part: SpreadPart, colours: Palette, cursor: int | None) -> Text:

@@ -9,12 +9,13 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widget import Widget
 
-from tui.model import Provisional, Snapshot, Streak, StreakRun
+from tui.model import Premarket, Provisional, Snapshot, Streak, StreakRun
 from tui.widgets import fmt
 from tui.widgets.bignum import BigNumber
 from tui.widgets.lines import Grid, Lines, Stack
 from tui.widgets.palette import Palette, palette
 from tui.widgets.pane import Pane
+from tui.widgets.safe import plain
 from tui.widgets.scroll_body import ScrollBody
 
 
@@ -26,6 +27,7 @@ class StreakPart:
     provisional: Provisional | None
     earlier: tuple[StreakRun, ...] = ()  # the runs just before the current streak, newest first
     delayed: bool = False  # today's race rests on quotes older than DELAYED_AFTER (Snapshot.provisional_delayed)
+    premarket: Premarket | None = None  # the futures read, before the open of a session day
 
 
 EARLIER = 6  # runs listed under "Before": context for the current one
@@ -44,6 +46,7 @@ class StreakPane(Pane):
                 yield Lines(id="streak-headline")
             yield Lines(id="streak-details")
             yield Lines(id="streak-provisional")
+            yield Lines(id="streak-premarket")
             yield Lines(id="streak-earlier")
 
     def body(self) -> Widget:
@@ -64,6 +67,7 @@ class StreakPane(Pane):
             snapshot.provisional,
             tuple(earlier),
             snapshot.provisional_delayed,
+            snapshot.premarket,
         )
 
     def part_is_empty(self, part: StreakPart) -> bool:
@@ -84,13 +88,18 @@ class StreakPane(Pane):
         self.query_one("#streak-details", Lines).update(details(part, colours, width))
         earlier = self.query_one("#streak-earlier", Lines)
         # On a short screen during the session, today's race gets the room (the pane must not need scrolling).
-        earlier.display = bool(part.earlier) and not (part.provisional and self.screen.has_class("-short"))
+        today_line = part.provisional is not None or part.premarket is not None
+        earlier.display = bool(part.earlier) and not (today_line and self.screen.has_class("-short"))
         earlier.update(earlier_runs(part, colours, width))
         provisional = self.query_one("#streak-provisional", Lines)
         provisional.display = part.provisional is not None
         if part.provisional is not None:
             delayed_style = str(self.get_component_rich_style("streak--delayed", partial=True))
-            provisional.update(race(part, colours, delayed_style))
+            provisional.update(race(part, colours, delayed_style, width))
+        futures = self.query_one("#streak-premarket", Lines)
+        futures.display = part.premarket is not None
+        if part.premarket is not None:
+            futures.update(premarket(part, colours, width))
 
 
 def leader_name(part: StreakPart, side: str) -> str:
@@ -169,7 +178,7 @@ def earlier_runs(part: StreakPart, colours: Palette, width: int) -> Text:
     return text
 
 
-def race(part: StreakPart, colours: Palette, delayed_style: str = "dim") -> Stack:
+def race(part: StreakPart, colours: Palette, delayed_style: str = "dim", width: int = 80) -> Stack:
     """Today's provisional race: clearly marked, never mixed into the completed streak above. On delayed quotes
     its figures are drawn in ``delayed_style`` and the time of the quotes stands out instead of receding."""
     prov = part.provisional
@@ -199,12 +208,52 @@ def race(part: StreakPart, colours: Palette, delayed_style: str = "dim") -> Stac
         else:
             outcome.append(fmt.sessions(prov.streak_length), style="bold")
             if prov.streak_leader != part.streak.leader and part.streak.length:
-                outcome.append(" (breaks)", style=f"bold {colours.warn}")
+                _append_if_room(outcome, " (breaks)", f"bold {colours.warn}", width - len("If closed "))
     if part.delayed:  # old prices: the race as it stood then, not as it stands
         now.stylize(delayed_style)
         outcome.stylize(delayed_style)
     rows.append(("If closed", outcome))
     return _grid(rows)
+
+
+def premarket(part: StreakPart, colours: Palette, width: int = 80) -> Stack:
+    """The pre-market read: each future's change since its settlement, marked indicative, and what the streak
+    would become if the cash session ended that way. Kept apart from the streak above, like the race."""
+    read = part.premarket
+    assert read is not None
+    rows: list[tuple[str | Text, Text]] = []
+    stamp = Text()
+    stamp.append(" INDICATIVE ", style=f"bold reverse {colours.warn}")
+    times = [f.time for f in (read.small, read.large) if f is not None]
+    if times:
+        stamp.append(f" {fmt.clock_time(min(times))}", style="dim")
+    rows.append((Text("Futures", style=f"bold {colours.warn}"), stamp))
+    quotes = Text()
+    for i, (symbol, future) in enumerate(((read.small_symbol, read.small), (read.large_symbol, read.large))):
+        change = None if future is None else future.change
+        quotes.append(f"{'  ' if i else ''}{plain(symbol, 12).removesuffix('=F')} ")
+        quotes.append(fmt.pct(change, 2), style=colours.sign(change))
+    rows.append(("Now", quotes))
+    if read.leader is None:
+        outcome = Text("unknown", style="bold")
+        if read.note:
+            outcome.append(f": {plain(read.note)}", style="dim")
+    elif read.leader == "none" or read.streak_leader is None or not read.streak_length:
+        outcome = Text("level: a tie would end the streak", style="bold")
+    else:
+        name = fmt.short_of(part.small if read.leader == "small" else part.large)
+        outcome = Text.assemble((f"{name} leads", f"bold {colours.side(read.leader)}"), " → ")
+        outcome.append(fmt.sessions(read.streak_length), style="bold")
+        if read.streak_leader != part.streak.leader and part.streak.length:
+            _append_if_room(outcome, " (breaks)", f"bold {colours.warn}", width - len("If it holds "))
+    rows.append(("If it holds", outcome))
+    return _grid(rows)
+
+
+def _append_if_room(text: Text, extra: str, style: str, room: int) -> None:
+    """Append ``extra`` when the line still fits in ``room`` cells: a wrapped line would make the pane scroll."""
+    if text.cell_len + len(extra) <= room:
+        text.append(extra, style=style)
 
 
 def _gap(a: float | None, b: float | None) -> float | None:
