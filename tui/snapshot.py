@@ -7,6 +7,7 @@ from tui.analytics import (
     pair_sessions,
     provisional_race,
     risk_checklist,
+    rotation_map,
     runs_as_model,
     sector_table,
     spread_view,
@@ -16,6 +17,7 @@ from tui.analytics import (
 from tui.config import Config
 from tui.data.base import MarketData
 from tui.errors import NoDataError, UsageError
+from tui.fmt import display_name
 from tui.model import DataStatus, Dropped, Snapshot
 
 
@@ -77,4 +79,11 @@ def build_snapshot(data: MarketData, config: Config) -> Snapshot:
         runs=runs_as_model(runs),
         history=streak_history(sessions, runs, streak, config.history.min_length, config.history.horizons),
         sessions=len(sessions),
+        rotation=rotation_map(
+            closes_to_date,
+            [(small, display_name(small), large), *((s.symbol, s.name, small) for s in config.sectors)],
+            as_of.date(),
+            period=config.rotation.period,
+            tail=config.rotation.tail,
+        ),
     )
