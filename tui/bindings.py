@@ -38,6 +38,18 @@ APP_KEYS: tuple[Key, ...] = (
     Key("q", "quit", "Quit", palette="Quit streakwatch"),
 )
 
+# Keys of one pane, bound on the pane itself (they act while focus is inside it).
+# (The command palette runs app actions only, so ``palette`` here is the help screen's longer description.)
+SECTORS_KEYS: tuple[Key, ...] = (
+    Key(
+        "v",
+        "cycle_view",
+        "View",
+        palette="Sectors pane: returns → rotation map → its table",
+        group="Panes",
+    ),
+)
+
 # Keys that Textual (or a pane widget) already handles; listed so the help screen is complete.
 BUILTIN_KEYS: tuple[Key, ...] = (
     Key(
@@ -97,6 +109,11 @@ def app_bindings() -> list[Binding]:
     return [Binding(k.keys, k.action, k.description, show=k.show, key_display=k.key_display) for k in APP_KEYS]
 
 
+def pane_bindings(keys: tuple[Key, ...]) -> list[Binding]:
+    """A pane's own keys, in the footer while the pane has focus."""
+    return [Binding(k.keys, k.action, k.description, show=k.show, key_display=k.key_display) for k in keys]
+
+
 def move_bindings(actions: dict[str, str]) -> list[Binding]:
     """Arrows and hjkl mapped to a widget's own actions."""
     return [Binding(k.keys, actions[k.action], k.description, show=False) for k in MOVE_KEYS]
@@ -112,6 +129,7 @@ def help_rows() -> list[tuple[str, str, str]]:
     panes = [k for k in APP_KEYS if k.group == "Panes"]
     rows += [("Panes", key_label(k) if k.key_display != "1-4" else k.keys, k.palette or k.description) for k in panes]
     rows += [("Panes", key_label(k), k.description) for k in BUILTIN_KEYS if k.group == "Panes"]
+    rows += [(k.group, key_label(k), k.palette or k.description) for k in SECTORS_KEYS]
     rows += [(k.group, key_label(k), k.description) for k in MOVE_KEYS]
     rows += [(k.group, key_label(k), k.palette or k.description) for k in APP_KEYS if k.group == "Monitor"]
     rows += [(k.group, key_label(k), k.description) for k in BUILTIN_KEYS if k.group == "Monitor"]

@@ -81,7 +81,10 @@ def build_snapshot(data: MarketData, config: Config) -> Snapshot:
         sessions=len(sessions),
         rotation=rotation_map(
             closes_to_date,
-            [(small, display_name(small), large), *((s.symbol, s.name, small) for s in config.sectors)],
+            [
+                (small, f"{display_name(small)} vs {display_name(large)}", large),
+                *((s.symbol, s.name, small) for s in config.sectors),
+            ],
             as_of.date(),
             period=config.rotation.period,
             tail=config.rotation.tail,
