@@ -268,8 +268,8 @@ def period_label(rotation: RotationMap) -> str:
 
 def sort_series(series: tuple[RotationSeries, ...], key: str) -> list[RotationSeries]:
     """Quadrant: clockwise from Leading, then by ratio; numbers descending; symbols ascending; missing last."""
-    if key == "symbol":
-        return sorted(series, key=lambda s: s.symbol)
+    if key == "symbol":  # as the column reads: "RUT/SPX" among the Rs, not after Z for its caret
+        return sorted(series, key=lambda s: s.symbol.lstrip("^"))
     if key == "quadrant":
         placed = [s for s in series if s.quadrant is not None]
         ordered = sorted(placed, key=lambda s: (QUADRANTS.index(s.quadrant), -(s.ratio or 0.0)))  # type: ignore[arg-type]
