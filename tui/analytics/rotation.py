@@ -7,7 +7,7 @@ data up to each period's own date, so a replay of a past day and the live monito
 
     RS        = 100 · P / B
     R         = 100 · EMA10(RS) / EMA30(RS)                      # EMA_n: span n, alpha 2/(n+1), seeded at the
-    ratio     = 100 + (R − 100) / SD52(R − 100)                  #   first value (pandas ewm(adjust=False))
+    ratio     = 100 + (R − 100) / SD52(R − 100)                  #   first value, as pandas' ewm(adjust=False)
     M         = 100 · ratio_t / ratio_{t−4}
     momentum  = 100 + (M − 100) / SD52(M − 100)
 
@@ -65,17 +65,21 @@ def rotation_map(
     days = closes.index[:stop].to_numpy(dtype="datetime64[D]").astype(np.int64)  # since 1970-01-01, a Thursday
     wanted = dict.fromkeys(sym for symbol, _, benchmark in members for sym in (symbol, benchmark))
     columns = {sym: valid_array(as_floats(closes[sym])[:stop]) for sym in wanted if sym in closes.columns}
-    rows = [_period_rows(columns.get(symbol), columns.get(benchmark), days, period) for symbol, _, benchmark in members]
+    present = {sym: ~np.isnan(values) for sym, values in columns.items()}
+    weeks = _week(days) if period == "weekly" else None
+    rows = [_period_rows(present.get(symbol), present.get(benchmark), weeks) for symbol, _, benchmark in members]
     strength = [100.0 * columns[s][r] / columns[b][r] if len(r) else np.empty(0) for (s, _, b), r in zip(members, rows)]
     ratio, momentum = _ratio_and_momentum(strength)
+    codes = _quadrant_codes(ratio, momentum)
     as_of_week = _week(np.int64((as_of - date(1970, 1, 1)).days))
     week_open = period == "weekly" and as_of.weekday() < FRIDAY
     series = []
     for k, ((symbol, name, benchmark), r) in enumerate(zip(members, rows)):
         n = len(r)
-        x, y = ratio[len(ratio) - n :, k], momentum[len(momentum) - n :, k]  # its own periods (right-aligned)
         provisional = bool(n and week_open and _week(days[r[-1]]) == as_of_week)
-        series.append(_series(symbol, name, benchmark, x, y, days[r], tail, provisional))
+        # Column k, rows [0, n): the series' own periods.
+        own = ratio[:n, k], momentum[:n, k], codes[:n, k]
+        series.append(_series(symbol, name, benchmark, *own, days[r], tail, provisional))
     return RotationMap(period=period, tail_length=tail, series=tuple(series))
 
 
@@ -85,32 +89,55 @@ def _week(day: Any) -> Any:
     return (day - 2) // 7
 
 
-def _period_rows(price: np.ndarray | None, benchmark: np.ndarray | None, days: np.ndarray, period: str) -> np.ndarray:
-    """Row positions of a symbol's periods: its common closes with the benchmark, each week's last for weekly."""
+def _period_rows(price: np.ndarray | None, benchmark: np.ndarray | None, weeks: np.ndarray | None) -> np.ndarray:
+    """Row positions of a symbol's periods: the rows where it and its benchmark both have a close (``price`` and
+    ``benchmark`` say where each has one), only each week's last when ``weeks`` gives each row's week."""
     if price is None or benchmark is None:
         return np.empty(0, dtype=np.intp)
-    rows = np.flatnonzero(~(np.isnan(price) | np.isnan(benchmark)))
-    if period == "weekly" and len(rows):
-        week = _week(days[rows])
+    rows = np.flatnonzero(price & benchmark)
+    if weeks is not None and len(rows):
+        week = weeks[rows]
         rows = rows[np.append(week[1:] != week[:-1], True)]
     return rows
 
 
 def _ratio_and_momentum(strength: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Both axes for every series at once: the series are packed right-aligned into one array (NaN above a
-    shorter one), so each step runs once for all of them and each column sees only its own periods."""
+    """Both axes for every series at once: the series are packed into the columns of one array, each from row 0
+    (NaN below a shorter one), so each step is one pass over all of them and each column holds only its own
+    periods. Row ``i`` of column ``k`` is period ``i`` of series ``k``."""
     length = max((len(s) for s in strength), default=0)
     packed = np.full((length, len(strength)), np.nan)
     for k, values in enumerate(strength):
-        if len(values):
-            packed[length - len(values) :, k] = values
-    frame = pd.DataFrame(packed)
-    fast = frame.ewm(span=SHORT_SPAN, adjust=False).mean().to_numpy()
-    slow = frame.ewm(span=LONG_SPAN, adjust=False).mean().to_numpy()
-    ratio = _normalised(100.0 * fast / slow)
+        packed[: len(values), k] = values
+    ratio = _normalised(100.0 * _ema(packed, SHORT_SPAN) / _ema(packed, LONG_SPAN))
     lagged = np.full_like(ratio, np.nan)
     lagged[MOMENTUM_LAG:] = ratio[:-MOMENTUM_LAG]
     return ratio, _normalised(100.0 * ratio / lagged)
+
+
+#: Periods per block of :func:`_ema`: the block's weights grow as (1 − alpha)^−i, which for a span of 10 reaches
+#: about 1e87 at 1,000 periods, far inside a double's range.
+EMA_BLOCK = 1000
+
+
+def _ema(values: np.ndarray, span: int) -> np.ndarray:
+    """Exponential moving average down each column, alpha = 2/(span+1), seeded at row 0 (pandas'
+    ``ewm(span, adjust=False).mean()``): ``y_t = (1−alpha)·y_{t−1} + alpha·x_t``.
+
+    Unrolled, a block of rows after ``y_s`` is ``y_{s+j} = r^j·(y_s + alpha·Σ_{i≤j} r^−i·x_{s+i})`` with
+    r = 1 − alpha: a cumulative sum per block instead of a loop over the rows."""
+    alpha = 2.0 / (span + 1.0)
+    r = 1.0 - alpha
+    out = np.empty_like(values)
+    if not len(values):
+        return out
+    out[0] = values[0]
+    for start in range(1, len(values), EMA_BLOCK):
+        block = values[start : start + EMA_BLOCK]
+        steps = np.arange(1, len(block) + 1, dtype=np.float64)[:, None]
+        grow = r**-steps
+        out[start : start + len(block)] = (out[start - 1] + alpha * np.cumsum(block * grow, axis=0)) / grow
+    return out
 
 
 def _normalised(level: np.ndarray) -> np.ndarray:
@@ -148,9 +175,10 @@ def _rolling_sd(values: np.ndarray, window: int) -> np.ndarray:
 
 def _quadrant_codes(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Index into QUADRANTS per period; -1 where a value is missing or on an axis."""
-    codes = np.where(x > CENTRE, np.where(y > CENTRE, 0, 1), np.where(y > CENTRE, 3, 2))
-    on_axis = ~(np.isfinite(x) & np.isfinite(y)) | (x == CENTRE) | (y == CENTRE)
-    return np.where(on_axis, -1, codes)
+    with np.errstate(invalid="ignore"):
+        codes = np.where(x > CENTRE, np.where(y > CENTRE, 0, 1), np.where(y > CENTRE, 3, 2))
+        placed = (x != CENTRE) & (y != CENTRE) & ~np.isnan(x) & ~np.isnan(y)
+    return np.where(placed, codes, -1)
 
 
 def _series(
@@ -159,16 +187,16 @@ def _series(
     benchmark: str,
     x: np.ndarray,
     y: np.ndarray,
+    codes: np.ndarray,
     days: np.ndarray,
     tail: int,
     provisional: bool,
 ) -> RotationSeries:
-    """One symbol's entry from its own periods' values and dates (days since 1970-01-01)."""
+    """One symbol's entry from its own periods' values, quadrant codes and dates (days since 1970-01-01)."""
     as_of = _day(days[-1]) if len(days) else None
     known = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
     if not len(known) or known[-1] != len(x) - 1:  # the current period has no point (too little history)
         return RotationSeries(symbol, name, benchmark, None, None, None, 0, (), provisional, as_of)
-    codes = _quadrant_codes(x, y)
     head = codes[-1]
     changed = np.flatnonzero(codes != head)
     run = len(codes) - (int(changed[-1]) + 1 if len(changed) else 0)
