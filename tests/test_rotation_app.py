@@ -63,7 +63,7 @@ def test_rotation_table_on_the_real_2026_01_15(snap_compare, replay_dir, size):
     assert snap_compare(replay_app(replay_dir), terminal_size=size, run_before=settle_then("3", "v", "v"))
 
 
-# -- behaviour ----------------------------------------------------------------------------------------------------------
+# -- behaviour -----------------------------------------------------------------------------------------------------
 @pilot_test
 async def test_v_cycles_returns_map_table_and_focus_follows():
     app = make_app(build=builder(make_snapshot(rotation=HAND_MADE)))
