@@ -91,6 +91,19 @@ async def test_v_cycles_returns_map_table_and_focus_follows():
 
 
 @pilot_test
+async def test_the_view_key_is_in_help_and_leaves_q_quit_in_the_footer_at_100_columns():
+    app = make_app(build=builder(make_snapshot(rotation=HAND_MADE)))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("3", "v")
+        await pilot.pause()
+        assert "q Quit" in screen_text(app).splitlines()[-1]
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert "Sectors pane: returns → rotation map → its table" in screen_text(app)
+
+
+@pilot_test
 async def test_s_sorts_the_rotation_table():
     app = make_app(build=builder(make_snapshot(rotation=HAND_MADE)))
     async with app.run_test(size=(120, 40)) as pilot:

@@ -45,6 +45,7 @@ SECTORS_KEYS: tuple[Key, ...] = (
         "v",
         "cycle_view",
         "View",
+        show=False,  # the footer must keep q Quit at 100 columns; help and the map's title show it
         palette="Sectors pane: returns → rotation map → its table",
         group="Panes",
     ),
