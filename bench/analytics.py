@@ -77,12 +77,16 @@ def time_rotation(repeats: int) -> dict[str, float]:
     out: dict[str, float] = {"rows": len(closes), "sectors": len(config.sectors)}
     for period in ("weekly", "daily"):
         rotation_map(closes, members, as_of.date(), period=period)  # warm-up
-        times = []
+        times, cpu = [], []
         for _ in range(repeats):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.thread_time()
             rotation_map(closes, members, as_of.date(), period=period)
             times.append(time.perf_counter() - t0)
+            cpu.append(time.thread_time() - c0)
         out[f"{period}_ms"] = median(times) * 1000
+        # CPU time of this thread beside the wall time: on a shared machine a call of a few ms is often
+        # descheduled part-way, which the wall time counts and the CPU time does not.
+        out[f"{period}_cpu_ms"] = median(cpu) * 1000
     return out
 
 
@@ -154,7 +158,7 @@ def run(opts: Opts) -> list[Row]:
         Row(
             NAME,
             f"rotation map, real (pair + {rotation['sectors']:.0f} sectors, weekly, {rotation['rows']:,.0f} rows)",
-            f"{rotation['weekly_ms']:.2f} ms",
+            f"{rotation['weekly_ms']:.2f} ms (CPU {rotation['weekly_cpu_ms']:.2f} ms)",
             f"< {TARGET_MS:g} ms",
             rotation["weekly_ms"] < TARGET_MS,
             rotation["weekly_ms"],
@@ -163,7 +167,15 @@ def run(opts: Opts) -> list[Row]:
             rotation,
         )
     )
-    rows.append(Row(NAME, "  the same, daily", f"{rotation['daily_ms']:.2f} ms", value=rotation["daily_ms"], unit="ms"))
+    rows.append(
+        Row(
+            NAME,
+            "  the same, daily",
+            f"{rotation['daily_ms']:.2f} ms (CPU {rotation['daily_cpu_ms']:.2f} ms)",
+            value=rotation["daily_ms"],
+            unit="ms",
+        )
+    )
     rows.append(
         Row(
             NAME,
