@@ -69,16 +69,12 @@ def rotation_map(
     weeks = _week(days) if period == "weekly" else None
     rows = [_period_rows(present.get(symbol), present.get(benchmark), weeks) for symbol, _, benchmark in members]
     strength = [100.0 * columns[s][r] / columns[b][r] if len(r) else np.empty(0) for (s, _, b), r in zip(members, rows)]
-    ratio, momentum = _ratio_and_momentum(strength)
-    codes = _quadrant_codes(ratio, momentum)
+    axes = _axes(strength)
     as_of_week = _week(np.int64((as_of - date(1970, 1, 1)).days))
     week_open = period == "weekly" and as_of.weekday() < FRIDAY
     series = []
-    for k, ((symbol, name, benchmark), r) in enumerate(zip(members, rows)):
-        n = len(r)
-        provisional = bool(n and week_open and _week(days[r[-1]]) == as_of_week)
-        # Column k, rows [0, n): the series' own periods.
-        own = ratio[:n, k], momentum[:n, k], codes[:n, k]
+    for (symbol, name, benchmark), r, own in zip(members, rows, axes):
+        provisional = bool(len(r) and week_open and _week(days[r[-1]]) == as_of_week)
         series.append(_series(symbol, name, benchmark, *own, days[r], tail, provisional))
     return RotationMap(period=period, tail_length=tail, series=tuple(series))
 
@@ -99,6 +95,27 @@ def _period_rows(price: np.ndarray | None, benchmark: np.ndarray | None, weeks: 
         week = weeks[rows]
         rows = rows[np.append(week[1:] != week[:-1], True)]
     return rows
+
+
+def _axes(strength: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Ratio, momentum and quadrant codes of each series, in order. Series of similar length (within a factor of
+    two: the sector ETFs) are computed together, one array for the group; a much longer one (the pair, from 1987)
+    on its own, so the short ones are not padded to its length (that padding had doubled the cost)."""
+    order = sorted(range(len(strength)), key=lambda k: -len(strength[k]))
+    groups: list[list[int]] = []
+    for k in order:
+        if groups and 2 * len(strength[k]) >= len(strength[groups[-1][0]]):
+            groups[-1].append(k)
+        else:
+            groups.append([k])
+    out: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = [None] * len(strength)  # type: ignore[list-item]
+    for group in groups:
+        ratio, momentum = _ratio_and_momentum([strength[k] for k in group])
+        codes = _quadrant_codes(ratio, momentum)
+        for column, k in enumerate(group):
+            n = len(strength[k])  # column ``column``, rows [0, n): the series' own periods
+            out[k] = (ratio[:n, column], momentum[:n, column], codes[:n, column])
+    return out
 
 
 def _ratio_and_momentum(strength: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
