@@ -14,13 +14,13 @@ from typing import Literal
 
 from tui.config import Alerts
 from tui.fmt import day, display_name, pct, sessions
-from tui.model import Snapshot, Streak
+from tui.model import RotationSeries, Snapshot, Streak
 from tui.textsafe import plain
 
-AlertKind = Literal["streak_extended", "streak_broke", "milestone", "record", "risk_changed"]
+AlertKind = Literal["streak_extended", "streak_broke", "milestone", "record", "risk_changed", "quadrant"]
 Severity = Literal["information", "warning", "error"]  # Textual's notification severities
 
-KINDS: tuple[str, ...] = ("streak_extended", "streak_broke", "milestone", "record", "risk_changed")
+KINDS: tuple[str, ...] = ("streak_extended", "streak_broke", "milestone", "record", "risk_changed", "quadrant")
 LOG_SIZE = 200
 #: Keys remembered for de-duplication; far more than a session's worth of events, yet bounded.
 SEEN_SIZE = 5000
@@ -28,6 +28,8 @@ SEEN_SIZE = 5000
 #: little), so it is not alerted; "longest since 2008" is.
 MILESTONE_MIN_DAYS = 365
 _RISK_SEVERITY: dict[str, Severity] = {"alert": "error", "watch": "warning"}
+#: Rotation-map quadrants whose entry is alerted: the two that say who leads and who lags.
+ALERTED_QUADRANTS: dict[str, Severity] = {"leading": "information", "lagging": "warning"}
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,8 @@ class AlertTracker:
         baseline = previous is None or self._rebaseline(previous, snapshot)
         candidates = [] if baseline or previous is None else self._streak_events(previous, snapshot, now)
         candidates += self._risk_events(snapshot, now, baseline)
+        if not baseline and previous is not None:
+            candidates += _quadrant_events(previous, snapshot, now)
 
         fresh = []
         for event in candidates:
@@ -203,6 +207,42 @@ class AlertTracker:
                 )
             )
         return events
+
+
+def _quadrant_events(previous: Snapshot, snapshot: Snapshot, now: datetime) -> list[AlertEvent]:
+    """A symbol of the rotation map whose latest *completed* period entered Leading or Lagging since the previous
+    snapshot. The week in progress is left out: its point moves with every session and may yet turn back."""
+    if snapshot.rotation is None:
+        return []
+    before = {(s.symbol, s.benchmark): s for s in previous.rotation.series} if previous.rotation else {}
+    unit = "week" if snapshot.rotation.period == "weekly" else "session"
+    events = []
+    for series in snapshot.rotation.series:
+        old = before.get((series.symbol, series.benchmark))
+        entered, on = series.completed, series.completed_on
+        if old is None or entered not in ALERTED_QUADRANTS or on is None:
+            continue
+        if old.completed_on is None or on <= old.completed_on or old.completed == entered:
+            continue
+        symbol, benchmark = plain(series.symbol), plain(series.benchmark)
+        events.append(
+            AlertEvent(
+                "quadrant",
+                ("quadrant", series.symbol, series.benchmark, entered, on),
+                f"{symbol} entered {entered.capitalize()}",
+                f"{symbol} ({plain(series.name)}) entered {entered.capitalize()} against {benchmark} in the {unit} "
+                f"to {day(on)}{_position(series, on)}",
+                ALERTED_QUADRANTS[entered],
+                now,
+                snapshot.as_of,
+            )
+        )
+    return events
+
+
+def _position(series: RotationSeries, on: date) -> str:
+    point = next((p for p in series.tail if p.date == on), None)
+    return "" if point is None else f" (ratio {point.ratio:.2f}, momentum {point.momentum:.2f})"
 
 
 def _names(snapshot: Snapshot) -> dict[str, str]:

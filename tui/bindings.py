@@ -24,7 +24,9 @@ class Key:
 
 
 #: Actions of the main screen: the pane keys, and what opens from the panes. Everything else works on any screen.
-MONITOR_ACTIONS = frozenset({"focus_pane", "toggle_maximize", "cycle_sort", "history", "alert_log", "toggle_race"})
+MONITOR_ACTIONS = frozenset(
+    {"focus_pane", "toggle_maximize", "cycle_sort", "history", "alert_log", "toggle_race", "cycle_view"}
+)
 
 
 APP_KEYS: tuple[Key, ...] = (
@@ -48,6 +50,14 @@ APP_KEYS: tuple[Key, ...] = (
         "Today / sessions",
         show=False,
         palette="Spread pane: today's race / the sessions",
+        group="Panes",
+    ),
+    Key(
+        "v",
+        "cycle_view",
+        "View",
+        show=False,  # the footer must keep q Quit at 100 columns; help and the map's title show it
+        palette="Sectors pane: returns → rotation map → its table",
         group="Panes",
     ),
     # Not in the footer (it must fit q Quit at 100 columns); in help and the palette.

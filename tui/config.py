@@ -131,12 +131,25 @@ MAX_COMMAND_ARGS = 64  # far more than any notifier needs; bounds what a config 
 
 
 @dataclass(frozen=True)
+class RotationSettings:
+    """The rotation map (tui/analytics/rotation.py): its period and how many of them each symbol's tail shows."""
+
+    period: str = "weekly"  # "weekly": the last completed close of each week (to Friday); "daily": each session
+    tail: int = 8  # periods drawn behind each symbol's current point (the current one included)
+
+
+ROTATION_PERIODS = ("weekly", "daily")
+MAX_TAIL = 52
+
+
+@dataclass(frozen=True)
 class Alerts:
     streak_extended: bool = True
     streak_broke: bool = True
     milestone: bool = True
     record: bool = True
     risk_changed: bool = True
+    quadrant: bool = True  # a sector (or the pair) entering Leading or Lagging on the rotation map
     bell: bool = False
     desktop: str = "unfocused"  # one of DESKTOP_MODES
     notify_with: str = "auto"  # one of NOTIFY_METHODS; "auto" means "command" when a command is given
@@ -158,6 +171,7 @@ class Config:
     premarket: Premarket = Premarket()
     display: Display = Display()
     history: HistorySettings = HistorySettings()
+    rotation: RotationSettings = RotationSettings()
     alerts: Alerts = Alerts()
     export: Export = Export()
     path: Path | None = field(default=None, compare=False)  # the file it was read from, if any
@@ -399,6 +413,14 @@ def _check_semantics(config: Config, file: Path) -> None:
         sessions(f"history.horizons[{i}]", horizon)
     if len(set(horizons)) < len(horizons):
         refuse("history.horizons", "lists a horizon twice")
+
+    if config.rotation.period not in ROTATION_PERIODS:
+        refuse(
+            "rotation.period",
+            f"must be one of {', '.join(map(repr, ROTATION_PERIODS))}, not {_shown(config.rotation.period)}",
+        )
+    if not 1 <= config.rotation.tail <= MAX_TAIL:
+        refuse("rotation.tail", f"must be between 1 and {MAX_TAIL} periods, not {_described(config.rotation.tail)}")
 
     percentile = config.risks.extension_percentile
     if not 0 < percentile <= 100:

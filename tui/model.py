@@ -242,6 +242,7 @@ class Snapshot:
     sessions: int = 0  # number of sessions in the loaded history
     today: Today | None = None  # today's race; None when the source has no intraday path and says nothing
     premarket: Premarket | None = None  # before the open of a session day only
+    rotation: RotationMap | None = None  # the rotation map of the sectors and the pair
     #: The market clock at the data's instant, attached by the refresh pipeline (None when the calendar can't place
     #: it, and in a snapshot read back from the snapshot cache, until the first refresh).
     market: MarketStatus | None = field(default=None, compare=False)
@@ -296,6 +297,8 @@ class Snapshot:
         }
         if self.history is not None:
             out["history"] = history_json(self.history)
+        if self.rotation is not None:
+            out["rotation"] = jsonable(self.rotation)
         return out
 
 
@@ -502,6 +505,7 @@ def snapshot_from_json(value: dict[str, Any]) -> Snapshot:
         sessions=data["sessions"],
         today=today_from_dict(value.get("today")),
         premarket=premarket_from_dict(value.get("premarket")),
+        rotation=rotation_from_dict(value.get("rotation")),
     )
 
 
@@ -548,3 +552,66 @@ def _runs_from_columns(columns: dict[str, Any] | None) -> tuple[StreakRun, ...]:
         StreakRun(_LEADER_NAME[c], ordinal(a), ordinal(b), n, x, y)  # type: ignore[arg-type]
         for c, a, b, n, x, y in zip(columns["leader"], starts, ends, lengths, small, large)
     )
+
+
+# -- the rotation map (tui/analytics/rotation.py) ---------------------------------------------------------------
+Quadrant = Literal["leading", "weakening", "lagging", "improving"]
+#: The quadrants in clockwise order on the map (x = ratio, y = momentum): top right, bottom right, bottom left,
+#: top left. A symbol that gains and then loses relative strength travels them in this order.
+QUADRANTS: tuple[Quadrant, ...] = ("leading", "weakening", "lagging", "improving")
+
+
+@dataclass(frozen=True)
+class RotationPoint:
+    """One period's position on the map: its date is that of the last close the period holds."""
+
+    date: date
+    ratio: float  # relative-strength ratio, centred on 100
+    momentum: float  # its momentum, centred on 100
+
+
+@dataclass(frozen=True)
+class RotationSeries:
+    """One symbol on the map, against its benchmark (a sector against the small index, the small against the
+    large)."""
+
+    symbol: str
+    name: str
+    benchmark: str
+    ratio: float | None  # the current point; None while the history is too short for the formula
+    momentum: float | None
+    quadrant: Quadrant | None  # None on an axis (a series that never moved against its benchmark)
+    periods_in_quadrant: int  # consecutive periods, the current one included, in the current quadrant
+    tail: tuple[RotationPoint, ...]  # oldest first, the current point last
+    provisional: bool = False  # the current point is the week in progress, not a completed week
+    as_of: date | None = None  # the last close the symbol and its benchmark share
+    completed: Quadrant | None = None  # the quadrant of the latest completed period (what alerts follow)
+    completed_on: date | None = None
+
+
+@dataclass(frozen=True)
+class RotationMap:
+    period: str  # "weekly" or "daily"
+    tail_length: int  # periods per tail, the current one included
+    series: tuple[RotationSeries, ...]  # the pair first, then the sectors in configured order
+
+
+def rotation_point_from_dict(value: dict[str, Any]) -> RotationPoint:
+    return _build(RotationPoint, value, date=_date, ratio=float, momentum=float)
+
+
+def rotation_series_from_dict(value: dict[str, Any]) -> RotationSeries:
+    return _build(
+        RotationSeries,
+        value,
+        ratio=_float,
+        momentum=_float,
+        tail=lambda points: tuple(rotation_point_from_dict(p) for p in points),
+        as_of=_date,
+        completed_on=_date,
+    )
+
+
+def rotation_from_dict(value: dict[str, Any] | None) -> RotationMap | None:
+    """The inverse of ``jsonable(RotationMap)`` (the ``rotation`` key of :meth:`Snapshot.to_json`)."""
+    return _build(RotationMap, value, series=lambda series: tuple(rotation_series_from_dict(s) for s in series))

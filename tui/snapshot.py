@@ -8,6 +8,7 @@ from tui.analytics import (
     premarket_read,
     provisional_race,
     risk_checklist,
+    rotation_map,
     runs_as_model,
     sector_table,
     spread_view,
@@ -19,6 +20,7 @@ from tui.config import Config
 from tui.data.base import MarketData
 from tui.data.market_clock import Phase, market_status
 from tui.errors import NoDataError, UsageError
+from tui.fmt import display_name
 from tui.model import DataStatus, Dropped, Snapshot
 
 
@@ -86,6 +88,16 @@ def build_snapshot(data: MarketData, config: Config) -> Snapshot:
         )
         if before_the_open(data)
         else None,
+        rotation=rotation_map(
+            closes_to_date,
+            [
+                (small, f"{display_name(small)} vs {display_name(large)}", large),
+                *((s.symbol, s.name, small) for s in config.sectors),
+            ],
+            as_of.date(),
+            period=config.rotation.period,
+            tail=config.rotation.tail,
+        ),
     )
 
 

@@ -6,12 +6,14 @@ simulated data. The usual order::
     sessions = pair_sessions(closes, small, large)
     runs = streak_runs(sessions)
     streak = current_streak(sessions, runs)
-    ... provisional_race, today_race, premarket_read, spread_view, sector_table, risk_checklist, streak_history
+    ... provisional_race, today_race, premarket_read, spread_view, sector_table, risk_checklist, streak_history,
+    rotation_map
 """
 
 from tui.analytics.history import streak_history
 from tui.analytics.provisional import provisional_race
 from tui.analytics.risks import risk_checklist, wilder_rsi
+from tui.analytics.rotation import rotation_map
 from tui.analytics.sectors import sector_table
 from tui.analytics.sessions import pair_sessions
 from tui.analytics.spread import spread_view
@@ -24,6 +26,7 @@ __all__ = [
     "premarket_read",
     "provisional_race",
     "risk_checklist",
+    "rotation_map",
     "runs_as_model",
     "sector_table",
     "spread_view",

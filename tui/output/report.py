@@ -39,8 +39,10 @@ def print_report(snapshot: Snapshot, console: Console | None = None) -> None:
     parts = [_header(snapshot), _streak(snapshot)]
     if snapshot.today is not None:
         parts.append(_today(snapshot))
-    parts += [_spread(snapshot), _sectors(snapshot), _risks(snapshot)]
-    console.print(Group(*parts))
+    parts += [_spread(snapshot), _sectors(snapshot)]
+    if snapshot.rotation is not None:
+        parts.append(_rotation(snapshot))
+    console.print(Group(*parts, _risks(snapshot)))
 
 
 def _header(s: Snapshot) -> Text:
@@ -195,6 +197,34 @@ def _sectors(s: Snapshot) -> Table:
             head.append(Text(dated or ""))
         table.add_row(
             *head, *(Text(fmt.pct(v, digits=1), style=signed_style(v)) for v in cells), style="dim" if dated else None
+        )
+    return table
+
+
+QUADRANT_STYLE = {"leading": "green", "weakening": "yellow", "lagging": "red", "improving": "blue"}
+
+
+def _rotation(s: Snapshot) -> Table:
+    """The rotation map as a table: the pair first, then the sectors, as on screen's rotation table (`v`)."""
+    rotation = s.rotation
+    assert rotation is not None
+    unit = "weeks" if rotation.period == "weekly" else "sessions"
+    table = Table(title=f"Rotation map ({rotation.period}; * the week in progress)", title_justify="left")
+    for head in ("Symbol", "vs", "Quadrant"):
+        table.add_column(head)
+    for head in ("Ratio", "Momentum", unit.capitalize()):
+        table.add_column(head, justify="right")
+    for r in rotation.series:
+        quadrant = (r.quadrant or "—").capitalize() + ("*" if r.provisional and r.quadrant else "")
+        dated = _dated(r.as_of, s)
+        table.add_row(
+            Text(plain(r.symbol)),
+            Text(plain(r.benchmark)),
+            Text(quadrant, style=QUADRANT_STYLE.get(r.quadrant or "", "dim")),
+            Text(fmt.number(r.ratio)),
+            Text(fmt.number(r.momentum)),
+            Text(str(r.periods_in_quadrant) if r.quadrant else fmt.DASH),
+            style="dim" if dated else None,
         )
     return table
 

@@ -1,4 +1,5 @@
-"""Pane 3: small-cap sector ETFs — returns over several windows and vs the small-cap index, sortable.
+"""Pane 3: small-cap sector ETFs — returns over several windows and vs the small-cap index, sortable; `v` switches
+to the rotation map of the sectors and the pair, then to its table (tui/widgets/rotation.py), and back.
 
 The table's rows are positions (row 0 is the top row): new data, a new sort or a new theme redraws only the rows
 whose text or colour changed (see ``row_table``), and the cursor stays on its sector.
@@ -20,10 +21,23 @@ from textual.widget import Widget
 
 from tui.bindings import TABLE_ACTIONS, move_bindings
 from tui.fmt import short_date
-from tui.model import SectorRow, Snapshot
+from tui.model import RotationMap, SectorRow, Snapshot
 from tui.widgets import fmt
+from tui.widgets.lines import Lines
 from tui.widgets.palette import Palette, palette
 from tui.widgets.pane import Pane
+from tui.widgets.rotation import (
+    ROTATION_SORT_LABELS,
+    ROTATION_SORTS,
+    RotationMapBody,
+    RotationMapChart,
+    head_label,
+    map_caption,
+    rotation_cells,
+    rotation_columns,
+    rotation_name_width,
+    sort_series,
+)
 from tui.widgets.row_table import Cell, RowTable, TableColumn
 from tui.widgets.safe import plain
 
@@ -91,6 +105,8 @@ def abbreviate(name: str, width: int) -> str:
 class SectorsPart:
     as_of: date  # the pair's as-of session: a row with older data is dated
     rows: tuple[SectorRow, ...]
+    small: str = ""  # the sectors' benchmark
+    rotation: RotationMap | None = None
 
 
 def date_label(row: SectorRow, as_of: date) -> str | None:
@@ -109,6 +125,19 @@ class SectorTable(RowTable):
     ]
 
 
+class RotationTable(RowTable):
+    """The rotation map as a table: each symbol's quadrant, ratio, momentum and periods in its quadrant."""
+
+    BINDINGS = [
+        *move_bindings(TABLE_ACTIONS),
+        Binding("enter", "app.toggle_maximize", "Maximize", show=False),
+    ]
+
+
+#: What the pane shows, in the order `v` cycles through them.
+VIEWS = ("returns", "map", "quadrants")
+
+
 class SectorsPane(Pane):
     TITLE = "Sector winners"
     NUMBER = 3
@@ -116,37 +145,130 @@ class SectorsPane(Pane):
 
     def __init__(self, *, id: str) -> None:
         super().__init__(id=id)
+        self.view = VIEWS[0]
         self.sort_key = SORTS[0]
+        self.rotation_sort = ROTATION_SORTS[0]
         self._layout: tuple[int, tuple[Column, ...]] | None = None
         self._order: tuple[str, ...] = ()  # symbol of each row, top to bottom
+        self._rotation_layout: tuple[int, RotationMap | None] | None = None
+        self._rotation_order: tuple[str, ...] = ()
         self._update_sort_title()
 
     def compose_body(self) -> ComposeResult:
         yield SectorTable(id="sectors-table", classes="pane-body")
+        with RotationMapBody(id="rotation-map-body", classes="pane-body -off"):
+            yield RotationMapChart(id="rotation-map")
+            yield Lines(id="rotation-caption")
+        yield RotationTable(id="rotation-table", classes="pane-body -off")
 
     def body(self) -> Widget:
-        return self.query_one(SectorTable)
+        return self._bodies()[self.view]
+
+    def _bodies(self) -> dict[str, Widget]:
+        return {
+            "returns": self.query_one(SectorTable),
+            "map": self.query_one(RotationMapBody),
+            "quadrants": self.query_one(RotationTable),
+        }
 
     def part(self, snapshot: Snapshot) -> SectorsPart:
-        return SectorsPart(snapshot.as_of, snapshot.sectors)
+        return SectorsPart(snapshot.as_of, snapshot.sectors, snapshot.small, snapshot.rotation)
 
     def part_is_empty(self, part: SectorsPart) -> bool:
-        return not part.rows
+        return not part.rows and (part.rotation is None or not part.rotation.series)
 
     def fit_to_size(self) -> None:
         self.redraw(force=False)  # only rebuilds when the set of columns that fits changed
 
-    def cycle_sort(self) -> str:
-        self.sort_key = SORTS[(SORTS.index(self.sort_key) + 1) % len(SORTS)]
+    def action_cycle_view(self) -> None:
+        """`v`: sector returns → rotation map → rotation table → returns."""
+        had_focus = self.has_focus_within
+        self.view = VIEWS[(VIEWS.index(self.view) + 1) % len(VIEWS)]
+        for name, body in self._bodies().items():
+            body.set_class(name != self.view, "-off")
         self._update_sort_title()
         self.redraw()
-        return SORT_LABELS[self.sort_key]
+        if had_focus and self.state == "data":
+            self.body().focus()
+
+    def cycle_sort(self) -> str:
+        """`s`: the next sort of the table on show (the map's own table while the map is on show)."""
+        if self.view == "returns":
+            self.sort_key = SORTS[(SORTS.index(self.sort_key) + 1) % len(SORTS)]
+            label = SORT_LABELS[self.sort_key]
+        else:
+            self.rotation_sort = ROTATION_SORTS[(ROTATION_SORTS.index(self.rotation_sort) + 1) % len(ROTATION_SORTS)]
+            label = f"rotation {ROTATION_SORT_LABELS[self.rotation_sort]}"
+        self._update_sort_title()
+        self.redraw()
+        return label
 
     def _update_sort_title(self) -> None:
-        arrow = "↑" if self.sort_key == "symbol" else "↓"
-        self.set_title_extra(Text(f"by {SORT_LABELS[self.sort_key]} {arrow}"))
+        if self.view == "map":
+            period = self._part.rotation.period if self._has_part and self._part.rotation else "weekly"
+            self.set_title_extra(Text(f"rotation map · {period} · v: table"))
+        elif self.view == "quadrants":
+            key = self.rotation_sort
+            arrow = "↑" if key in ("symbol", "quadrant") else "↓"
+            rotation = self._part.rotation if self._has_part else None
+            week_open = rotation is not None and any(s.provisional for s in rotation.series)
+            note = " · *week in progress" if week_open else ""
+            self.set_title_extra(Text(f"rotation by {ROTATION_SORT_LABELS[key]} {arrow}{note}"))
+        else:
+            arrow = "↑" if self.sort_key == "symbol" else "↓"
+            self.set_title_extra(Text(f"by {SORT_LABELS[self.sort_key]} {arrow}"))
 
     def draw(self, part: SectorsPart, force: bool = True) -> None:
+        """Draw the view on show; the others are drawn when `v` brings them up."""
+        if self.view == "map":
+            self._update_sort_title()
+            self._draw_map(part)
+        elif self.view == "quadrants":
+            self._update_sort_title()
+            self._draw_rotation_table(part, force)
+        else:
+            self._draw_returns(part, force)
+
+    def _draw_map(self, part: SectorsPart) -> None:
+        caption = self.query_one("#rotation-caption", Lines)
+        chart = self.query_one(RotationMapChart)
+        rotation = part.rotation
+        if rotation is None or not any(s.tail for s in rotation.series):
+            chart.display = False
+            caption.update(Text("No rotation map: too little history for the formula", style="dim"))
+            return
+        chart.display = True
+        colours = palette(self.app)
+        chart.show(rotation, colours)
+        caption.update(map_caption(rotation, part.small, colours))
+
+    def _draw_rotation_table(self, part: SectorsPart, force: bool) -> None:
+        table = self.query_one(RotationTable)
+        rotation = part.rotation
+        name_width = rotation_name_width(self.size.width or 60)
+        if not force and self._rotation_layout == (name_width, rotation):
+            return
+        if rotation is None:
+            table.set_columns([TableColumn("No rotation data", 30)])
+            table.set_rows([])
+            return
+        colours = palette(self.app)
+        ordered = sort_series(rotation.series, self.rotation_sort)
+        pair_symbol = rotation.series[0].symbol if rotation.series else None
+        keep = self._rotation_order[table.cursor_row] if 0 <= table.cursor_row < len(self._rotation_order) else None
+        table.set_columns(rotation_columns(name_width, rotation))
+        rows = []
+        for series in ordered:
+            dated = short_date(series.as_of, part.as_of) if series.as_of and series.as_of < part.as_of else None
+            name = name_text(plain(series.name), name_width - 1, dated) if name_width else None
+            rows.append(rotation_cells(series, head_label(series, pair_symbol), name, colours, bool(dated)))
+        table.set_rows(rows)
+        self._rotation_layout = (name_width, rotation)
+        self._rotation_order = tuple(s.symbol for s in ordered)
+        if keep is not None and keep in self._rotation_order:
+            table.move_cursor(self._rotation_order.index(keep))
+
+    def _draw_returns(self, part: SectorsPart, force: bool) -> None:
         table = self.query_one(SectorTable)
         width = self.size.width or 60  # content width (no border, no padding): the table fills it
         layout = layout_for(width)
