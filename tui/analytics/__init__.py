@@ -7,9 +7,11 @@ simulated data. The usual order::
     runs = streak_runs(sessions)
     streak = current_streak(sessions, runs)
     ... provisional_race, spread_view, sector_table, risk_checklist, streak_history
+    pair_board(closes, config.board())   # every configured pair at once
 """
 
 from tui.analytics.history import streak_history
+from tui.analytics.pairs import pair_board
 from tui.analytics.provisional import provisional_race
 from tui.analytics.risks import risk_checklist, wilder_rsi
 from tui.analytics.sectors import sector_table
@@ -19,6 +21,7 @@ from tui.analytics.streaks import current_streak, runs_as_model, streak_runs
 
 __all__ = [
     "current_streak",
+    "pair_board",
     "pair_sessions",
     "provisional_race",
     "risk_checklist",
