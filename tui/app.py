@@ -39,7 +39,7 @@ from tui.data.freshness import Freshness
 from tui.data.market_clock import MarketStatus, Phase
 from tui.errors import QUIT_SIGNALS, SourceError, StreakwatchError, signal_exit_code
 from tui.export import export_app
-from tui.fmt import retry_countdown, split_retry
+from tui.fmt import pair_title, retry_countdown, split_retry
 from tui.messages import RefreshFailed, SnapshotReady
 from tui.model import Dropped, Snapshot
 from tui.pipeline import Builder, RefreshPipeline
@@ -386,6 +386,7 @@ class StreakwatchApp(App[None]):
         info = StatusInfo(
             label=judged.label if judged is not None else snapshot.data.label if snapshot else None,
             source=self.source_name,
+            pair=(snapshot.small, snapshot.large, snapshot.pair_name) if snapshot else None,
             market=market_text(market),
             market_open=market is not None and market.phase is Phase.OPEN,
             as_of=snapshot.as_of if snapshot else None,
@@ -413,7 +414,7 @@ class StreakwatchApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Pane keys mean nothing over the help screen or the command palette.
         if (
-            action in ("focus_pane", "toggle_maximize", "cycle_sort", "history", "alert_log")
+            action in ("focus_pane", "toggle_maximize", "cycle_sort", "history", "alert_log", "pair_board", "next_pair")
             and not self._on_main_screen()
         ):
             return False
@@ -503,6 +504,28 @@ class StreakwatchApp(App[None]):
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
+
+    def action_pair_board(self) -> None:
+        from tui.screens.pairs import PairsScreen  # lazily, like the history screen
+
+        if self._snapshot is not None:
+            self.push_screen(PairsScreen(self._snapshot, self.snapshot_signal), callback=self.show_pair)
+
+    def action_next_pair(self) -> None:
+        self.show_pair(self.pipeline.active + 1)
+
+    def show_pair(self, index: int | None) -> None:
+        """Every pane follows the board's pair ``index``: rebuilt from the last data in the fetch thread (no
+        fetch), at once, or as soon as a refresh running now is done."""
+        if index is None or self.shutting_down():
+            return
+        pair = self.pipeline.select_pair(index)
+        self.notify(plain(pair_title(pair.small, pair.large, pair.name), 120), title="Pair", timeout=3)
+        self._rebuild_for_pair()
+
+    def _rebuild_for_pair(self) -> None:
+        if self.pipeline.rebuild_pending and not self.start_refresh() and not self.shutting_down():
+            self.set_timer(0.1, self._rebuild_for_pair, name="pair-rebuild")
 
     async def action_quit(self) -> None:
         self.quit()

@@ -33,6 +33,9 @@ APP_KEYS: tuple[Key, ...] = (
     Key("h", "history", "History", palette="Streak history: how rare, and what came after"),
     Key("a", "alert_log", "Alerts", palette="Alert log: streaks, records, risk changes"),
     # Not in the footer (it must fit q Quit at 100 columns); in help and the palette.
+    Key("b", "pair_board", "Pairs", show=False, palette="Board of pairs: each pair's streak"),
+    Key("c", "next_pair", "Next pair", show=False, palette="Next pair (every pane follows)"),
+    # Not in the footer (it must fit q Quit at 100 columns); in help and the palette.
     Key("e", "export", "Export", show=False, palette="Export a screenshot (SVG) and snapshot (JSON)"),
     Key("question_mark", "help", "Help", key_display="?", palette="Show the keys"),
     Key("q", "quit", "Quit", palette="Quit streakwatch"),

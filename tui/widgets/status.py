@@ -1,4 +1,4 @@
-"""The status line: source label, market state, data date, last update and its age, next refresh, last error
+"""The status line: source label, the pair on screen, market state, data date, last update and its age, next refresh, last error
 (and "cached" while the data shown is the snapshot cache's, before the first refresh)."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from tui.data.base import LABEL_LIVE, LABEL_OFFLINE, LABEL_SIMULATED
-from tui.fmt import split_retry
+from tui.fmt import pair_title, split_retry
 from tui.widgets import fmt
 from tui.widgets.palette import Palette, palette
 from tui.widgets.safe import plain
@@ -21,6 +21,7 @@ from tui.widgets.safe import plain
 class StatusInfo:
     label: str | None = None  # LIVE / DELAYED / OFFLINE / REPLAY / SIMULATED; None before any data
     source: str = ""
+    pair: tuple[str, str, str] | None = None  # (small, large, name) of the pair on screen; None before any data
     market: str | None = None  # e.g. "OPEN", "CLOSED", "HOLIDAY · Good Friday"
     market_open: bool = False
     as_of: date | None = None
@@ -135,6 +136,11 @@ def status_text(info: StatusInfo, colours: Palette, compact: bool = False, level
     else:
         style = {LABEL_LIVE: colours.up, LABEL_OFFLINE: colours.down}.get(info.label, colours.accent)
         text.append(f" {plain(info.label, 12)} ", style=f"bold reverse {style}")
+    if info.pair is not None:
+        small, large, name = (plain(part, 40) for part in info.pair)
+        text.append(*sep)
+        # Squeezed: the symbols alone (the name is the first thing a narrow line can do without).
+        text.append(pair_title(small, large, "" if compact else name), style="bold")
     if info.market:
         text.append(*sep)
         text.append("● " if info.market_open else "○ ", style=colours.up if info.market_open else colours.muted)
