@@ -204,20 +204,21 @@ def counted(fake_yahoo, tmp_path, monkeypatch):
     return count
 
 
-def test_a_weekend_costs_232_requests_on_the_fake(counted):
+def test_a_weekend_costs_276_requests_on_the_fake(counted):
     requests, by_endpoint, refreshes = counted(FRI)
-    # 11 refreshes (Fri 16:10:01, then every 6 h to Mon 04:10:01) x 20 symbols' charts; the funds' P/E once per
-    # New York day (Sat, Sun, Mon) for 2 funds, each one quoteSummary and one quote request. Every 15 min: 262 x 20.
-    assert refreshes == 11
-    assert by_endpoint == {"chart": 220, "quoteSummary": 6, "quote": 6}
-    assert requests == 232
+    # 11 refreshes (Fri 16:10:01, then every 6 h to Mon 04:10:01) x 24 symbols' charts (20, plus the board of
+    # pairs' IWN, IWO, IJH and QQQ); the funds' P/E once per New York day (Sat, Sun, Mon) for 2 funds, each one
+    # quoteSummary and one quote request. Every 15 min: 262 x 24.
+    assert len(CONFIG.symbols()) == 24 and refreshes == 11
+    assert by_endpoint == {"chart": 264, "quoteSummary": 6, "quote": 6}
+    assert requests == 276
 
 
-def test_thanksgiving_costs_148_requests_on_the_fake(counted):
+def test_thanksgiving_costs_176_requests_on_the_fake(counted):
     requests, by_endpoint, refreshes = counted(date(2026, 11, 25))
-    # Wed 16:10:01 then every 6 h to Fri 04:10:01: 7 refreshes; P/E on Thu and Fri.
-    assert (refreshes, by_endpoint) == (7, {"chart": 140, "quoteSummary": 4, "quote": 4})
-    assert requests == 148
+    # Wed 16:10:01 then every 6 h to Fri 04:10:01: 7 refreshes x 24 charts; P/E on Thu and Fri.
+    assert (refreshes, by_endpoint) == (7, {"chart": 168, "quoteSummary": 4, "quote": 4})
+    assert requests == 176
 
 
 def test_a_failed_end_of_day_refresh_retries_until_the_final_bars_arrive(fake_yahoo, tmp_path, monkeypatch):

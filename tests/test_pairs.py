@@ -170,3 +170,21 @@ def test_choosing_a_pair_rebuilds_from_the_last_data_without_a_fetch():
     pipeline.run()
     assert source.calls == 2 and built == [("^RUT", "^GSPC"), ("IWM", "SPY"), ("IWM", "SPY")]  # stays on the pair
     assert pipeline.next_pair() == Pair("^RUT", "^GSPC", "index")  # wraps round the board
+
+
+# -- the status line names the pair ----------------------------------------------------------------------------
+def test_the_status_line_names_the_pair_and_gives_way_only_to_a_reason():
+    from tui.widgets.palette import Palette
+    from tui.widgets.status import StatusInfo, fitted_status
+
+    colours = Palette("green", "red", "yellow", "cyan", "grey50", "green", "blue")
+    info = StatusInfo(label="REPLAY", pair=("IWM", "SPY", "Small caps vs total return"), as_of=date(2026, 1, 15))
+    assert "│ IWM vs SPY · Small caps vs total return │" in fitted_status(info, colours, 200).plain
+    assert "│ IWM vs SPY │" in fitted_status(info, colours, 60).plain  # squeezed: the symbols stay
+    # A markup-like name is shown as text; an escape sequence is removed whole.
+    odd = replace(info, pair=("IWM", "SPY", "[bold]x\x1b[31m"))
+    assert "│ IWM vs SPY · [bold]x │" in fitted_status(odd, colours, 200).plain
+    failing = replace(info, error="Yahoo rate limit (HTTP 429) — retrying in 4 min")
+    assert "IWM vs SPY" in fitted_status(failing, colours, 200).plain
+    narrow = fitted_status(failing, colours, 62).plain
+    assert "IWM vs SPY" not in narrow and "rate limit" in narrow and narrow.endswith("retrying in 4 min")
