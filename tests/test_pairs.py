@@ -62,7 +62,8 @@ def test_a_pair_that_is_not_on_the_board_joins_it_first(tmp_path):
 
 
 def test_pairs_replace_the_default_list(tmp_path):
-    text = '[[pairs]]\nsmall = "IWM"\nlarge = "SPY"\nname = "TR"\n\n[[pairs]]\nsmall = "IWN"\nlarge = "IWO"\nname = "Value"\n'
+    text = '[[pairs]]\nsmall = "IWM"\nlarge = "SPY"\nname = "TR"\n\n'
+    text += '[[pairs]]\nsmall = "IWN"\nlarge = "IWO"\nname = "Value"\n'
     config = load_config(write(tmp_path, text))
     assert config.pairs == (Pair("IWM", "SPY", "TR"), Pair("IWN", "IWO", "Value"))
     assert config.board()[0] == Pair()  # [pair] (the default ^RUT/^GSPC) is not among them
@@ -79,7 +80,8 @@ def test_pairs_replace_the_default_list(tmp_path):
         ('[[pairs]]\nsmall = "IWM"\nlarge = "SPY"\nname = "' + "n" * 1001 + '"\n', "'pairs[0].name' must be text"),
         ('[[pairs]]\nsmall = "IWM"\nlarge = "SPY"\nname = "x"\ncolour = 1\n', "unknown key 'pairs[0].colour'"),
         (
-            '[[pairs]]\nsmall = "IWM"\nlarge = "SPY"\nname = "a"\n[[pairs]]\nsmall = "IWM"\nlarge = "SPY"\nname = "b"\n',
+            '[[pairs]]\nsmall = "IWM"\nlarge = "SPY"\nname = "a"\n'
+            '[[pairs]]\nsmall = "IWM"\nlarge = "SPY"\nname = "b"\n',
             "'pairs[1]' lists 'IWM' vs 'SPY' a second time",
         ),
     ],
@@ -102,7 +104,9 @@ DAYS = pd.bdate_range("2026-01-01", periods=25)
 
 
 def closes(**columns: list[float]) -> pd.DataFrame:
-    return pd.DataFrame({k: np.asarray(v, dtype="float64") for k, v in columns.items()}, index=DAYS[: len(next(iter(columns.values())))])
+    return pd.DataFrame(
+        {k: np.asarray(v, dtype="float64") for k, v in columns.items()}, index=DAYS[: len(next(iter(columns.values())))]
+    )
 
 
 def test_relative_performance_over_twenty_sessions_by_hand():

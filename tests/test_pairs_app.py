@@ -77,7 +77,7 @@ async def test_cycling_moves_every_pane_the_status_line_and_the_json_to_the_next
 
         for expected in ("RSP", "IWN", "IJH", "IWM", "^RUT"):  # round the board and back to the start
             await pilot.press("c")
-            await until(lambda: app.snapshot.small == expected and not app.fetching)
+            await until(lambda expected=expected: app.snapshot.small == expected and not app.fetching)
         assert app.snapshot.large == "^GSPC" and app.source.fetches == fetches
 
 
@@ -119,6 +119,28 @@ async def test_escape_closes_the_board_without_changing_the_pair(replay_dir):
         await pilot.press("b", "down", "escape")
         await quiet(pilot)
         assert len(app.screen_stack) == 1 and app.snapshot.small == "^RUT" and app.pipeline.active == 0
+
+
+@pilot_test
+async def test_the_open_board_redraws_only_when_what_it_shows_changed(replay_dir):
+    from dataclasses import replace
+
+    from tui.screens.pairs import PairsScreen
+
+    app = replay_app(replay_dir)
+    async with app.run_test(size=STATE_SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("b")
+        await pilot.pause()
+        board = app.screen
+        assert isinstance(board, PairsScreen)
+        drawn = []
+        board._render_all = lambda: drawn.append(1)  # type: ignore[method-assign]
+        snapshot = app.snapshot
+        app.snapshot_signal.publish(replace(snapshot, data=replace(snapshot.data, errors=("a new status",))))
+        assert drawn == []  # a refresh that changes nothing the board shows
+        app.snapshot_signal.publish(replace(snapshot, pairs=snapshot.pairs[:-1]))
+        assert drawn == [1]
 
 
 # -- pictures ------------------------------------------------------------------------------------------------------

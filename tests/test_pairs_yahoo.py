@@ -3,7 +3,6 @@ an open-market refresh is still ONE request for every symbol (real yfinance agai
 
 from __future__ import annotations
 
-
 from tests.fake_yahoo import END, clock, fake_yahoo, make_bars, make_source, market  # noqa: F401  (fixtures)
 from tests.test_yahoo_batch_quotes import FRIDAY_OPEN, move_quotes
 from tui.config import Config

@@ -392,7 +392,9 @@ def _check_semantics(config: Config, file: Path) -> None:
         raise ConfigError(f"{file}: '{key}' {why}")
 
     symbols = [("pair.small", config.pair.small), ("pair.large", config.pair.large)]
-    symbols += [(f"pairs[{i}].{side}", getattr(p, side)) for i, p in enumerate(config.pairs) for side in ("small", "large")]
+    symbols += [
+        (f"pairs[{i}].{side}", getattr(p, side)) for i, p in enumerate(config.pairs) for side in ("small", "large")
+    ]
     symbols += [(f"sectors[{i}].symbol", s.symbol) for i, s in enumerate(config.sectors)]
     symbols += [(f"risk_symbols.{f.name}", getattr(config.risk_symbols, f.name)) for f in fields(RiskSymbols)]
     for key, symbol in symbols:

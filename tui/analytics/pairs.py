@@ -33,9 +33,7 @@ def pair_board(closes: pd.DataFrame, pairs: Iterable[Pair], computed: Computed |
     return tuple(_entry(closes, pair, computed.get((pair.small, pair.large))) for pair in pairs)
 
 
-def _entry(
-    closes: pd.DataFrame, pair: Pair, known: tuple[pd.DataFrame, pd.DataFrame] | None
-) -> PairEntry:
+def _entry(closes: pd.DataFrame, pair: Pair, known: tuple[pd.DataFrame, pd.DataFrame] | None) -> PairEntry:
     sessions, runs = known if known is not None else (pair_sessions(closes, pair.small, pair.large), None)
     if len(sessions) < 2:
         return PairEntry(pair.small, pair.large, pair.name, reason=_why_empty(closes, pair))

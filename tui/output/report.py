@@ -180,7 +180,9 @@ def _pairs(s: Snapshot) -> Table:
         table.add_column(head, justify=justify, no_wrap=True, overflow="ellipsis", max_width=14 if name else None)  # type: ignore[arg-type]
     for entry in s.pairs:
         on_screen = (entry.small, entry.large) == (s.small, s.large)
-        pair = Text(plain(f"{entry.small}/{entry.large}") + (" ◀" if on_screen else ""), style="bold" if on_screen else "")
+        pair = Text(plain(f"{entry.small}/{entry.large}"), style="bold" if on_screen else "")
+        if on_screen:
+            pair.append(" ◀")
         name = Text(plain(entry.name))
         st = entry.streak
         if st is None:
@@ -189,6 +191,9 @@ def _pairs(s: Snapshot) -> Table:
         if entry.as_of is not None and entry.as_of < s.as_of:
             name.append(f" · data to {fmt.short_date(entry.as_of, s.as_of)}", style="dim")
         longest = st.longest_since
+        longest_text = "record" if st.length else fmt.DASH
+        if longest is not None:
+            longest_text = f"{fmt.short_date(longest.end, s.as_of)} ({longest.length})"
         table.add_row(
             pair,
             Text(plain(fmt.side_name(st.leader, entry.small, entry.large))),
@@ -196,7 +201,7 @@ def _pairs(s: Snapshot) -> Table:
             Text(fmt.short_date(st.start, s.as_of) if st.start else fmt.DASH),
             Text(f"#{entry.rank}" if entry.rank is not None else fmt.DASH),
             Text(f"{int(st.percentile * 100)}%" if st.percentile is not None else fmt.DASH),  # floor: 99.7 is not 100
-            Text(f"{fmt.short_date(longest.end, s.as_of)} ({longest.length})" if longest else "record" if st.length else fmt.DASH),
+            Text(longest_text),
             Text(fmt.pct(entry.relative_20), style=signed_style(entry.relative_20)),
             name,
         )

@@ -64,6 +64,11 @@ def sorted_rows(pairs: tuple[PairEntry, ...], key: str) -> list[tuple[int, PairE
     return sorted(rows, key=order)
 
 
+def board_view(snapshot: Snapshot) -> tuple[object, ...]:
+    """What the board shows of a snapshot: when it is the same, nothing is redrawn."""
+    return (snapshot.pairs, snapshot.small, snapshot.large, snapshot.pair_name, snapshot.as_of, snapshot.simulated)
+
+
 COLUMNS = ("Pair", "Leads", "Streak", "Since", "Rank", "Pct", "Longest since", f"Rel. {RELATIVE_SESSIONS}", "Name")
 
 
@@ -101,7 +106,11 @@ class PairsScreen(Screen[int | None]):
     # -- what it shows -------------------------------------------------------------------------------------
 
     def set_snapshot(self, snapshot: Snapshot) -> None:
-        """Show a newer snapshot; keeps the sort and the row the cursor is on."""
+        """Show a newer snapshot; keeps the sort and the row the cursor is on. A refresh that changes nothing the
+        board shows (a live quote moved, the board's closes did not) redraws nothing."""
+        if board_view(snapshot) == board_view(self.snapshot):
+            self.snapshot = snapshot
+            return
         chosen = self.cursor_position()
         self.snapshot = snapshot
         if self.is_mounted:

@@ -1,5 +1,5 @@
-"""The status line: source label, the pair on screen, market state, data date, last update and its age, next refresh, last error
-(and "cached" while the data shown is the snapshot cache's, before the first refresh)."""
+"""The status line: source label, the pair on screen, market state, data date, last update and its age, next
+refresh, last error (and "cached" while the data shown is the snapshot cache's, before the first refresh)."""
 
 from __future__ import annotations
 
