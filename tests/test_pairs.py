@@ -192,3 +192,44 @@ def test_the_status_line_names_the_pair_and_gives_way_only_to_a_reason():
     assert "IWM vs SPY" in fitted_status(failing, colours, 200).plain
     narrow = fitted_status(failing, colours, 62).plain
     assert "IWM vs SPY" not in narrow and "rate limit" in narrow and narrow.endswith("retrying in 4 min")
+
+
+# -- --pair on the command line ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("wanted", ["4", "Small value vs SMALL growth", "iwn/iwo"])
+def test_pair_on_the_command_line_by_number_name_or_symbols(capsys, replay_dir, wanted):
+    import json
+
+    from tui.cli import main
+
+    code = main(["--source", f"replay:{replay_dir}", "--as-of", "2026-01-15", "--once", "--json", "--pair", wanted])
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 0 and doc["pair"] == {"small": "IWN", "large": "IWO", "name": "Small value vs small growth"}
+    assert (doc["streak"]["leader"], doc["streak"]["length"], doc["streak"]["start"]) == ("small", 3, "2026-01-13")
+
+
+def test_a_pair_not_on_the_board_is_a_usage_error_listing_the_choices(capsys, replay_dir):
+    from tui.cli import main
+
+    assert main(["--source", f"replay:{replay_dir}", "--once", "--pair", "7"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        err.startswith("streakwatch: --pair '7' is not on the board (1: ^RUT/^GSPC, 2: IWM/SPY,")
+        and "6: IWM/QQQ" in err
+    )
+
+
+def test_the_snapshot_cache_keeps_the_configured_pair(tmp_path):
+    """The first paint of the next start shows the configured pair: a cycled pair's snapshot is not saved."""
+    from tui.snapshot_cache import SnapshotCache
+
+    frame = closes(**{"^RUT": [1, 2, 3], "^GSPC": [1, 1, 1], "IWM": [3, 2, 1], "SPY": [1, 1, 1]})
+    data = MarketData(source="replay", label="REPLAY", closes=frame)
+    cache = SnapshotCache(tmp_path / "first-paint.json")
+    config = replace(Config(), pairs=(Pair("^RUT", "^GSPC", "index"), Pair("IWM", "SPY", "etf")))
+    pipeline = RefreshPipeline(FakeSource(lambda: data), config, frozen_clock(), snapshot_cache=cache)
+    pipeline.run()
+    pipeline.next_pair()
+    assert pipeline.run().small == "IWM"
+    pipeline._saved = None  # (the cache would be written again now, were it the configured pair)
+    pipeline.run()
+    assert cache.load().snapshot.small == "^RUT"

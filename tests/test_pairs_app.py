@@ -139,7 +139,9 @@ async def test_the_open_board_redraws_only_when_what_it_shows_changed(replay_dir
         snapshot = app.snapshot
         app.snapshot_signal.publish(replace(snapshot, data=replace(snapshot.data, errors=("a new status",))))
         await pilot.pause()  # (a signal calls its subscribers through their message queue)
-        assert board.snapshot.data.errors == ("a new status",) and drawn == []  # a refresh that changes nothing the board shows
+        assert (
+            board.snapshot.data.errors == ("a new status",) and drawn == []
+        )  # a refresh that changes nothing the board shows
         app.snapshot_signal.publish(replace(snapshot, pairs=snapshot.pairs[:-1]))
         await pilot.pause()
         assert drawn == [1]

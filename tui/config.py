@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from tui.data.files import FileRefused, read_capped
-from tui.errors import ConfigError
+from tui.errors import ConfigError, UsageError
 
 
 @dataclass(frozen=True)
@@ -192,6 +192,19 @@ class Config:
     def active_index(self) -> int:
         """The position of ``[pair]`` on the board."""
         return next(i for i, p in enumerate(self.board()) if p.same_symbols(self.pair))
+
+    def find_pair(self, wanted: str) -> int:
+        """The board position of the pair ``wanted`` names: its number on the board (1 = first), its name (any
+        case) or its symbols ("IWM/SPY"). UsageError, listing the choices, when none matches."""
+        board = self.board()
+        text = wanted.strip()
+        if text.isdigit() and 1 <= int(text) <= len(board):
+            return int(text) - 1
+        for i, pair in enumerate(board):
+            if text.casefold() in (pair.name.casefold(), f"{pair.small}/{pair.large}".casefold()):
+                return i
+        choices = ", ".join(f"{i}: {p.small}/{p.large}" for i, p in enumerate(board, start=1))
+        raise UsageError(f"--pair {_shown(wanted)} is not on the board ({choices})")
 
     def with_active_pair(self, index: int) -> Config:
         """This configuration with the board's pair ``index`` as THE pair (every pane follows it). The board

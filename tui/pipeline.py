@@ -117,6 +117,8 @@ class RefreshPipeline:
         CACHE_SAVE_SECONDS otherwise (a live session changes every refresh)."""
         if self.snapshot_cache is None:
             return
+        if (snapshot.small, snapshot.large) != (self.base_config.pair.small, self.base_config.pair.large):
+            return  # another pair of the board: the next start shows the configured one first, so keep that
         now = time.monotonic()
         saved = self._saved
         if saved is not None and saved[1] == snapshot.as_of and now - saved[0] < self.CACHE_SAVE_SECONDS:
