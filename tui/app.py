@@ -508,8 +508,10 @@ class StreakwatchApp(App[None]):
     def action_pair_board(self) -> None:
         from tui.screens.pairs import PairsScreen  # lazily, like the history screen
 
-        if self._snapshot is not None:
-            self.push_screen(PairsScreen(self._snapshot, self.snapshot_signal), callback=self.show_pair)
+        if self._snapshot is None:
+            self.notify("No pairs yet: waiting for the first data", timeout=3)
+            return
+        self.push_screen(PairsScreen(self._snapshot, self.snapshot_signal), callback=self.show_pair)
 
     def action_next_pair(self) -> None:
         self.show_pair(self.pipeline.active + 1)
