@@ -62,7 +62,7 @@ class StatusLine(Static):
 
 
 # How hard the line is squeezed, one level at a time, until it fits (the whole error counts):
-FULL, COMPACT, TIGHT, TERSE_REASON, SHORT_DATE, BARE_DATE, BARE_MARKET, NO_PAIR, SHORT_REASON = range(9)
+FULL, COMPACT, TIGHT, TERSE_REASON, SHORT_DATE, BARE_DATE, BARE_MARKET, SHORT_REASON = range(8)
 _DETAIL = re.compile(r"\s*\([^()]*\)$")  # a closing technical detail: "(HTTP 429)", "(timeout)"
 _MIN_REASON = 12  # a reason shortened below this says nothing: the line is cut at its end instead
 
@@ -94,16 +94,20 @@ def fitted_status(info: StatusInfo, colours: Palette, width: int) -> Text:
     """The most complete status line that fits ``width`` cells. Squeezed in order: fewer words (compact); then,
     when the error says when it retries, no separate "next" slot (the retry is the next refresh) and a stale
     update as its age only; the reason's closing detail ("(HTTP 429)"); the as-of year, then "as of"; when the
-    market opens (a problem's reason matters more); the pair's name at the first squeeze, its symbols only for a
-    reason; the reason's end or middle.
+    market opens (a problem's reason matters more); the reason's end or middle. With a problem to say, the pair
+    goes first of all; otherwise its name goes at the first squeeze and its symbols stay.
     The reason's start and the retry countdown are kept whole as long as anything readable fits; only then is the
     line cut at its end with "…"."""
     text = status_text(info, colours)
     if not width or text.cell_len <= width:
         return text
-    # The pair gives way to a problem's reason (the panes name it too), never to anything else.
-    levels = (COMPACT, TIGHT, TERSE_REASON, SHORT_DATE, BARE_DATE, BARE_MARKET) + ((NO_PAIR,) if info.error else ())
-    for level in levels:
+    if info.error and info.pair is not None:
+        # A problem's reason matters more than naming the pair (the panes name it too): the pair goes first.
+        info = replace(info, pair=None)
+        text = status_text(info, colours)
+        if text.cell_len <= width:
+            return text
+    for level in (COMPACT, TIGHT, TERSE_REASON, SHORT_DATE, BARE_DATE, BARE_MARKET):
         text = status_text(info, colours, level=level)
         if text.cell_len <= width:
             return text
@@ -139,7 +143,7 @@ def status_text(info: StatusInfo, colours: Palette, compact: bool = False, level
     else:
         style = {LABEL_LIVE: colours.up, LABEL_OFFLINE: colours.down}.get(info.label, colours.accent)
         text.append(f" {plain(info.label, 12)} ", style=f"bold reverse {style}")
-    if info.pair is not None and level < NO_PAIR:
+    if info.pair is not None:
         small, large, name = (plain(part, 40) for part in info.pair)
         text.append(*sep)
         # Squeezed: the symbols alone (the name is the first thing a narrow line can do without).
