@@ -233,3 +233,14 @@ def test_the_snapshot_cache_keeps_the_configured_pair(tmp_path):
     pipeline._saved = None  # (the cache would be written again now, were it the configured pair)
     pipeline.run()
     assert cache.load().snapshot.small == "^RUT"
+
+
+def test_the_board_is_reused_while_the_closes_are_the_same_and_recomputed_when_one_changes():
+    a = [100.0 + i for i in range(25)]
+    b = [50.0] * 25  # flat: A, rising, wins every session
+    pairs = (Pair("A", "B", "ab"),)
+    first = pair_board(closes(A=a, B=b), pairs)
+    assert pair_board(closes(A=a, B=b), pairs) is first  # a new frame, equal: the last board, no work
+    changed = pair_board(closes(A=a[:-1] + [a[-2] - 1.0], B=b), pairs)  # A lost the last session instead
+    assert changed is not first and (changed[0].streak.leader, first[0].streak.leader) == ("large", "small")
+    assert pair_board(closes(A=a, B=b), (Pair("B", "A", "ba"),))[0].streak.leader == "large"  # other pairs: anew
