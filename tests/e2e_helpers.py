@@ -55,6 +55,9 @@ def write_config(path: Path, *, extra_sectors: tuple[tuple[str, str], ...] = ())
     lines = ["[pair]", 'small = "^RUT"', 'large = "^GSPC"', ""]
     for symbol, name in (*SECTORS, *extra_sectors):
         lines += ["[[sectors]]", f'symbol = "{symbol}"', f'name = "{name}"', ""]
+    # A board of pairs within the universe too (the default board adds IWN, IWO, IJH and QQQ).
+    for small, large, name in (("^RUT", "^GSPC", "Russell 2000 vs S&P 500"), ("IWM", "SPY", "Total return")):
+        lines += ["[[pairs]]", f'small = "{small}"', f'large = "{large}"', f'name = "{name}"', ""]
     lines += [
         "[risk_symbols]",
         'credit = "HYG"',

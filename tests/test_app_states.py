@@ -81,9 +81,10 @@ async def test_data_state_shows_every_pane():
             "+31 bp",
         ):
             assert words in text, words
-        # Status line: source label, market state, data date, update time and age, next refresh.
-        assert "REPLAY" in text and "AFTER-HOURS" in text and "as of Thu 15 Jan 2026" in text
-        assert "updated 16:00 ET (0 s ago)" in text and "next ~" in text
+        # Status line: source label, the pair, market state, data date, update time and age, next refresh (at 120
+        # columns in the compact words: the pair takes their room).
+        assert "REPLAY" in text and "^RUT vs ^GSPC" in text and "AFTER-HOURS" in text and "as of 15 Jan 2026" in text
+        assert "16:00 ET · 0 s ago" in text and "next ~" in text
 
 
 @pilot_test
@@ -143,13 +144,13 @@ async def test_age_ticks_on_the_slow_timer_only():
     app = make_app(clock=lambda: now[0])
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        assert "(0 s ago)" in screen_text(app)
+        assert "· 0 s ago" in screen_text(app)
         now[0] = FROZEN + timedelta(minutes=3)
         await pilot.pause()
-        assert "(0 s ago)" in screen_text(app)  # nothing redraws by itself between ticks
+        assert "· 0 s ago" in screen_text(app)  # nothing redraws by itself between ticks
         app._on_tick()
         await pilot.pause()
-        assert "(3 min ago)" in screen_text(app)
+        assert "· 3 min ago" in screen_text(app)
         assert app._tick is not None and app._tick._interval >= 5  # coarse: idle CPU stays near zero
 
 

@@ -23,7 +23,7 @@ def run_json(capsys, *args: str) -> dict:
 def test_replay_json_matches_the_contract(capsys, replay_dir):
     doc = run_json(capsys, "--source", f"replay:{replay_dir}", "--as-of", "2026-01-15")
     assert doc["source"] == "replay" and doc["as_of"] == "2026-01-15"
-    assert doc["pair"] == {"small": "^RUT", "large": "^GSPC"}
+    assert doc["pair"] == {"small": "^RUT", "large": "^GSPC", "name": "Russell 2000 vs S&P 500"}  # the board's name
     streak = doc["streak"]
     assert (streak["leader"], streak["length"]) == ("small", 10)
     assert (streak["start"], streak["end"]) == ("2026-01-02", "2026-01-15")

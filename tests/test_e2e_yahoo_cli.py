@@ -154,7 +154,7 @@ def test_json_matches_what_the_server_served(served, cli):
     rc, doc, err = cli()
     assert (rc, err) == (0, "")
     assert (doc["source"], doc["label"], doc["simulated"]) == ("yahoo", "LIVE", False)
-    assert doc["pair"] == {"small": "^RUT", "large": "^GSPC"}
+    assert doc["pair"] == {"small": "^RUT", "large": "^GSPC", "name": "Russell 2000 vs S&P 500"}  # (e2e_helpers config)
     assert doc["data"]["stale"] is False and doc["data"]["errors"] == []
     assert doc["data"]["fetched_at"] == AFTER_CLOSE.isoformat()
     want = expected_streak(served)

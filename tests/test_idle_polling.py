@@ -211,25 +211,26 @@ def counted(fake_yahoo, tmp_path, monkeypatch):
     return count
 
 
-def test_a_weekend_costs_236_requests_on_the_fake(counted):
+def test_a_weekend_costs_276_requests_on_the_fake(counted):
     requests, by_endpoint, refreshes = counted(FRI)
-    # 10 idle refreshes (Fri 16:10:01, then every 6 h to Sun 22:10:01) x 20 symbols' charts, and at the first of
-    # them the final seed of Friday's race (one 5-minute chart per index; this fake has no minute bars to give, and
-    # a failed final seed is not asked again). Then Monday's pre-market: 22 refreshes (04:00 to 09:15, every
-    # 15 min) of one batched quote each (every symbol's bars are current; the futures ride along). The funds' P/E
-    # once per New York day (Sat, Sun, Mon) for 2 funds, each one quoteSummary and one quote request.
-    assert refreshes == 10 + 22
-    assert by_endpoint == {"chart": 200, "intraday": 2, "quoteSummary": 6, "quote": 22 + 6}
-    assert requests == 236
+    # 10 idle refreshes (Fri 16:10:01, then every 6 h to Sun 22:10:01) x 24 symbols' charts (20, plus the board of
+    # pairs' IWN, IWO, IJH and QQQ), and at the first of them the final seed of Friday's race (one 5-minute chart per
+    # index; this fake has no minute bars to give, and a failed final seed is not asked again). Then Monday's
+    # pre-market: 22 refreshes (04:00 to 09:15, every 15 min) of one batched quote each (every symbol's bars are
+    # current; the futures ride along). The funds' P/E once per New York day (Sat, Sun, Mon) for 2 funds, each one
+    # quoteSummary and one quote request.
+    assert len(CONFIG.symbols()) == 24 and refreshes == 10 + 22
+    assert by_endpoint == {"chart": 240, "intraday": 2, "quoteSummary": 6, "quote": 22 + 6}
+    assert requests == 276
 
 
-def test_thanksgiving_costs_152_requests_on_the_fake(counted):
+def test_thanksgiving_costs_176_requests_on_the_fake(counted):
     requests, by_endpoint, refreshes = counted(date(2026, 11, 25))
-    # Wed 16:10:01 then every 6 h to Thu 22:10:01: 6 idle refreshes (the holiday has no pre-market), then Friday's
-    # 22 pre-market refreshes; the final seed of Wednesday's race; P/E on Thu and Fri.
+    # Wed 16:10:01 then every 6 h to Thu 22:10:01: 6 idle refreshes x 24 charts (the holiday has no pre-market),
+    # then Friday's 22 pre-market refreshes; the final seed of Wednesday's race; P/E on Thu and Fri.
     assert refreshes == 6 + 22
-    assert by_endpoint == {"chart": 120, "intraday": 2, "quoteSummary": 4, "quote": 22 + 4}
-    assert requests == 152
+    assert by_endpoint == {"chart": 144, "intraday": 2, "quoteSummary": 4, "quote": 22 + 4}
+    assert requests == 176
 
 
 def test_a_failed_end_of_day_refresh_retries_until_the_final_bars_arrive(fake_yahoo, tmp_path, monkeypatch):

@@ -32,6 +32,7 @@ from tui.data.base import Clock, DataSource, utc_now
 from tui.data.freshness import Freshness
 from tui.errors import SourceError, StreakwatchError
 from tui.export import export_app
+from tui.fmt import pair_title
 from tui.messages import RefreshFailed, SnapshotReady
 from tui.model import Snapshot
 from tui.pipeline import Builder, RefreshPipeline
@@ -300,6 +301,19 @@ class StreakwatchApp(App[None]):
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
+
+    def show_pair(self, index: int | None) -> None:
+        """Every pane follows the board's pair ``index``: rebuilt from the last data in the fetch thread (no
+        fetch), at once, or as soon as a refresh running now is done."""
+        if index is None or self.shutting_down():
+            return
+        pair = self.pipeline.select_pair(index)
+        self.notify(plain(pair_title(pair.small, pair.large, pair.name), 120), title="Pair", timeout=3)
+        self._rebuild_for_pair()
+
+    def _rebuild_for_pair(self) -> None:
+        if self.pipeline.rebuild_pending and not self.start_refresh() and not self.shutting_down():
+            self.set_timer(0.1, self._rebuild_for_pair, name="pair-rebuild")
 
     async def action_quit(self) -> None:
         self.quit()

@@ -25,7 +25,17 @@ class Key:
 
 #: Actions of the main screen: the pane keys, and what opens from the panes. Everything else works on any screen.
 MONITOR_ACTIONS = frozenset(
-    {"focus_pane", "toggle_maximize", "cycle_sort", "history", "alert_log", "toggle_race", "cycle_view"}
+    {
+        "focus_pane",
+        "toggle_maximize",
+        "cycle_sort",
+        "history",
+        "alert_log",
+        "toggle_race",
+        "cycle_view",
+        "pair_board",
+        "next_pair",
+    }
 )
 
 
@@ -60,6 +70,9 @@ APP_KEYS: tuple[Key, ...] = (
         palette="Sectors pane: returns → rotation map → its table",
         group="Panes",
     ),
+    # Not in the footer (it must fit q Quit at 100 columns); in help and the palette.
+    Key("b", "pair_board", "Pairs", show=False, palette="Board of pairs: each pair's streak"),
+    Key("c", "next_pair", "Next pair", show=False, palette="Next pair (every pane follows)"),
     # Not in the footer (it must fit q Quit at 100 columns); in help and the palette.
     Key("e", "export", "Export", show=False, palette="Export a screenshot (SVG) and snapshot (JSON)"),
     Key("question_mark", "help", "Help", key_display="?", palette="Show the keys"),

@@ -53,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--config", metavar="FILE", type=Path, help="TOML config (default: the user config dir)")
     parser.add_argument("--cache", metavar="PATH", type=Path, help="SQLite cache file (default: the user cache dir)")
+    parser.add_argument(
+        "--pair", metavar="NAME|N", help="start on this pair of the board: its number, name or SMALL/LARGE"
+    )
     parser.add_argument("--once", action="store_true", help="print one snapshot and exit")
     parser.add_argument("--json", action="store_true", help="with --once: print the snapshot as JSON")
     parser.add_argument("--version", action="version", version=f"streakwatch {__version__}")
@@ -115,6 +118,8 @@ def _run(args: argparse.Namespace) -> int:
     from tui.data.factory import open_source, parse_source
 
     config = load_config(args.config)
+    if args.pair is not None:
+        config = config.with_active_pair(config.find_pair(args.pair))
     spec = parse_source(args.source)
     source, clock = open_source(
         spec, cache_path=args.cache, as_of=args.as_of, refresh=config.refresh, premarket=config.premarket

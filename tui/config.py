@@ -21,13 +21,30 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from tui.data.files import FileRefused, read_capped
-from tui.errors import ConfigError
+from tui.errors import ConfigError, UsageError
 
 
 @dataclass(frozen=True)
 class Pair:
+    """Two symbols compared session by session, and what the user calls them (may be empty for ``[pair]``)."""
+
     small: str = "^RUT"
     large: str = "^GSPC"
+    name: str = ""
+
+    def same_symbols(self, other: Pair) -> bool:
+        return (self.small, self.large) == (other.small, other.large)
+
+
+#: The board of pairs (``[[pairs]]``): the rotation seen from several sides at once.
+DEFAULT_PAIRS: tuple[Pair, ...] = (
+    Pair("^RUT", "^GSPC", "Russell 2000 vs S&P 500"),
+    Pair("IWM", "SPY", "Small caps vs total return"),
+    Pair("RSP", "SPY", "Equal weight vs cap weight"),
+    Pair("IWN", "IWO", "Small value vs small growth"),
+    Pair("IJH", "SPY", "Mid caps vs large caps"),
+    Pair("IWM", "QQQ", "Small caps vs the Nasdaq-100"),
+)
 
 
 @dataclass(frozen=True)
@@ -163,7 +180,8 @@ class Export:
 
 @dataclass(frozen=True)
 class Config:
-    pair: Pair = Pair()
+    pair: Pair = Pair()  # the pair shown first (and the one every pane follows: see with_active_pair)
+    pairs: tuple[Pair, ...] = DEFAULT_PAIRS
     sectors: tuple[Sector, ...] = DEFAULT_SECTORS
     risks: RiskRules = RiskRules()
     risk_symbols: RiskSymbols = RiskSymbols()
@@ -185,10 +203,42 @@ class Config:
         return self.pair.large
 
     def symbols(self) -> list[str]:
-        """Every symbol the monitor needs, without duplicates, pair first."""
+        """Every symbol the monitor needs, without duplicates, pair first (a live source treats the first two
+        as the headline), then the sectors, the risk rules' symbols and the board's pairs."""
         wanted = [self.pair.small, self.pair.large, *(s.symbol for s in self.sectors)]
         wanted += [getattr(self.risk_symbols, f.name) for f in fields(self.risk_symbols)]
+        wanted += [symbol for pair in self.pairs for symbol in (pair.small, pair.large)]
         return list(dict.fromkeys(wanted))
+
+    def board(self) -> tuple[Pair, ...]:
+        """The pairs on the board: ``[[pairs]]``, with ``[pair]`` first if it is not among them (a ``[pair]``
+        that is among them is that entry, with its name)."""
+        if any(p.same_symbols(self.pair) for p in self.pairs):
+            return self.pairs
+        return (self.pair, *self.pairs)
+
+    def active_index(self) -> int:
+        """The position of ``[pair]`` on the board."""
+        return next(i for i, p in enumerate(self.board()) if p.same_symbols(self.pair))
+
+    def find_pair(self, wanted: str) -> int:
+        """The board position of the pair ``wanted`` names: its number on the board (1 = first), its name (any
+        case) or its symbols ("IWM/SPY"). UsageError, listing the choices, when none matches."""
+        board = self.board()
+        text = wanted.strip()
+        if text.isdigit() and 1 <= int(text) <= len(board):
+            return int(text) - 1
+        for i, pair in enumerate(board):
+            if text.casefold() in (pair.name.casefold(), f"{pair.small}/{pair.large}".casefold()):
+                return i
+        choices = ", ".join(f"{i}: {p.small}/{p.large}" for i, p in enumerate(board, start=1))
+        raise UsageError(f"--pair {_shown(wanted)} is not on the board ({choices})")
+
+    def with_active_pair(self, index: int) -> Config:
+        """This configuration with the board's pair ``index`` as THE pair (every pane follows it). The board
+        itself is kept whole, so the result's board, and any later choice, are the same as this one's."""
+        board = self.board()
+        return replace(self, pair=board[index % len(board)], pairs=board)
 
 
 def default_config_path() -> Path:
@@ -211,6 +261,7 @@ REFRESH_BOUNDS = (5.0, 86_400.0)
 MAX_SESSIONS = 25_200
 MAX_HORIZONS = 6  # columns of the history screen
 MAX_SECTORS = 50
+MAX_PAIRS = 12  # rows of the board of pairs, and a bound on the symbols each refresh asks for
 MAX_TEXT = 1_000  # characters in any text setting (names, theme, export directory)
 
 #: Per risk band (a :class:`Band` field of :class:`RiskRules`): the side on which its value is bad, and the range
@@ -307,8 +358,9 @@ def _check_nesting(text: str, file: Path) -> None:
     )
 
 
-def _build(cls: type, table: Any, prefix: str, file: Path, default: Any = None) -> Any:
-    """Build dataclass ``cls`` from a TOML table, on top of ``default`` (or the class defaults)."""
+def _build(cls: type, table: Any, prefix: str, file: Path, default: Any = None, whole: bool = False) -> Any:
+    """Build dataclass ``cls`` from a TOML table, on top of ``default`` (or the class defaults); ``whole``: every
+    key must be given (an entry of an array, such as one of ``[[pairs]]``, is not a change to a default one)."""
     if not isinstance(table, dict):
         raise ConfigError(f"{file}: '{prefix.rstrip('.') or 'top level'}' must be a table, not {_described(table)}")
     hints = typing.get_type_hints(cls)
@@ -317,7 +369,7 @@ def _build(cls: type, table: Any, prefix: str, file: Path, default: Any = None) 
     for key in table:
         if key not in names:
             raise ConfigError(f"{file}: unknown key {_shown(prefix + key)}")
-    base = default if default is not None else _class_default(cls)
+    base = default if default is not None else None if whole else _class_default(cls)
     values = {
         f.name: _coerce(hints[f.name], table[f.name], f"{prefix}{f.name}", file, getattr(base, f.name, None))
         for f in known
@@ -338,15 +390,15 @@ def _class_default(cls: type) -> Any:
         return None
 
 
-def _coerce(hint: Any, value: Any, key: str, file: Path, default: Any = None) -> Any:
+def _coerce(hint: Any, value: Any, key: str, file: Path, default: Any = None, whole: bool = False) -> Any:
     origin = typing.get_origin(hint)
     if is_dataclass(hint):
-        return _build(hint, value, f"{key}.", file, default)
+        return _build(hint, value, f"{key}.", file, default, whole)
     if origin is tuple:
         item_type = typing.get_args(hint)[0]
         if not isinstance(value, list):
             raise ConfigError(f"{file}: '{key}' must be an array, not {_described(value)}")
-        return tuple(_coerce(item_type, item, f"{key}[{i}]", file) for i, item in enumerate(value))
+        return tuple(_coerce(item_type, item, f"{key}[{i}]", file, whole=True) for i, item in enumerate(value))
     if hint is bool:
         if not isinstance(value, bool):
             raise ConfigError(f"{file}: '{key}' must be true or false, not {_described(value)}")
@@ -381,6 +433,9 @@ def _check_semantics(config: Config, file: Path) -> None:
         raise ConfigError(f"{file}: '{key}' {why}")
 
     symbols = [("pair.small", config.pair.small), ("pair.large", config.pair.large)]
+    symbols += [
+        (f"pairs[{i}].{side}", getattr(p, side)) for i, p in enumerate(config.pairs) for side in ("small", "large")
+    ]
     symbols += [(f"sectors[{i}].symbol", s.symbol) for i, s in enumerate(config.sectors)]
     symbols += [(f"risk_symbols.{f.name}", getattr(config.risk_symbols, f.name)) for f in fields(RiskSymbols)]
     for key, symbol in symbols:
@@ -388,6 +443,13 @@ def _check_semantics(config: Config, file: Path) -> None:
             refuse(key, f"is not a ticker symbol: {_shown(symbol)}")
     if config.pair.small == config.pair.large:
         raise ConfigError(f"{file}: 'pair.small' and 'pair.large' are the same symbol")
+    for i, listed in enumerate(config.pairs):
+        if listed.small == listed.large:
+            refuse(f"pairs[{i}]", f"compares {_shown(listed.small)} with itself")
+        if any(listed.same_symbols(earlier) for earlier in config.pairs[:i]):
+            refuse(f"pairs[{i}]", f"lists {_shown(listed.small)} vs {_shown(listed.large)} a second time")
+    if len(config.board()) > MAX_PAIRS:
+        refuse("pairs", f"makes a board of {len(config.board())} pairs (with [pair]); at most {MAX_PAIRS}")
     if len(config.sectors) > MAX_SECTORS:
         refuse("sectors", f"lists {len(config.sectors)} sectors; at most {MAX_SECTORS}")
 

@@ -100,6 +100,13 @@ def display_name(symbol: str) -> str:
     return KNOWN_NAMES.get(symbol, symbol)
 
 
+def pair_title(small: str, large: str, name: str = "") -> str:
+    """How a pair is named on screen and in the report: "IWM vs SPY · Small caps vs total return" (symbols alone
+    when it has no name). Outside text: pass it through the sanitiser before it reaches a terminal."""
+    symbols = f"{small} vs {large}"
+    return f"{symbols} · {name}" if name else symbols
+
+
 # An error's tail saying when the source retries: "… — retrying in 4 s" (Yahoo), "…; retrying in 3 s" (auto).
 _RETRY_TAIL = re.compile(r"^(?P<reason>.*?)(?P<tail>\s*(?:—|;)\s*retrying\b.*)$")
 

@@ -243,6 +243,8 @@ class Snapshot:
     today: Today | None = None  # today's race; None when the source has no intraday path and says nothing
     premarket: Premarket | None = None  # before the open of a session day only
     rotation: RotationMap | None = None  # the rotation map of the sectors and the pair
+    pair_name: str = ""  # what the user calls the pair on screen ("Small caps vs total return"); may be empty
+    pairs: tuple[PairEntry, ...] = ()  # the board of pairs, the one on screen among them
     #: The market clock at the data's instant, attached by the refresh pipeline (None when the calendar can't place
     #: it, and in a snapshot read back from the snapshot cache, until the first refresh).
     market: MarketStatus | None = field(default=None, compare=False)
@@ -273,7 +275,7 @@ class Snapshot:
             "label": self.data.label,
             "simulated": self.simulated,
             "as_of": self.as_of.isoformat(),
-            "pair": {"small": self.small, "large": self.large},
+            "pair": {"small": self.small, "large": self.large, "name": self.pair_name},
             "streak": jsonable(self.streak),
             "provisional": None
             if self.provisional is None
@@ -299,7 +301,14 @@ class Snapshot:
             out["history"] = history_json(self.history)
         if self.rotation is not None:
             out["rotation"] = jsonable(self.rotation)
+        out["pairs"] = [pair_entry_json(p, active=(p.small, p.large) == (self.small, self.large)) for p in self.pairs]
         return out
+
+
+def pair_entry_json(entry: PairEntry, active: bool = False) -> dict[str, Any]:
+    """One pair of the board: its streak with the fields of SPEC §4, its rarity and 20-session relative
+    performance, or the reason it has none; ``active``: the pair every pane shows."""
+    return {**jsonable(entry), "active": active}
 
 
 def history_json(history: History) -> dict[str, Any]:
@@ -441,6 +450,10 @@ def forward_stat_from_dict(value: dict[str, Any]) -> ForwardStat:
     return _build(ForwardStat, value, median=_float, share_positive=_float)
 
 
+def pair_entry_from_dict(value: dict[str, Any]) -> PairEntry:
+    return _build(PairEntry, value, as_of=_date, streak=streak_from_dict, relative_20=_float)  # (None stays None)
+
+
 def history_from_dict(value: dict[str, Any] | None) -> History | None:
     """The inverse of :func:`history_json` (an entry's forward values are keyed by horizon there)."""
     if value is None:
@@ -506,6 +519,8 @@ def snapshot_from_json(value: dict[str, Any]) -> Snapshot:
         today=today_from_dict(value.get("today")),
         premarket=premarket_from_dict(value.get("premarket")),
         rotation=rotation_from_dict(value.get("rotation")),
+        pair_name=value["pair"].get("name", ""),
+        pairs=tuple(pair_entry_from_dict(p) for p in value.get("pairs", ())),
     )
 
 
@@ -615,3 +630,21 @@ def rotation_series_from_dict(value: dict[str, Any]) -> RotationSeries:
 def rotation_from_dict(value: dict[str, Any] | None) -> RotationMap | None:
     """The inverse of ``jsonable(RotationMap)`` (the ``rotation`` key of :meth:`Snapshot.to_json`)."""
     return _build(RotationMap, value, series=lambda series: tuple(rotation_series_from_dict(s) for s in series))
+
+
+# -- the board of pairs (tui.analytics.pairs) -------------------------------------------------------------------
+@dataclass(frozen=True)
+class PairEntry:
+    """One pair on the board: who leads it and how rare that is, over its own sessions up to the as-of session
+    of the pair on screen. ``reason`` says why a pair has no figures (its symbols have no data); then
+    ``streak`` is None."""
+
+    small: str
+    large: str
+    name: str
+    as_of: date | None = None  # its last session (earlier than the snapshot's when one of its symbols lags)
+    sessions: int = 0
+    streak: Streak | None = None
+    rank: int | None = None  # among all streaks of the same leader, 1 = longest (ties share the better rank)
+    relative_20: float | None = None  # (1+R_small)/(1+R_large) - 1 over its last 20 sessions
+    reason: str | None = None

@@ -2,8 +2,9 @@
 
 No Textual here: the app hands this a thread and posts what comes back. Everything slow happens inside: the
 first call builds the exchange calendar (~0.3 s, kept off the UI thread), the source fetches (network, files),
-the analytics build the snapshot — or the last one is reused with a new data status when the prices are the
-same — the market status at the data's instant is attached to it, and the snapshot cache for the next start's
+the analytics build the snapshot for the active pair of the board — or the last one is reused with a new data
+status when the prices and the pair are the same; a pair just chosen is built from the last data, without a
+fetch — the market status at the data's instant is attached to it, and the snapshot cache for the next start's
 first paint is written now and then.
 """
 
@@ -14,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from tui.config import Config
+from tui.config import Config, Pair
 from tui.data.base import Clock, DataSource, MarketData
 from tui.model import Snapshot
 from tui.snapshot_cache import SnapshotCache
@@ -38,7 +39,12 @@ class RefreshPipeline:
         snapshot_cache: SnapshotCache | None = None,
     ) -> None:
         self.source = source
-        self.config = config
+        #: The configuration as loaded; ``config`` is it with the active pair of the board as THE pair.
+        self.base_config = config
+        self.active = config.active_index()
+        self.config = config.with_active_pair(self.active)
+        self._rebuild = False  # the active pair changed: the next run rebuilds from the last data, no fetch
+        self._last_data: MarketData | None = None
         self.clock = clock
         self._build = build  # tests inject a builder; by default tui.snapshot.build_snapshot
         self.snapshot_cache = snapshot_cache
@@ -50,10 +56,14 @@ class RefreshPipeline:
         """One refresh; raises what the source or the analytics raise (StreakwatchError: a reason to show)."""
         from tui.data import market_clock
 
+        switching, self._rebuild = self._rebuild, False
         if not self._warm:
             market_clock.warm_up()  # import exchange_calendars, build XNYS: here, never on the UI thread
             self._warm = True
-        data = self.source.fetch(self.config.symbols())
+        last = self._last_data
+        # (Every pair's symbols are in every fetch, so the data at hand already holds the pair just chosen.)
+        data = last if switching and last is not None else self.source.fetch(self.config.symbols())
+        self._last_data = data
         snapshot = self._snapshot_for(data)
         now = data.now or self.clock()
         try:
@@ -64,16 +74,41 @@ class RefreshPipeline:
         self._save_cache(snapshot)
         return snapshot
 
+    # -- the board of pairs: which one every pane shows ------------------------------------------------------
+    @property
+    def rebuild_pending(self) -> bool:
+        """A pair was chosen that no run has picked up yet."""
+        return self._rebuild
+
+    def board_size(self) -> int:
+        return len(self.config.board())
+
+    def select_pair(self, index: int) -> Pair:
+        """Make the board's pair ``index`` (wrapping) the one every pane shows, from the next run on; that run
+        rebuilds from the last data instead of fetching (the app asks for it at once). Called from the UI
+        thread; the fetch thread reads the new config when it builds, so a run already past its build shows
+        the old pair and the next one the new."""
+        self.active = index % self.board_size()
+        self.config = self.base_config.with_active_pair(self.active)
+        self._rebuild = True
+        return self.config.pair
+
+    def next_pair(self) -> Pair:
+        return self.select_pair(self.active + 1)
+
     def _snapshot_for(self, data: MarketData) -> Snapshot:
-        """Build the snapshot, or reuse the last one when the data brings nothing new (only its status differs)."""
+        """Build the snapshot, or reuse the last one when the data brings nothing new (only its status differs)
+        and it shows the same pair."""
+        config = self.config  # (read once: the UI thread may choose another pair meanwhile)
         if self._build is not None:  # an injected builder (tests) may depend on more than the data: always call it
-            return self._build(data, self.config)
+            return self._build(data, config)
         from tui.snapshot import build_snapshot, data_status
 
         last = self._last_built
-        if last is not None and same_market(last[0], data):
+        same_pair = last is not None and (last[1].small, last[1].large) == (config.pair.small, config.pair.large)
+        if last is not None and same_pair and same_market(last[0], data):
             return replace(last[1], data=data_status(data))
-        snapshot = build_snapshot(data, self.config)
+        snapshot = build_snapshot(data, config)
         self._last_built = (data, snapshot)
         return snapshot
 
@@ -82,6 +117,8 @@ class RefreshPipeline:
         CACHE_SAVE_SECONDS otherwise (a live session changes every refresh)."""
         if self.snapshot_cache is None:
             return
+        if (snapshot.small, snapshot.large) != (self.base_config.pair.small, self.base_config.pair.large):
+            return  # another pair of the board: the next start shows the configured one first, so keep that
         now = time.monotonic()
         saved = self._saved
         if saved is not None and saved[1] == snapshot.as_of and now - saved[0] < self.CACHE_SAVE_SECONDS:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tui.analytics import (
     current_streak,
+    pair_board,
     pair_sessions,
     premarket_read,
     provisional_race,
@@ -43,7 +44,8 @@ def data_status(data: MarketData) -> DataStatus:
 
 
 def build_snapshot(data: MarketData, config: Config) -> Snapshot:
-    """Compute every pane's content from one fetch.
+    """Compute every pane's content from one fetch, for ``config.pair`` (see ``Config.with_active_pair``), and the
+    board of all the configured pairs.
 
     Raises NoDataError when the pair symbols have no prices at all, and UsageError when they have prices but
     never on the same date (a pair that cannot be compared).
@@ -67,6 +69,7 @@ def build_snapshot(data: MarketData, config: Config) -> Snapshot:
     # Sectors and risks see the same completed sessions as the pair: nothing after the pair's last session. Each
     # row and risk carries the date of its own data, older when its symbol lags the pair.
     closes_to_date = closes.loc[:as_of]
+    board = config.board()
 
     return Snapshot(
         source=data.source,
@@ -98,6 +101,9 @@ def build_snapshot(data: MarketData, config: Config) -> Snapshot:
             period=config.rotation.period,
             tail=config.rotation.tail,
         ),
+        pair_name=board[config.active_index()].name,  # (a [pair] that is on the board has the board's name)
+        # Every pair of the board to the same session as the pair on screen; that one's runs are not recomputed.
+        pairs=pair_board(closes_to_date, board, {(small, large): (sessions, runs)}),
     )
 
 

@@ -113,6 +113,7 @@ class OnScreen:
         info = StatusInfo(
             label=judged.label if judged is not None else snapshot.data.label if snapshot else None,
             source=source,
+            pair=(snapshot.small, snapshot.large, snapshot.pair_name) if snapshot else None,
             market=market_text(market),
             market_open=market is not None and market.phase is Phase.OPEN,
             as_of=snapshot.as_of if snapshot else None,

@@ -8,9 +8,11 @@ simulated data. The usual order::
     streak = current_streak(sessions, runs)
     ... provisional_race, today_race, premarket_read, spread_view, sector_table, risk_checklist, streak_history,
     rotation_map
+    pair_board(closes, config.board())   # every configured pair at once
 """
 
 from tui.analytics.history import streak_history
+from tui.analytics.pairs import pair_board
 from tui.analytics.provisional import provisional_race
 from tui.analytics.risks import risk_checklist, wilder_rsi
 from tui.analytics.rotation import rotation_map
@@ -22,6 +24,7 @@ from tui.analytics.today import premarket_read, today_race
 
 __all__ = [
     "current_streak",
+    "pair_board",
     "pair_sessions",
     "premarket_read",
     "provisional_race",

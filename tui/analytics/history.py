@@ -82,11 +82,10 @@ def streak_history(
         for side in ("small", "large")
     }
 
-    rank = percentile = None
-    if streak.leader != "none" and streak.length > 0:
-        same = lengths[leaders == streak.leader]
-        rank = int((same > streak.length).sum()) + 1
-        past = same[:-1]  # the last run of this leader is the current streak
+    rank = current_rank(runs, streak)
+    percentile = None
+    if rank is not None:
+        past = lengths[leaders == streak.leader][:-1]  # the last run of this leader is the current streak
         percentile = float((past < streak.length).mean()) if past.size else None
 
     return History(
@@ -98,6 +97,15 @@ def streak_history(
         current_percentile=percentile,
         note=_note(stats, min_length, len(entries)),
     )
+
+
+def current_rank(runs: pd.DataFrame, streak: Streak) -> int | None:
+    """The current streak's rank among all runs of its leader in ``runs`` (1 = longest, ties share the better
+    rank); None when there is no streak (a tie, or no sessions)."""
+    if streak.leader == "none" or streak.length == 0 or runs.empty:
+        return None
+    same = runs["length"].to_numpy()[runs["leader"].to_numpy() == streak.leader]
+    return int((same > streak.length).sum()) + 1
 
 
 def _stats(horizons: tuple[int, ...], outcomes: dict[int, np.ndarray]) -> tuple[ForwardStat, ...]:

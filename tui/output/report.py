@@ -42,13 +42,19 @@ def print_report(snapshot: Snapshot, console: Console | None = None) -> None:
     parts += [_spread(snapshot), _sectors(snapshot)]
     if snapshot.rotation is not None:
         parts.append(_rotation(snapshot))
-    console.print(Group(*parts, _risks(snapshot)))
+    parts.append(_risks(snapshot))
+    if snapshot.pairs:
+        parts.append(_pairs(snapshot))
+    console.print(Group(*parts))
 
 
 def _header(s: Snapshot) -> Text:
     text = Text()
     text.append(f" {s.data.label} ", style=LABEL_STYLE.get(s.data.label, "bold"))
-    text.append(f"  {plain(fmt.display_name(s.small))} vs {plain(fmt.display_name(s.large))}", style="bold")
+    if s.pair_name:  # the pair as the board names it: "IWM vs SPY · Small caps vs total return"
+        text.append(f"  {plain(fmt.pair_title(s.small, s.large, s.pair_name))}", style="bold")
+    else:
+        text.append(f"  {plain(fmt.display_name(s.small))} vs {plain(fmt.display_name(s.large))}", style="bold")
     text.append(f"  as of {fmt.day(s.as_of)}  ({s.sessions:,} sessions loaded)")
     if s.data.stale:
         text.append("  STALE", style="bold yellow")
@@ -247,5 +253,44 @@ def _risks(s: Snapshot) -> Table:
             Text(r.status, style=style),
             why,
             style="dim" if dated else None,
+        )
+    return table
+
+
+def _pairs(s: Snapshot) -> Table:
+    """The board of pairs: who leads each, for how long, how rare, and 20 sessions of relative performance."""
+    table = Table(title="Board of pairs", title_justify="left", box=None, pad_edge=False, collapse_padding=True)
+    for head, justify in (("Pair", "left"), ("Leads", "left"), ("Streak", "right"), ("Since", "left"),
+                          ("Rank", "right"), ("Pct", "right"), ("Longest since", "left"), ("Rel. 20", "right"),
+                          ("Name", "left")):  # fmt: skip
+        # One line a row, in 80 columns: the name is cut ("…") so the figures keep their width.
+        name = head == "Name"
+        table.add_column(head, justify=justify, no_wrap=True, overflow="ellipsis", max_width=14 if name else None)  # type: ignore[arg-type]
+    for entry in s.pairs:
+        on_screen = (entry.small, entry.large) == (s.small, s.large)
+        pair = Text(plain(f"{entry.small}/{entry.large}"), style="bold" if on_screen else "")
+        if on_screen:
+            pair.append(" ◀")
+        name = Text(plain(entry.name))
+        st = entry.streak
+        if st is None:
+            table.add_row(pair, Text(plain(entry.reason or "no data"), style="yellow"), "", "", "", "", "", "", name)
+            continue
+        if entry.as_of is not None and entry.as_of < s.as_of:
+            name.append(f" · data to {fmt.short_date(entry.as_of, s.as_of)}", style="dim")
+        longest = st.longest_since
+        longest_text = "record" if st.length else fmt.DASH
+        if longest is not None:
+            longest_text = f"{fmt.short_date(longest.end, s.as_of)} ({longest.length})"
+        table.add_row(
+            pair,
+            Text(plain(fmt.side_name(st.leader, entry.small, entry.large))),
+            Text(str(st.length)),
+            Text(fmt.short_date(st.start, s.as_of) if st.start else fmt.DASH),
+            Text(f"#{entry.rank}" if entry.rank is not None else fmt.DASH),
+            Text(f"{int(st.percentile * 100)}%" if st.percentile is not None else fmt.DASH),  # floor: 99.7 is not 100
+            Text(longest_text),
+            Text(fmt.pct(entry.relative_20), style=signed_style(entry.relative_20)),
+            name,
         )
     return table

@@ -88,6 +88,13 @@ class MonitorScreen(Screen[None]):
         for pane in self.panes():
             pane.set_marker(marker)
 
+    def watch_maximized(self, previous: object, maximized: object) -> None:
+        # Textual lays a pane out again when it is maximized or restored without sending it a Resize: panes whose
+        # content depends on their width (the race legend, the sector columns) fit it once the new layout is done.
+        for pane in (previous, maximized):
+            if isinstance(pane, Pane):
+                self.call_after_refresh(pane.on_resize)
+
     # -- the pane keys (tui/bindings.py) ---------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Under a modal screen (help, the palette) this footer is still drawn: it must not offer keys that are dead.
@@ -131,6 +138,19 @@ class MonitorScreen(Screen[None]):
             self.notify("No history yet: waiting for the first data", timeout=3)
             return
         app.push_screen(HistoryScreen(app.snapshot, app.snapshot_signal))
+
+    def action_pair_board(self) -> None:
+        from tui.screens.pairs import PairsScreen  # lazily, like the history screen
+
+        app: StreakwatchApp = self.app  # type: ignore[assignment]
+        if app.snapshot is None:
+            self.notify("No pairs yet: waiting for the first data", timeout=3)
+            return
+        app.push_screen(PairsScreen(app.snapshot, app.snapshot_signal), callback=app.show_pair)
+
+    def action_next_pair(self) -> None:
+        app: StreakwatchApp = self.app  # type: ignore[assignment]
+        app.show_pair(app.pipeline.active + 1)
 
     def action_alert_log(self) -> None:
         from tui.screens.alert_log import AlertLogScreen

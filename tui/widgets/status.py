@@ -1,5 +1,5 @@
-"""The status line: source label, market state, data date, last update and its age, next refresh, last error
-(and "cached" while the data shown is the snapshot cache's, before the first refresh)."""
+"""The status line: source label, the pair on screen, market state, data date, last update and its age, next
+refresh, last error (and "cached" while the data shown is the snapshot cache's, before the first refresh)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from tui.data.base import LABEL_LIVE, LABEL_OFFLINE, LABEL_SIMULATED
-from tui.fmt import split_retry
+from tui.fmt import pair_title, split_retry
 from tui.widgets import fmt
 from tui.widgets.palette import Palette, palette
 from tui.widgets.safe import plain
@@ -21,6 +21,7 @@ from tui.widgets.safe import plain
 class StatusInfo:
     label: str | None = None  # LIVE / DELAYED / OFFLINE / REPLAY / SIMULATED; None before any data
     source: str = ""
+    pair: tuple[str, str, str] | None = None  # (small, large, name) of the pair on screen; None before any data
     market: str | None = None  # e.g. "OPEN", "CLOSED", "HOLIDAY · Good Friday"
     market_open: bool = False
     as_of: date | None = None
@@ -93,12 +94,19 @@ def fitted_status(info: StatusInfo, colours: Palette, width: int) -> Text:
     """The most complete status line that fits ``width`` cells. Squeezed in order: fewer words (compact); then,
     when the error says when it retries, no separate "next" slot (the retry is the next refresh) and a stale
     update as its age only; the reason's closing detail ("(HTTP 429)"); the as-of year, then "as of"; when the
-    market opens (a problem's reason matters more); the reason's end or middle.
+    market opens (a problem's reason matters more); the reason's end or middle. With a problem to say, the pair
+    goes first of all; otherwise its name goes at the first squeeze and its symbols stay.
     The reason's start and the retry countdown are kept whole as long as anything readable fits; only then is the
     line cut at its end with "…"."""
     text = status_text(info, colours)
     if not width or text.cell_len <= width:
         return text
+    if info.error and info.pair is not None:
+        # A problem's reason matters more than naming the pair (the panes name it too): the pair goes first.
+        info = replace(info, pair=None)
+        text = status_text(info, colours)
+        if text.cell_len <= width:
+            return text
     for level in (COMPACT, TIGHT, TERSE_REASON, SHORT_DATE, BARE_DATE, BARE_MARKET):
         text = status_text(info, colours, level=level)
         if text.cell_len <= width:
@@ -135,6 +143,11 @@ def status_text(info: StatusInfo, colours: Palette, compact: bool = False, level
     else:
         style = {LABEL_LIVE: colours.up, LABEL_OFFLINE: colours.down}.get(info.label, colours.accent)
         text.append(f" {plain(info.label, 12)} ", style=f"bold reverse {style}")
+    if info.pair is not None:
+        small, large, name = (plain(part, 40) for part in info.pair)
+        text.append(*sep)
+        # Squeezed: the symbols alone (the name is the first thing a narrow line can do without).
+        text.append(pair_title(small, large, "" if compact else name), style="bold")
     if info.market:
         text.append(*sep)
         text.append("● " if info.market_open else "○ ", style=colours.up if info.market_open else colours.muted)
