@@ -14,7 +14,7 @@ MIN_BIN := $(MIN_VENV)/bin
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,serve]'
 	@# An editable install leaves our modules uncompiled (and PYTHONDONTWRITEBYTECODE may keep them so):
 	@# compile them once, as pip does for an installed package, so the monitor starts ~45 ms sooner.
 	$(BIN)/python -m compileall -q tui
@@ -30,8 +30,8 @@ $(MIN_BIN)/.installed: pyproject.toml .ci/min_constraints.py
 	rm -rf $(MIN_VENV)
 	$(PYTHON) -m venv $(MIN_VENV)
 	$(MIN_BIN)/python -m pip install --quiet --upgrade pip
-	$(MIN_BIN)/python .ci/min_constraints.py pyproject.toml test > $(MIN_VENV)/constraints.txt
-	$(MIN_BIN)/python -m pip install --quiet -c $(MIN_VENV)/constraints.txt -e '.[test]'
+	$(MIN_BIN)/python .ci/min_constraints.py pyproject.toml test serve > $(MIN_VENV)/constraints.txt
+	$(MIN_BIN)/python -m pip install --quiet -c $(MIN_VENV)/constraints.txt -e '.[test,serve]'
 	@# Mutually installable is not enough: every pin must be what got installed, and nothing may conflict.
 	$(MIN_BIN)/python -m pip check
 	@touch $@
