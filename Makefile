@@ -9,7 +9,7 @@ ARGS ?=
 MIN_VENV ?= .venv-min
 MIN_BIN := $(MIN_VENV)/bin
 
-.PHONY: run test test-min lint bench clean
+.PHONY: run test test-min lint bench screenshots dist clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -58,5 +58,16 @@ lint: $(BIN)/.lint-installed
 bench: $(BIN)/.installed
 	$(BIN)/python -m bench $(ARGS)
 
+# The README's pictures (docs/*.svg), drawn by the monitor itself on frozen clocks from the real history in
+# ../shared/data/market/replay (ARGS="--only history-2026-01-15" for one; each picture is an entry of SHOTS).
+screenshots: $(BIN)/.installed
+	$(BIN)/python tools/screenshots.py $(ARGS)
+
+# The wheel and the sdist into dist/, as `pipx install .` and `uv tool install .` build them.
+dist: $(BIN)/.installed
+	rm -rf dist
+	$(BIN)/python -m pip install --quiet build
+	$(BIN)/python -m build --outdir dist .
+
 clean:
-	rm -rf $(VENV) $(MIN_VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) $(MIN_VENV) .pytest_cache .hypothesis dist build
