@@ -9,7 +9,7 @@ ARGS ?=
 MIN_VENV ?= .venv-min
 MIN_BIN := $(MIN_VENV)/bin
 
-.PHONY: run test test-min lint bench screenshots dist clean
+.PHONY: run test test-min lint bench screenshots clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -63,11 +63,5 @@ bench: $(BIN)/.installed
 screenshots: $(BIN)/.installed
 	$(BIN)/python tools/screenshots.py $(ARGS)
 
-# The wheel and the sdist into dist/, as `pipx install .` and `uv tool install .` build them.
-dist: $(BIN)/.installed
-	rm -rf dist
-	$(BIN)/python -m pip install --quiet build
-	$(BIN)/python -m build --outdir dist .
-
 clean:
-	rm -rf $(VENV) $(MIN_VENV) .pytest_cache .hypothesis dist build
+	rm -rf $(VENV) $(MIN_VENV) .pytest_cache .hypothesis
