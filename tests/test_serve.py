@@ -30,7 +30,11 @@ import pytest
 from tests.conftest import REPO
 from tui.serve import FONT_FILES, exposure_warning, monitor_command, offline_page
 
-textual_serve = pytest.importorskip("textual_serve", reason="the serve extra (textual-serve) is not installed")
+
+def textual_serve_package() -> Path:
+    module = pytest.importorskip("textual_serve", reason="the serve extra (textual-serve) is not installed")
+    return Path(module.__file__).parent
+
 
 CHROMIUM_FLAGS = [
     "--headless",
@@ -64,7 +68,7 @@ def require_chromium() -> str:
 
 # -- the page and the command, without a browser -------------------------------------------------------------------
 def test_the_page_links_nothing_from_the_internet_and_serves_its_own_font():
-    package = Path(textual_serve.__file__).parent
+    package = textual_serve_package()
     template = (package / "templates" / "app_index.html").read_text(encoding="utf-8")
     assert "fonts.googleapis.com" in template  # what there is to fix (if this fails, textual-serve changed)
     page = offline_page(template, package / "static" / "fonts")
@@ -95,6 +99,15 @@ def test_the_monitor_command_quotes_what_it_passes_to_the_shell(tmp_path):
     config = tmp_path / "my config; rm -rf ~.toml"
     command = monitor_command(["--source", "demo", "--config", str(config)])
     assert f"'{config}'" in command and command.startswith(sys.executable)
+
+
+def test_without_the_serve_extra_it_says_how_to_get_it(capsys, monkeypatch):
+    from tui.cli import main
+
+    monkeypatch.setitem(sys.modules, "textual_serve", None)  # what `import textual_serve` meets when not installed
+    assert main(["serve", "--source", "demo"]) == 2
+    err = capsys.readouterr().err
+    assert "pip install 'streakwatch[serve]'" in err and len(err.strip().splitlines()) == 1
 
 
 def test_bad_monitor_options_fail_before_anything_is_served(capsys):
@@ -267,6 +280,7 @@ async def drive(devtools_url: str, page_url: str, pictures: Path) -> DevTools:
 
 @pytest.mark.timeout(240)
 def test_the_monitor_in_headless_chromium(tmp_path):
+    textual_serve_package()
     browser_path = require_chromium()
     port = free_port()
     serve = [sys.executable, "-m", "tui", "serve", "--source", "demo", "--as-of", "2026-11-20", "--port", str(port)]

@@ -2,7 +2,7 @@
 
 Exit codes (EXIT_CODES below, shown by --help and in the README): 0 ok; 2 bad usage, bad config or bad input data
 (one clear line on stderr, no traceback); 3 no data could be had at all; 128 + the signal's number when SIGTERM
-(143), SIGHUP (129) or SIGINT (130) ended it.
+(143), SIGHUP (129) or SIGINT (130) ended it; 141 when the reader of ``--once``'s output closed the pipe.
 """
 
 from __future__ import annotations
@@ -31,11 +31,11 @@ EXIT_NO_DATA = 3
 CLOSE_TIMEOUT = 2.0  # seconds exit waits for the source to close (a fetch may hang in a socket)
 
 EXIT_CODES = """exit codes:
-  0        ok
-  2        bad usage, config or input data (one line on stderr)
-  3        no data could be had (no answer from the source, no cache)
-  129/130/143  ended by SIGHUP / SIGINT / SIGTERM (128 + the signal's number), the terminal given back
-  141      the program reading --once's output closed the pipe (as SIGPIPE would)"""
+  0            ok
+  2            bad usage, config or input data (one line on stderr)
+  3            no data could be had (no answer from the source, no cache)
+  129 130 143  ended by SIGHUP, SIGINT, SIGTERM (128 + the signal's number), the terminal given back
+  141          the program reading --once's output closed the pipe early (as SIGPIPE would)"""
 
 EXAMPLES = """examples, one per source:
   streakwatch                                        auto: Yahoo, else the cache, else the demo (labelled)
