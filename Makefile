@@ -9,12 +9,12 @@ ARGS ?=
 MIN_VENV ?= .venv-min
 MIN_BIN := $(MIN_VENV)/bin
 
-.PHONY: run test test-min lint bench clean
+.PHONY: run test test-min lint bench screenshots clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,serve]'
 	@# An editable install leaves our modules uncompiled (and PYTHONDONTWRITEBYTECODE may keep them so):
 	@# compile them once, as pip does for an installed package, so the monitor starts ~45 ms sooner.
 	$(BIN)/python -m compileall -q tui
@@ -30,8 +30,8 @@ $(MIN_BIN)/.installed: pyproject.toml .ci/min_constraints.py
 	rm -rf $(MIN_VENV)
 	$(PYTHON) -m venv $(MIN_VENV)
 	$(MIN_BIN)/python -m pip install --quiet --upgrade pip
-	$(MIN_BIN)/python .ci/min_constraints.py pyproject.toml test > $(MIN_VENV)/constraints.txt
-	$(MIN_BIN)/python -m pip install --quiet -c $(MIN_VENV)/constraints.txt -e '.[test]'
+	$(MIN_BIN)/python .ci/min_constraints.py pyproject.toml test serve > $(MIN_VENV)/constraints.txt
+	$(MIN_BIN)/python -m pip install --quiet -c $(MIN_VENV)/constraints.txt -e '.[test,serve]'
 	@# Mutually installable is not enough: every pin must be what got installed, and nothing may conflict.
 	$(MIN_BIN)/python -m pip check
 	@touch $@
@@ -57,6 +57,11 @@ lint: $(BIN)/.lint-installed
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m bench $(ARGS)
+
+# The README's pictures (docs/*.svg), drawn by the monitor itself on frozen clocks from the real history in
+# ../shared/data/market/replay (ARGS="--only history-2026-01-15" for one; each picture is an entry of SHOTS).
+screenshots: $(BIN)/.installed
+	$(BIN)/python tools/screenshots.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) $(MIN_VENV) .pytest_cache .hypothesis

@@ -209,10 +209,14 @@ def pilot_test(fn):
 
 def screen_text(app) -> str:
     """The screen as lines of text, rebuilt from the SVG screenshot (cells of 12.2 px): what a user reads."""
+    return svg_text(app.export_screenshot())
+
+
+def svg_text(svg: str) -> str:
+    """The lines of text of a Textual SVG screenshot, each character in its cell (12.2 px wide)."""
     import html
     import re
 
-    svg = app.export_screenshot()
     rows: dict[float, dict[int, str]] = {}
     for x, y, body in re.findall(r'<text[^>]*?x="([\d.]+)" y="([\d.]+)"[^>]*>(.*?)</text>', svg, flags=re.S):
         line = rows.setdefault(float(y), {})

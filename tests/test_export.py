@@ -39,7 +39,10 @@ def test_files_exist_and_parse(tmp_path):
     assert svg_path == folder / "streakwatch-20260122-162005.svg"
     assert json_path == folder / "streakwatch-20260122-162005.json"
     assert svg_path.read_text(encoding="utf-8").startswith("<svg")
-    assert json.loads(json_path.read_text(encoding="utf-8")) == snapshot().to_json()  # NaN written as null
+    from tui.output.formats import snapshot_document
+
+    # The --once --json document (schema_version first); NaN written as null.
+    assert json.loads(json_path.read_text(encoding="utf-8")) == snapshot_document(snapshot())
     assert sorted(p.name for p in folder.iterdir()) == [json_path.name, svg_path.name]  # no temp files left
 
 

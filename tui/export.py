@@ -15,6 +15,7 @@ from typing import Any
 
 from tui.errors import StreakwatchError, UsageError
 from tui.model import Snapshot
+from tui.output.formats import snapshot_document
 from tui.textsafe import plain
 
 
@@ -27,7 +28,7 @@ def export_files(svg: str, snapshot: Snapshot, directory: Path | str, now: datet
     """
     folder = Path(directory).expanduser()
     try:
-        payload = json.dumps(snapshot.to_json(), allow_nan=False, indent=2, ensure_ascii=False) + "\n"
+        payload = json.dumps(snapshot_document(snapshot), allow_nan=False, indent=2, ensure_ascii=False) + "\n"
     except (TypeError, ValueError) as exc:  # a value the JSON contract cannot hold: a bug, said plainly
         raise StreakwatchError(f"export failed: the snapshot cannot be written as JSON: {exc}") from None
     try:
