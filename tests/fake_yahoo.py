@@ -337,6 +337,15 @@ class FakeYahoo:
     def count(self, endpoint: str, symbol: str | None = None) -> int:
         return sum(n for (e, s), n in self.counts.items() if e == endpoint and (symbol is None or s == symbol))
 
+    def take_requests(self) -> dict[str, int]:
+        """The requests since the last reset, by endpoint (yfinance's cookie fetch not counted), and reset."""
+        out: dict[str, int] = {}
+        for endpoint, _, _ in self.log:
+            if endpoint != "cookie":
+                out[endpoint] = out.get(endpoint, 0) + 1
+        self.reset_counts()
+        return out
+
     def reset_counts(self) -> None:
         with self._lock:
             self.counts.clear()

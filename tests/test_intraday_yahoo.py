@@ -51,13 +51,7 @@ def assert_path_is_served(data, market, symbols=PAIR) -> None:
 
 
 def requests(market) -> dict[str, int]:
-    """This round's requests by endpoint, from the fake's log (the cookie is yfinance's, not counted)."""
-    out: dict[str, int] = {}
-    for endpoint, _, _ in market.log:
-        if endpoint != "cookie":
-            out[endpoint] = out.get(endpoint, 0) + 1
-    market.reset_counts()
-    return out
+    return market.take_requests()
 
 
 @pytest.fixture

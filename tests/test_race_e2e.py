@@ -111,12 +111,7 @@ async def refresh(pilot) -> None:
 
 
 def requests(server) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for endpoint, _, _ in server.log:
-        if endpoint != "cookie":
-            out[endpoint] = out.get(endpoint, 0) + 1
-    server.reset_counts()
-    return out
+    return server.take_requests()
 
 
 def assert_race_is_served(app, server) -> dict:
