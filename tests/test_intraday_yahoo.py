@@ -50,10 +50,6 @@ def assert_path_is_served(data, market, symbols=PAIR) -> None:
         assert path.previous_close == market.sent_closes(symbol).iloc[-1]
 
 
-def requests(market) -> dict[str, int]:
-    return market.take_requests()
-
-
 @pytest.fixture
 def playing(market, make_source, clock):
     """A source whose daily bars are stored through Thursday, at Friday's open + 30 min, the session playing."""
@@ -69,7 +65,7 @@ def playing(market, make_source, clock):
 
 def test_the_session_is_seeded_once_then_extended_by_the_quotes_alone(playing, market, clock):
     data = playing.fetch(list(PAIR))
-    assert requests(market) == {"quote": 1, "intraday": 2}  # one batched quote, one seed per index
+    assert market.take_requests() == {"quote": 1, "intraday": 2}  # one batched quote, one seed per index
     assert data.label == LABEL_LIVE and not data.stale and data.errors == [] and data.intraday_note is None
     assert_path_is_served(data, market)
     assert len(data.intraday["^RUT"].times) == 7  # 09:30 to 10:00, every 5 minutes
@@ -78,7 +74,7 @@ def test_the_session_is_seeded_once_then_extended_by_the_quotes_alone(playing, m
         clock.advance(minutes=1)
         market.at(clock.now)
         data = playing.fetch(list(PAIR))
-        assert requests(market) == {"quote": 1}, minute
+        assert market.take_requests() == {"quote": 1}, minute
         assert_path_is_served(data, market)
         assert not any(path.complete for path in data.intraday.values())
     assert data.intraday["^GSPC"].times[-1] == et(FRIDAY, 10, 20)
@@ -86,15 +82,15 @@ def test_the_session_is_seeded_once_then_extended_by_the_quotes_alone(playing, m
 
 def test_a_gap_of_more_than_15_minutes_is_filled_by_a_new_seed(playing, market, clock):
     playing.fetch(list(PAIR))
-    requests(market)
+    market.take_requests()
     clock.advance(minutes=15)  # exactly the gap allowed: the quote still extends the path
     market.at(clock.now)
     playing.fetch(list(PAIR))
-    assert requests(market) == {"quote": 1}
+    assert market.take_requests() == {"quote": 1}
     clock.advance(minutes=15)
     market.at(clock.now)
     data = playing.fetch(list(PAIR))
-    assert requests(market) == {"quote": 1}
+    assert market.take_requests() == {"quote": 1}
     # The quote alone left the bars between holes: 10:00, 10:15, 10:30 and nothing in between.
     assert data.intraday["^RUT"].times[-3:] == (et(FRIDAY, 10, 0), et(FRIDAY, 10, 15), et(FRIDAY, 10, 30))
     assert len(data.intraday["^RUT"].times) < len(served(market, "^RUT")[0])
@@ -102,7 +98,7 @@ def test_a_gap_of_more_than_15_minutes_is_filled_by_a_new_seed(playing, market, 
     clock.advance(minutes=16)  # the laptop slept: nothing observed for 16 minutes
     market.at(clock.now)
     data = playing.fetch(list(PAIR))
-    assert requests(market) == {"quote": 1, "intraday": 2}
+    assert market.take_requests() == {"quote": 1, "intraday": 2}
     assert_path_is_served(data, market)
 
 
@@ -111,12 +107,12 @@ def test_the_close_replaces_the_path_with_yahoos_bars_and_completes_it(playing, 
     clock.now = et(FRIDAY, 15, 58)
     market.at(clock.now)
     playing.fetch(list(PAIR))  # a gap: seeded again
-    requests(market)
+    market.take_requests()
     clock.now = et(FRIDAY, 16, 10, 1)  # the session's bar is final: the end-of-day refresh
     market.at(clock.now)
     data = playing.fetch(list(PAIR))
     # The final daily bar of each index (its chart), and the final seed of each path.
-    assert requests(market) == {"chart": 2, "intraday": 2}
+    assert market.take_requests() == {"chart": 2, "intraday": 2}
     assert_path_is_served(data, market)
     assert all(path.complete for path in data.intraday.values())
     assert len(data.intraday["^RUT"].times) == MINUTES // 5  # 09:30 to 15:55
@@ -126,7 +122,7 @@ def test_the_close_replaces_the_path_with_yahoos_bars_and_completes_it(playing, 
 
     clock.now = et(FRIDAY, 22, 10, 1)  # an idle check later that evening: the path stays, asked no more
     data = playing.fetch(list(PAIR))
-    assert requests(market).get("intraday", 0) == 0
+    assert market.take_requests().get("intraday", 0) == 0
     assert all(path.complete for path in data.intraday.values())
     clock.now = et(date(2026, 1, 17), 12)  # and through the weekend, until the next session opens
     assert playing.fetch(list(PAIR)).intraday["^RUT"].complete
@@ -140,12 +136,12 @@ def test_a_restart_mid_session_shows_the_whole_day_from_the_cache_with_no_seed(
         market.at(clock.now)
         before = playing.fetch(list(PAIR))
     playing.close()
-    requests(market)
+    market.take_requests()
 
     clock.advance(minutes=2)  # restarted two minutes later
     market.at(clock.now)
     data = make_source(tmp_path / "bars.db").fetch(list(PAIR))
-    assert requests(market) == {"quote": 1}  # no seed: the cached path was observed 2 minutes ago
+    assert market.take_requests() == {"quote": 1}  # no seed: the cached path was observed 2 minutes ago
     assert_path_is_served(data, market)
     assert data.intraday["^RUT"].times[: len(before.intraday["^RUT"].times)] == before.intraday["^RUT"].times
 
@@ -155,9 +151,9 @@ def test_a_restart_after_a_long_sleep_seeds_again(playing, market, clock, make_s
     playing.close()
     clock.advance(minutes=40)
     market.at(clock.now)
-    requests(market)
+    market.take_requests()
     data = make_source(tmp_path / "bars.db").fetch(list(PAIR))
-    assert requests(market) == {"quote": 1, "intraday": 2}
+    assert market.take_requests() == {"quote": 1, "intraday": 2}
     assert_path_is_served(data, market)
 
 
@@ -172,7 +168,7 @@ def test_a_restart_after_a_long_sleep_seeds_again(playing, market, clock, make_s
 def test_an_intraday_failure_is_said_plainly_and_nothing_else_changes(playing, market, clock, fault, words):
     market.fault(fault, endpoint="intraday", symbol="^RUT")  # ("not_available": Yahoo's recorded 422 body)
     data = playing.fetch(list(PAIR))
-    assert requests(market) == {"quote": 1, "intraday": 2}
+    assert market.take_requests() == {"quote": 1, "intraday": 2}
     assert data.intraday_note is not None and data.intraday_note.startswith(words)
     assert "startTime" not in data.intraday_note  # Yahoo's epochs say nothing to a reader
     assert set(data.intraday) == {"^GSPC"}  # the other index has its path
@@ -184,12 +180,12 @@ def test_an_intraday_failure_is_said_plainly_and_nothing_else_changes(playing, m
     clock.advance(minutes=1)  # asked again only after a while, not on every refresh
     market.at(clock.now)
     data = playing.fetch(list(PAIR))
-    assert requests(market) == {"quote": 1} and data.intraday_note.startswith(words)
+    assert market.take_requests() == {"quote": 1} and data.intraday_note.startswith(words)
     market.clear_faults()
     clock.advance(minutes=15)
     market.at(clock.now)
     data = playing.fetch(list(PAIR))
-    assert requests(market) == {"quote": 1, "intraday": 1} and data.intraday_note is None
+    assert market.take_requests() == {"quote": 1, "intraday": 1} and data.intraday_note is None
     assert_path_is_served(data, market, ["^RUT"])  # (^GSPC's quotes came 15 minutes apart: no gap, no seed)
 
 
@@ -197,7 +193,7 @@ def test_yahoo_down_for_the_intraday_bars_leaves_the_round_alone(playing, market
     market.fault("status", 503, endpoint="intraday")
     data = playing.fetch(list(PAIR))
     assert data.intraday == {} and "today's race not updated: Yahoo server error (HTTP 503" in data.intraday_note
-    assert requests(market) == {"quote": 1, "intraday": 1}  # the second index is not asked into a 503
+    assert market.take_requests() == {"quote": 1, "intraday": 1}  # the second index is not asked into a 503
     assert data.label == LABEL_LIVE and not data.stale and data.errors == [] and data.retry_in is None
 
 
@@ -228,7 +224,7 @@ def before_open(market, make_source, clock):
 
 def test_the_futures_ride_in_the_batched_quote_before_the_open(before_open, market, clock):
     data = before_open.fetch(list(PAIR))
-    assert requests(market) == {"quote": 1}  # the pair's bars are current: one quote request serves all
+    assert market.take_requests() == {"quote": 1}  # the pair's bars are current: one quote request serves all
     for symbol in FUTURES:
         read = data.futures[symbol]
         price, when = market.intraday[symbol]
@@ -269,14 +265,14 @@ def test_a_failed_final_seed_is_not_asked_again_even_after_a_restart(playing, ma
     market.fault("not_available", endpoint="intraday")
     clock.now = et(FRIDAY, 16, 10, 1)
     market.at(clock.now)
-    requests(market)
+    market.take_requests()
     data = playing.fetch(list(PAIR))
-    assert requests(market) == {"chart": 2, "intraday": 2}
+    assert market.take_requests() == {"chart": 2, "intraday": 2}
     assert "Yahoo has no 5-minute bars for ^RUT" in data.intraday_note
     # The path the quotes built stays on screen, not complete: Yahoo's own bars never came.
     assert data.intraday["^RUT"].times[0] == et(FRIDAY, 9, 30) and not data.intraday["^RUT"].complete
     playing.close()
     clock.advance(hours=6)
     data = make_source(tmp_path / "bars.db").fetch(list(PAIR))
-    assert requests(market) == {"chart": 2}  # the idle check's charts; the race is not asked for again
+    assert market.take_requests() == {"chart": 2}  # the idle check's charts; the race is not asked for again
     assert "Yahoo has no 5-minute bars for ^RUT" in data.intraday_note

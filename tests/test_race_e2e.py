@@ -110,10 +110,6 @@ async def refresh(pilot) -> None:
     await quiet(pilot, WAIT)
 
 
-def requests(server) -> dict[str, int]:
-    return server.take_requests()
-
-
 def assert_race_is_served(app, server) -> dict:
     expected = served_race(server)
     today = app.snapshot.today
@@ -142,7 +138,7 @@ async def test_the_race_is_seeded_extended_reseeded_and_folded_into_the_streak_a
         served.at(clock.now)
         served.reset_counts()
         await refresh(pilot)
-        assert requests(served).get("intraday") == 2
+        assert served.take_requests().get("intraday") == 2
         first = assert_race_is_served(app, served)
         assert first["points"] == 15  # 09:30 … 10:40
         assert first["changes"] >= 2, "the walk is drawn to change hands in the morning"
@@ -153,14 +149,14 @@ async def test_the_race_is_seeded_extended_reseeded_and_folded_into_the_streak_a
             clock.advance(minutes=1)
             served.at(clock.now)
             await refresh(pilot)
-            assert "intraday" not in requests(served)
+            assert "intraday" not in served.take_requests()
         assert_race_is_served(app, served)  # 10:52: the 10:50 bar is the newest point
 
         # The laptop sleeps 40 minutes: the quote alone would leave a hole, so the path is seeded again.
         clock.advance(minutes=40)
         served.at(clock.now)
         await refresh(pilot)
-        assert requests(served).get("intraday") == 2
+        assert served.take_requests().get("intraday") == 2
         assert_race_is_served(app, served)
 
         # 16:10:01, the session's bar is final: Friday becomes a completed session, the race is Yahoo's own bars.
