@@ -31,3 +31,11 @@ def _isolated_user_dirs(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
     monkeypatch.delenv("STREAKWATCH_YAHOO_URL", raising=False)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test that compares an SVG picture is marked svg_snapshot, wherever it lives: `make test-min` leaves
+    them out (the pictures record one Textual release's rendering)."""
+    for item in items:
+        if "snap_compare" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.svg_snapshot)
