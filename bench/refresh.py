@@ -35,6 +35,8 @@ TARGET_MS = 25.0
 DAYS = (date.fromisoformat(REPLAY_AS_OF), date(2026, 1, 14))
 BAR_MINUTES = 5
 SESSION_BARS = 78  # 09:30 .. 16:00 every 5 minutes: 79 points
+#: A live session on the first replayed day (New York time): the race up to then, the closes up to the day before.
+LIVE_MOMENTS = (datetime(2026, 1, 15, 11, 30), datetime(2026, 1, 15, 11, 35))
 
 
 def bench_replay(folder: Path) -> Path:
@@ -174,9 +176,11 @@ async def in_app(folder: Path, repeats: int) -> dict:
         meter.wrap(chart, "plot_ansi", "  of which plotext builds the chart")
         meter.wrap(chart, "ansi_strips", "  of which its output decoded")
         # Every pane changes (the day alternates) ...
-        cycle = await cycles(app, pilot, source, meter, repeats, alternate=True)
-        # ... and the everyday case: a refresh that brings nothing new (same day), so no pane redraws.
-        same = await cycles(app, pilot, source, meter, repeats, alternate=False)
+        cycle = await cycles(app, pilot, source, meter, repeats, DAYS)
+        # ... a live refresh in the session: the same closes, the quotes and today's race moved (5 minutes on) ...
+        live = await cycles(app, pilot, source, meter, repeats, LIVE_MOMENTS)
+        # ... and a refresh that brings nothing new (the same instant), so no pane redraws.
+        same = await cycles(app, pilot, source, meter, repeats, LIVE_MOMENTS[:1])
         await pilot.press("q")
     panes = {name: median(ts) * 1000 for name, ts in per_pane.items()}
     return {
@@ -185,17 +189,18 @@ async def in_app(folder: Path, repeats: int) -> dict:
         "panes_ms": panes,
         "composite_ms": median(render_t) * 1000 - sum(panes.values()),
         "cycle": cycle,
+        "live": live,
         "same": same,
     }
 
 
-async def cycles(app, pilot, source, meter: Meter, repeats: int, *, alternate: bool) -> dict:
+async def cycles(app, pilot, source, meter: Meter, repeats: int, moments: tuple) -> dict:
+    """``repeats`` refreshes of the app, the replay's day (or instant) taken in turn from ``moments``."""
     from bench.headless import wait_for_snapshot
 
     rows: list[dict[str, float]] = []
     for i in range(repeats + 1):
-        if alternate:
-            source.set_as_of(DAYS[(i + 1) % 2])
+        source.set_as_of(moments[(i + 1) % len(moments)])
         old = app.snapshot
         await pilot.pause()
         meter.take()
@@ -242,7 +247,7 @@ def run(opts: Opts) -> list[Row]:
             f"(cold fetch {p['cold_fetch_ms']:.0f} ms)",
         )
         a = asyncio.run(in_app(folder, repeats))
-    cycle, same = a["cycle"], a["same"]
+    cycle, live, same = a["cycle"], a["live"], a["same"]
     total = cycle["total"]
     part_names = [k for k in cycle if k not in ("total", "wall", "all")]
     accounted = sum(cycle[k] for k in ("fetch", "build", "panes", "status line", "alerts")) + a["composite_ms"]
@@ -252,7 +257,9 @@ def run(opts: Opts) -> list[Row]:
         + ", ".join(f"{k} {cycle[k]:.1f}" for k in part_names)
         + f"; render alone {a['render_ms']:.1f} ms ("
         + ", ".join(f"{k} {v:.1f}" for k, v in a["panes_ms"].items())
-        + f", composite {a['composite_ms']:.1f}); nothing new {same['total']:.1f} ms: "
+        + f", composite {a['composite_ms']:.1f}); live {live['total']:.1f} ms: "
+        + ", ".join(f"{k} {live[k]:.1f}" for k in part_names)
+        + f"; nothing new {same['total']:.1f} ms: "
         + ", ".join(f"{k} {same[k]:.1f}" for k in part_names),
     )
     rows = [
@@ -295,6 +302,11 @@ def run(opts: Opts) -> list[Row]:
             f"{p['fetch_ms']:.1f} ms ({spread(p['fetch_all'])})",
         ),
         info("  build_snapshot outside the app", p["build_ms"], f"{p['build_ms']:.1f} ms ({spread(p['build_all'])})"),
+        info(
+            "  live refresh: same closes, quotes and race moved (daily part reused), CPU",
+            live["total"],
+            f"{live['total']:.1f} ms ({spread(live['all'])})",
+        ),
         info(
             "  refresh with nothing new (no pane redraws), CPU",
             same["total"],
