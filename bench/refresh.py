@@ -231,9 +231,7 @@ async def cycles(app, pilot, source, meter: Meter, repeats: int, moments: tuple)
                     "other threads": total - main - worker,
                 }
             )
-    return {key: median(r[key] for r in rows) * 1000 for key in rows[0]} | {
-        "all": [r["total"] * 1000 for r in rows]
-    }
+    return {key: median(r[key] for r in rows) * 1000 for key in rows[0]} | {"all": [r["total"] * 1000 for r in rows]}
 
 
 def run(opts: Opts) -> list[Row]:
@@ -289,6 +287,7 @@ def run(opts: Opts) -> list[Row]:
             1.0,
         )
     )
+
     def info(metric: str, value: float, figure: str = "") -> Row:
         return Row(NAME, metric, figure or f"{value:.1f} ms", value=value, unit="ms")
 
