@@ -235,12 +235,14 @@ def test_the_snapshot_cache_keeps_the_configured_pair(tmp_path):
     assert cache.load().snapshot.small == "^RUT"
 
 
-def test_the_board_is_reused_while_the_closes_are_the_same_and_recomputed_when_one_changes():
+def test_the_board_is_computed_anew_from_each_frame_it_is_given():
+    """``pair_board`` is pure: no board is kept between calls (a live refresh reuses it in tui.snapshot.build)."""
     a = [100.0 + i for i in range(25)]
     b = [50.0] * 25  # flat: A, rising, wins every session
     pairs = (Pair("A", "B", "ab"),)
     first = pair_board(closes(A=a, B=b), pairs)
-    assert pair_board(closes(A=a, B=b), pairs) is first  # a new frame, equal: the last board, no work
+    again = pair_board(closes(A=a, B=b), pairs)
+    assert again == first and again is not first
     changed = pair_board(closes(A=a[:-1] + [a[-2] - 1.0], B=b), pairs)  # A lost the last session instead
-    assert changed is not first and (changed[0].streak.leader, first[0].streak.leader) == ("large", "small")
-    assert pair_board(closes(A=a, B=b), (Pair("B", "A", "ba"),))[0].streak.leader == "large"  # other pairs: anew
+    assert (changed[0].streak.leader, first[0].streak.leader) == ("large", "small")
+    assert pair_board(closes(A=a, B=b), (Pair("B", "A", "ba"),))[0].streak.leader == "large"

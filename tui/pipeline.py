@@ -3,7 +3,8 @@
 No Textual here: the app hands this a thread and posts what comes back. Everything slow happens inside: the
 first call builds the exchange calendar (~0.3 s, kept off the UI thread), the source fetches (network, files),
 the analytics build the snapshot for the active pair of the board — or the last one is reused with a new data
-status when the prices and the pair are the same; a pair just chosen is built from the last data, without a
+status when the prices and the pair are the same, or its daily part when only the quotes, today's paths or the
+futures moved (a live session: tui.snapshot.build); a pair just chosen is built from the last data, without a
 fetch — the market status at the data's instant is attached to it, and the snapshot cache for the next start's
 first paint is written now and then.
 """
@@ -13,12 +14,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui.config import Config, Pair
 from tui.data.base import Clock, DataSource, MarketData
 from tui.model import Snapshot
 from tui.snapshot_cache import SnapshotCache
+
+if TYPE_CHECKING:
+    from tui.snapshot import Build
 
 Builder = Callable[[MarketData, Config], Snapshot]
 
@@ -48,7 +52,7 @@ class RefreshPipeline:
         self.clock = clock
         self._build = build  # tests inject a builder; by default tui.snapshot.build_snapshot
         self.snapshot_cache = snapshot_cache
-        self._last_built: tuple[MarketData, Snapshot] | None = None
+        self._last_built: Build | None = None  # the last build, and what it was computed from
         self._warm = False
         self._saved: tuple[float, Any] | None = None  # (monotonic, as_of)
 
@@ -97,20 +101,19 @@ class RefreshPipeline:
         return self.select_pair(self.active + 1)
 
     def _snapshot_for(self, data: MarketData) -> Snapshot:
-        """Build the snapshot, or reuse the last one when the data brings nothing new (only its status differs)
-        and it shows the same pair."""
+        """Build the snapshot: reuse the last one when the data brings nothing new (only its status differs) and
+        it shows the same pair; reuse its daily part when only the quotes, today's paths or the futures moved."""
         config = self.config  # (read once: the UI thread may choose another pair meanwhile)
         if self._build is not None:  # an injected builder (tests) may depend on more than the data: always call it
             return self._build(data, config)
-        from tui.snapshot import build_snapshot, data_status
+        from tui.snapshot import build, data_status
 
         last = self._last_built
-        same_pair = last is not None and (last[1].small, last[1].large) == (config.pair.small, config.pair.large)
-        if last is not None and same_pair and same_market(last[0], data):
-            return replace(last[1], data=data_status(data))
-        snapshot = build_snapshot(data, config)
-        self._last_built = (data, snapshot)
-        return snapshot
+        if last is not None and last.config == config and same_market(last.data, data):
+            return replace(last.snapshot, data=data_status(data))
+        built = build(data, config, previous=last)
+        self._last_built = built
+        return built.snapshot
 
     def _save_cache(self, snapshot: Snapshot) -> None:
         """Write the snapshot cache: on the first good refresh, when the day changes, and at most every
@@ -128,21 +131,18 @@ class RefreshPipeline:
 
 
 def same_market(old: MarketData, new: MarketData) -> bool:
-    """Whether ``new`` would compute the same panes as ``old``: same closes (every row, 0.2 ms), quotes,
-    fundamentals, today's paths and the futures (a refresh may move only the race), with the same notes, and on
-    the same side of the open (the pre-market read is shown only before it). Labels, errors and times live in the
-    snapshot's DataStatus, rebuilt from ``new`` either way."""
-    from tui.snapshot import before_the_open
+    """Whether ``new`` would compute the same panes as ``old``: the same daily part (closes, fundamentals, source:
+    :func:`tui.snapshot.same_daily`), quotes, today's paths and the futures (a refresh may move only the race), with
+    the same notes, and on the same side of the open (the pre-market read is shown only before it). Labels, errors
+    and times live in the snapshot's DataStatus, rebuilt from ``new`` either way."""
+    from tui.snapshot import before_the_open, same_daily
 
     return (
-        old.source == new.source
-        and old.quotes == new.quotes
+        old.quotes == new.quotes
         and old.intraday == new.intraday
         and old.intraday_note == new.intraday_note
         and old.futures == new.futures
         and old.futures_note == new.futures_note
-        and old.fundamentals == new.fundamentals
-        and old.closes.shape == new.closes.shape
-        and old.closes.equals(new.closes)
         and before_the_open(old) == before_the_open(new)
+        and same_daily(old, new)
     )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
 from tui.analytics import (
     current_streak,
     pair_board,
@@ -22,7 +25,10 @@ from tui.data.base import MarketData
 from tui.data.market_clock import Phase, market_status
 from tui.errors import NoDataError, UsageError
 from tui.fmt import display_name
-from tui.model import DataStatus, Dropped, Snapshot
+from tui.model import DataStatus, Dropped, Snapshot, Streak
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def data_status(data: MarketData) -> DataStatus:
@@ -43,6 +49,18 @@ def data_status(data: MarketData) -> DataStatus:
     )
 
 
+@dataclass(frozen=True)
+class Build:
+    """One snapshot and what it was computed from: the refresh pipeline keeps the last one, so that a refresh whose
+    daily closes did not change (a live quote or today's path moved) recomputes only what those touch."""
+
+    data: MarketData
+    config: Config
+    sessions: pd.DataFrame  # the pair's completed sessions, and their runs: what the live parts are computed from
+    runs: pd.DataFrame
+    snapshot: Snapshot
+
+
 def build_snapshot(data: MarketData, config: Config) -> Snapshot:
     """Compute every pane's content from one fetch, for ``config.pair`` (see ``Config.with_active_pair``), and the
     board of all the configured pairs.
@@ -50,6 +68,20 @@ def build_snapshot(data: MarketData, config: Config) -> Snapshot:
     Raises NoDataError when the pair symbols have no prices at all, and UsageError when they have prices but
     never on the same date (a pair that cannot be compared).
     """
+    return build(data, config).snapshot
+
+
+def build(data: MarketData, config: Config, previous: Build | None = None) -> Build:
+    """:func:`build_snapshot`, keeping what it was computed from. With ``previous`` built for the same config from
+    the same daily closes, fundamentals and source (:func:`same_daily`), every part computed from those alone
+    (streak, runs, history, spread, sectors, risks, rotation map, board of pairs) is taken from it, and only the
+    parts the quotes, today's paths, the futures and the data's instant touch are computed: the same snapshot as
+    a build from scratch, for a fraction of the cost."""
+    if previous is not None and previous.config == config and same_daily(previous.data, data):
+        sessions, runs = previous.sessions, previous.runs
+        snapshot = replace(previous.snapshot, **live_parts(data, config, sessions, runs, previous.snapshot.streak))
+        return Build(data, config, sessions, runs, snapshot)
+
     small, large = config.small, config.large
     closes = data.closes
     for symbol in (small, large):
@@ -65,32 +97,23 @@ def build_snapshot(data: MarketData, config: Config) -> Snapshot:
     runs = streak_runs(sessions)
     streak = current_streak(sessions, runs)
     as_of = sessions.index[-1]
-    provisional = provisional_race(sessions, runs, data.quotes.get(small), data.quotes.get(large))
     # Sectors and risks see the same completed sessions as the pair: nothing after the pair's last session. Each
     # row and risk carries the date of its own data, older when its symbol lags the pair.
     closes_to_date = closes.loc[:as_of]
     board = config.board()
 
-    return Snapshot(
+    snapshot = Snapshot(
         source=data.source,
         as_of=as_of.date(),
         small=small,
         large=large,
         streak=streak,
-        provisional=provisional,
         spread=spread_view(sessions, config.display.spread_window, streak),
         sectors=sector_table(closes_to_date, config.sectors, small, streak, as_of),
         risks=risk_checklist(closes_to_date, data.fundamentals, streak, runs, config, sessions.index),
-        data=data_status(data),
         runs=runs_as_model(runs),
         history=streak_history(sessions, runs, streak, config.history.min_length, config.history.horizons),
         sessions=len(sessions),
-        today=today_race(data.intraday.get(small), data.intraday.get(large), data.intraday_note),
-        premarket=premarket_read(
-            config.premarket.small, config.premarket.large, data.futures, streak, data.futures_note
-        )
-        if before_the_open(data)
-        else None,
         rotation=rotation_map(
             closes_to_date,
             [
@@ -104,6 +127,37 @@ def build_snapshot(data: MarketData, config: Config) -> Snapshot:
         pair_name=board[config.active_index()].name,  # (a [pair] that is on the board has the board's name)
         # Every pair of the board to the same session as the pair on screen; that one's runs are not recomputed.
         pairs=pair_board(closes_to_date, board, {(small, large): (sessions, runs)}),
+        **live_parts(data, config, sessions, runs, streak),
+    )
+    return Build(data, config, sessions, runs, snapshot)
+
+
+def live_parts(
+    data: MarketData, config: Config, sessions: pd.DataFrame, runs: pd.DataFrame, streak: Streak
+) -> dict[str, Any]:
+    """The snapshot's fields that depend on more than the daily closes: the provisional race (quotes), today's race
+    (intraday paths), the pre-market read (futures, and the data's instant) and the data status."""
+    small, large = config.small, config.large
+    return {
+        "provisional": provisional_race(sessions, runs, data.quotes.get(small), data.quotes.get(large)),
+        "data": data_status(data),
+        "today": today_race(data.intraday.get(small), data.intraday.get(large), data.intraday_note),
+        "premarket": premarket_read(
+            config.premarket.small, config.premarket.large, data.futures, streak, data.futures_note
+        )
+        if before_the_open(data)
+        else None,
+    }
+
+
+def same_daily(old: MarketData, new: MarketData) -> bool:
+    """Whether ``new`` has the same daily closes (every row: ~0.2 ms), fundamentals and source as ``old``: then
+    every part of the snapshot computed from them alone is the same."""
+    return (
+        old.source == new.source
+        and old.fundamentals == new.fundamentals
+        and old.closes.shape == new.closes.shape
+        and old.closes.equals(new.closes)
     )
 
 

@@ -25,26 +25,13 @@ RELATIVE_SESSIONS = 20
 Computed = Mapping[tuple[str, str], tuple[pd.DataFrame, pd.DataFrame]]
 
 
-# The last board and what it was computed from. While the market is open every refresh rebuilds the snapshot (the
-# quotes moved) but the closes are the same: the board is then given back for the cost of comparing them. Results
-# are frozen dataclasses, so sharing them is safe; the tuple is swapped in whole, so threads are safe too.
-_last_board: tuple[pd.DataFrame, tuple[Pair, ...], tuple[PairEntry, ...]] | None = None
-
-
 def pair_board(closes: pd.DataFrame, pairs: Iterable[Pair], computed: Computed | None = None) -> tuple[PairEntry, ...]:
     """One entry per pair, in the order given, each over its own sessions in ``closes`` (which the caller ends at
     the as-of session of the pair on screen). A pair whose symbols have no prices, or no two sessions in common,
     is an entry with the reason and no figures; the others are unaffected. ``computed``: pairs whose sessions and
     runs the caller already has (they are not computed again)."""
-    global _last_board
-    pairs = tuple(pairs)
-    last = _last_board
-    if last is not None and last[1] == pairs and last[0].shape == closes.shape and last[0].equals(closes):
-        return last[2]
     computed = computed or {}
-    board = tuple(_entry(closes, pair, computed.get((pair.small, pair.large))) for pair in pairs)
-    _last_board = (closes, pairs, board)
-    return board
+    return tuple(_entry(closes, pair, computed.get((pair.small, pair.large))) for pair in pairs)
 
 
 def _entry(closes: pd.DataFrame, pair: Pair, known: tuple[pd.DataFrame, pd.DataFrame] | None) -> PairEntry:
