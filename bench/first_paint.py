@@ -24,7 +24,19 @@ import compileall
 import tempfile
 from pathlib import Path
 
-from bench.common import PYTHON, REPLAY_AS_OF, REPLAY_DIR, ROOT, Opts, Row, child_env, log, median, spread
+from bench.common import (
+    PYTHON,
+    REPLAY_AS_OF,
+    REPLAY_DIR,
+    ROOT,
+    Opts,
+    Row,
+    child_env,
+    log,
+    median,
+    proc_cpu_seconds,
+    spread,
+)
 from bench.term import PtyProgram, number_finder
 
 NAME = "first_paint"
@@ -104,29 +116,27 @@ def bare_painted(lines: list[str]) -> bool:
 
 
 def time_once(argv: list[str], predicate, env: dict[str, str]) -> tuple[float | None, str]:
-    prog = PtyProgram(argv, env, cwd=str(ROOT))
-    try:
-        t = prog.wait_for(predicate, TIMEOUT)
-        screen = prog.screen.text()
-    finally:
-        prog.quit()
-    return t, screen
+    times, cpu, screen = time_stages(argv, [predicate], env)
+    return times[0], screen
 
 
-def time_stages(argv: list[str], stages, env: dict[str, str]) -> tuple[list[float | None], str]:
-    """Seconds from spawn to each of ``stages`` (predicates met one after another, on the same run)."""
+def time_stages(argv: list[str], stages, env: dict[str, str]) -> tuple[list[float | None], list[float], str]:
+    """Seconds from spawn to each of ``stages`` (predicates met one after another, on the same run), and the
+    program's CPU seconds (all its threads) by then: wall time rises with the machine's load, CPU time much less."""
     prog = PtyProgram(argv, env, cwd=str(ROOT))
     times: list[float | None] = []
+    cpu: list[float] = []
     try:
         for stage in stages:
             t = prog.wait_for(stage, TIMEOUT)
             times.append(t)
             if t is None:
                 break
+            cpu.append(proc_cpu_seconds(prog.pid))
         screen = prog.screen.text()
     finally:
         prog.quit()
-    return times + [None] * (len(stages) - len(times)), screen
+    return times + [None] * (len(stages) - len(times)), cpu, screen
 
 
 def app_available() -> bool:
@@ -139,6 +149,7 @@ class Start:
     def __init__(self, label: str, argv: list[str], stages: list, names: list[str], empty_cache: bool) -> None:
         self.label, self.argv, self.stages, self.names, self.empty_cache = label, argv, stages, names, empty_cache
         self.times: list[list[float]] = [[] for _ in stages]
+        self.cpu: list[list[float]] = [[] for _ in stages]
         self.failed: str | None = None
 
     def env(self, home: Path, run: int) -> dict[str, str]:
@@ -159,6 +170,7 @@ def run(opts: Opts) -> list[Row]:
         Start("demo", monitor_argv("demo"), [loading_shown, demo_painted], ["loading", "data"], True),
     ]
     bare: list[float] = []
+    bare_cpu: list[float] = []
     with tempfile.TemporaryDirectory(prefix="streakwatch-bench-") as tmp:
         home = Path(tmp)
         # Warm-up, unmeasured: byte code and file caches, and the warm start's snapshot cache.
@@ -166,7 +178,7 @@ def run(opts: Opts) -> list[Row]:
         if t is None:
             return [_failed("bare", screen)]
         for start in starts:
-            times, screen = time_stages(start.argv, start.stages, start.env(home, -1))
+            times, _cpu, screen = time_stages(start.argv, start.stages, start.env(home, -1))
             if None in times:
                 return [_failed(f"monitor ({start.label})", screen)]
         for i in range(n):
@@ -175,18 +187,21 @@ def run(opts: Opts) -> list[Row]:
                 order.reverse()
             for start in order:
                 if start is None:
-                    t, screen = time_once(bare_argv(), bare_painted, isolated_env(home))
+                    (t,), cpu, screen = time_stages(bare_argv(), [bare_painted], isolated_env(home))
                     if t is None:
                         log(opts, f"first_paint: bare timed out; last screen:\n{screen}")
                     else:
                         bare.append(t)
+                        bare_cpu.extend(cpu)
                     continue
-                times, screen = time_stages(start.argv, start.stages, start.env(home, i))
+                times, cpu, screen = time_stages(start.argv, start.stages, start.env(home, i))
                 if None in times:
                     log(opts, f"first_paint: {start.label} timed out; last screen:\n{screen}")
                     continue
                 for got, t in zip(start.times, times):
                     got.append(t)
+                for got, c in zip(start.cpu, cpu):
+                    got.append(c)
             log(
                 opts,
                 f"first_paint run {i + 1}/{n}: bare {bare[-1] * 1000:.0f} ms; "
@@ -200,11 +215,18 @@ def run(opts: Opts) -> list[Row]:
         return [Row(NAME, "first data on screen (ratio)", "FAILED: no complete run", f"≤ {TARGET_RATIO}", False)]
     base = median(bare)
     warm, replay, demo = starts
-    detail = {"runs": n, "bare_s": bare, **{f"{s.label}_{k}_s": ts for s in starts for k, ts in zip(s.names, s.times)}}
+    detail = {
+        "runs": n,
+        "bare_s": bare,
+        "bare_cpu_s": bare_cpu,
+        **{f"{s.label}_{k}_s": ts for s in starts for k, ts in zip(s.names, s.times)},
+        **{f"{s.label}_{k}_cpu_s": cs for s in starts for k, cs in zip(s.names, s.cpu)},
+    }
     return [
         _ratio_row("warm cache: first frame with data ÷ bare app", warm.times[0], base, TARGET_RATIO, detail),
         _ms_row("  process start → streak visible (snapshot cache)", warm.times[0]),
         _ms_row("  bare Textual app → label visible", bare),
+        _cpu_row("  CPU by then, monitor / bare (10 ms ticks; the load moves it less)", warm.cpu[0], bare_cpu),
         Row(
             NAME,
             "warm cache: process start → whole screen drawn (chart included)",
@@ -218,9 +240,11 @@ def run(opts: Opts) -> list[Row]:
         _ratio_row("empty cache, replay: first frame with data ÷ bare", replay.times[1], base, TARGET_COLD_RATIO),
         _ratio_row("  replay: loading frame ÷ bare", replay.times[0], base, TARGET_LOADING_RATIO),
         _ms_row("  replay: process start → loading frame / data", replay.times[0], replay.times[1]),
+        _cpu_row("  replay: CPU by the data, monitor / bare", replay.cpu[1], bare_cpu),
         _ratio_row("empty cache, demo: first frame with data ÷ bare", demo.times[1], base, TARGET_COLD_RATIO),
         _ratio_row("  demo: loading frame ÷ bare", demo.times[0], base, TARGET_LOADING_RATIO),
         _ms_row("  demo: process start → loading frame / data", demo.times[0], demo.times[1]),
+        _cpu_row("  demo: CPU by the data, monitor / bare", demo.cpu[1], bare_cpu),
     ]
 
 
@@ -243,3 +267,9 @@ def _ratio_row(metric: str, times: list[float], base: float, target: float, deta
 def _ms_row(metric: str, *samples: list[float]) -> Row:
     figure = " / ".join(f"{median(s) * 1000:.0f} ms ({spread(x * 1000 for x in s)})" for s in samples)
     return Row(NAME, metric, figure, value=median(samples[-1]) * 1000, unit="ms")
+
+
+def _cpu_row(metric: str, monitor: list[float], bare: list[float]) -> Row:
+    ratio = median(monitor) / median(bare)
+    figure = f"{median(monitor) * 1000:.0f} / {median(bare) * 1000:.0f} ms CPU ({ratio:.2f}×)"
+    return Row(NAME, metric, figure, value=ratio, unit="x")
