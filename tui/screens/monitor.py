@@ -10,7 +10,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
+from textual.geometry import Size
 from textual.containers import Grid
 from textual.screen import Screen
 from textual.widgets import Footer, Static
@@ -37,6 +39,7 @@ class MonitorScreen(Screen[None]):
     def __init__(self, on_ready: Callable[[], object]) -> None:
         super().__init__()
         self._on_ready = on_ready  # called once the panes exist, before the first frame (the cached first paint)
+        self._resized_to: Size | None = None  # the size of the last Resize this screen acted on
 
     def compose(self) -> ComposeResult:
         yield StatusLine(id="status")
@@ -47,6 +50,16 @@ class MonitorScreen(Screen[None]):
             yield SectorsPane(id="sectors")
             yield RisksPane(id="risks")
         yield Footer()
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Textual's Screen lays every widget out again on any Resize, even one of the size already laid out; at
+        start-up it gets three of the terminal's size (the driver reports it twice, and the first layout sends the
+        screen its own), which cost two whole layout passes and restyles before the first frame with data
+        (BENCHMARKS.md, round 4). Handlers run from this class up to Textual's: a size already acted on stops
+        there (``prevent_default``); any other size goes on to Screen's, breakpoints included."""
+        if event.size == self._resized_to:
+            event.prevent_default()
+        self._resized_to = event.size
 
     def on_mount(self) -> None:
         self.query_one("#banner").display = False

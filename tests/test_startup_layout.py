@@ -1,0 +1,70 @@
+"""Start-up cost: no layout pass spent twice on the same terminal size, nothing imported that a start without
+a config file does not use."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.app_helpers import make_app, pilot_test, ready
+from textual import events
+
+SIZE = (120, 40)
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pilot_test
+async def test_a_resize_to_the_size_already_laid_out_costs_no_layout():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = app.monitor
+        layouts = []
+        real_layout = screen._refresh_layout
+        screen._refresh_layout = lambda *a, **k: (layouts.append(a), real_layout(*a, **k))[1]
+        # What Textual's driver does at start-up: report the size the screen already has.
+        screen.post_message(events.Resize(app.size, app.size))
+        await pilot.pause()
+        assert layouts == []
+        streak = app.pane("streak")
+        assert streak.size.width > 0 and streak.size.height > 0
+
+
+@pilot_test
+async def test_a_real_resize_still_lays_the_screen_out_and_moves_the_breakpoints():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        wide = app.pane("streak").size
+        assert app.screen.has_class("-wide")
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert app.screen.has_class("-narrow") and app.screen.has_class("-short")
+        narrow = app.pane("streak").size
+        assert narrow != wide and narrow.height < wide.height  # laid out again (narrow: one column of panes)
+        await pilot.resize_terminal(*SIZE)  # and back: a size seen before is not a size already laid out
+        await pilot.pause()
+        assert app.screen.has_class("-wide") and app.pane("streak").size == wide
+
+
+NO_TOML_SCRIPT = """
+import sys
+import tui.cli
+from tui.app import StreakwatchApp
+from tui.config import load_config
+from tui.snapshot_cache import SnapshotCache
+config = load_config()  # XDG_CONFIG_HOME is empty: the defaults
+assert config.path is None, config.path
+assert "tomllib" not in sys.modules
+"""
+
+
+def test_a_start_without_a_config_file_does_not_import_the_toml_parser(tmp_path):
+    """tomllib costs ~3.5 ms on the way to the first frame; it is imported only to read a file."""
+    env = dict(os.environ, XDG_CONFIG_HOME=str(tmp_path / "config"))
+    result = subprocess.run(
+        [sys.executable, "-c", NO_TOML_SCRIPT], cwd=REPO, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
