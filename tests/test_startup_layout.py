@@ -8,8 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.app_helpers import make_app, pilot_test, ready
 from textual import events
+
+from tests.app_helpers import make_app, pilot_test, ready
 
 SIZE = (120, 40)
 REPO = Path(__file__).resolve().parent.parent
