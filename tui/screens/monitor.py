@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
-from textual.geometry import Size
 from textual.containers import Grid
+from textual.geometry import Size
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
