@@ -252,7 +252,8 @@ def _runs_as_model_reference(runs: pd.DataFrame) -> tuple[StreakRun, ...]:
 
 
 def test_runs_as_model_reuses_the_common_prefix_and_stays_exact(replay_dir):
-    """Growing, shrinking and jumping histories (a live day appended, a replayed day stepped back, a new file):
+    """Growing, shrinking and jumping histories (a live day appended, a replayed day stepped back, a new file), each
+    converted with the one before it:
     every answer equals the plain conversion, and unchanged runs are the very same objects."""
     from tui.data.replay import ReplaySource
 
@@ -261,10 +262,11 @@ def test_runs_as_model_reuses_the_common_prefix_and_stays_exact(replay_dir):
     previous = None
     for n in [len(sessions), len(sessions) - 1, len(sessions) - 1, len(sessions), 3000, 2, 3, 2999, 5000, 40]:
         runs = streak_runs(sessions.iloc[:n])
-        got = runs_as_model(runs)
+        got = runs_as_model(runs, previous)
         assert got == _runs_as_model_reference(runs)
+        assert runs_as_model(runs) == got  # with or without the earlier conversion: the same answer
         assert all(type(r.start) is date and type(r.length) is int and type(r.small_return) is float for r in got)
-        if previous is not None and len(got) > 2 and len(previous) > 2 and got[0] == previous[0]:
-            assert got[0] is previous[0]
-        previous = got
+        if previous is not None and len(got) > 2 and len(previous[1]) > 2 and got[0] == previous[1][0]:
+            assert got[0] is previous[1][0]
+        previous = (runs, got)
     assert runs_as_model(streak_runs(sessions.iloc[:1])) == ()

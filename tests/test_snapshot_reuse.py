@@ -71,3 +71,14 @@ def test_the_pipeline_reuses_the_daily_part_through_a_session():
         assert snapshot == build_snapshot(pipeline._last_built.data, CONFIG)
         assert snapshot.rotation is first.rotation and snapshot.pairs is first.pairs
         assert snapshot.provisional != first.provisional
+
+
+def test_a_new_session_converts_only_the_runs_after_the_ones_the_last_build_shared():
+    data = fetch(OPEN_CLOCK)
+    yesterday = replace(data, closes=data.closes.iloc[:-1])  # the same history, one completed session shorter
+    previous = build(yesterday, CONFIG)
+    rebuilt = build(data, CONFIG, previous=previous)
+    assert rebuilt.snapshot == build_snapshot(data, CONFIG)
+    old, new = previous.snapshot.runs, rebuilt.snapshot.runs
+    assert len(old) > 100 and new[: len(old) - 1] == old[:-1]
+    assert all(a is b for a, b in zip(new[: len(old) - 1], old[:-1]))  # the same objects: not converted again

@@ -111,7 +111,8 @@ def build(data: MarketData, config: Config, previous: Build | None = None) -> Bu
         spread=spread_view(sessions, config.display.spread_window, streak),
         sectors=sector_table(closes_to_date, config.sectors, small, streak, as_of),
         risks=risk_checklist(closes_to_date, data.fundamentals, streak, runs, config, sessions.index),
-        runs=runs_as_model(runs),
+        # The last build's runs converted already: only the runs after their common start are converted again.
+        runs=runs_as_model(runs, (previous.runs, previous.snapshot.runs) if previous is not None else None),
         history=streak_history(sessions, runs, streak, config.history.min_length, config.history.horizons),
         sessions=len(sessions),
         rotation=rotation_map(

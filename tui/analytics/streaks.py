@@ -121,18 +121,8 @@ def current_streak(sessions: pd.DataFrame, runs: pd.DataFrame) -> Streak:
     )
 
 
-# The last conversion: its columns and its dataclasses. Runs only grow at the end as history appends (and
-# stepping a replayed day changes only the last few), so the next call reuses the common prefix. The dataclasses
-# are frozen, so sharing them between snapshots is safe; one tuple is swapped in whole, so threads are safe too.
-_last_model: tuple[dict[str, np.ndarray], tuple[StreakRun, ...]] | None = None
-
-
-def runs_as_model(runs: pd.DataFrame) -> tuple[StreakRun, ...]:
-    """The runs frame as result dataclasses (dates as ``datetime.date``), oldest first."""
-    global _last_model
-    if runs.empty:
-        return ()
-    columns = {
+def _run_columns(runs: pd.DataFrame) -> dict[str, np.ndarray]:
+    return {
         "leader": runs["leader"].to_numpy(dtype=object),
         "start": runs["start"].to_numpy().astype("datetime64[D]"),
         "end": runs["end"].to_numpy().astype("datetime64[D]"),
@@ -140,12 +130,25 @@ def runs_as_model(runs: pd.DataFrame) -> tuple[StreakRun, ...]:
         "small_return": runs["small_return"].to_numpy(dtype="float64"),
         "large_return": runs["large_return"].to_numpy(dtype="float64"),
     }
+
+
+def runs_as_model(
+    runs: pd.DataFrame, previous: tuple[pd.DataFrame, tuple[StreakRun, ...]] | None = None
+) -> tuple[StreakRun, ...]:
+    """The runs frame as result dataclasses (dates as ``datetime.date``), oldest first.
+
+    ``previous``: an earlier runs frame and its conversion (the last build's). Runs only grow at the end as history
+    appends, and stepping a replayed day changes only the last few, so the rows both frames share at the start are
+    taken from it (the very same frozen dataclasses) and only the rest is converted: thousands of runs, a few new.
+    """
+    if runs.empty:
+        return ()
+    columns = _run_columns(runs)
     n = len(runs)
     kept: tuple[StreakRun, ...] = ()
-    last = _last_model
-    if last is not None:
-        before, models = last
-        m = min(n, len(models))
+    if previous is not None and not previous[0].empty:
+        before, models = _run_columns(previous[0]), previous[1]
+        m = min(n, len(models), len(previous[0]))
         same = np.ones(m, dtype=bool)
         for name, values in columns.items():
             same &= values[:m] == before[name][:m]  # NaN never equals: such a row is converted again
@@ -165,6 +168,4 @@ def runs_as_model(runs: pd.DataFrame) -> tuple[StreakRun, ...]:
             columns["large_return"][k:].tolist(),
         )
     )
-    result = kept + fresh
-    _last_model = (columns, result)
-    return result
+    return kept + fresh
