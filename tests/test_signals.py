@@ -24,6 +24,7 @@ import uuid
 import pytest
 
 from tests.pty_helpers import REPO, PtyMonitor, monitor_env
+from tests.tmux_helpers import Tmux
 from tui.data.yahoo_session import DEFAULT_TIMEOUT
 
 QUIT_SIGNALS = [(signal.SIGTERM, 143), (signal.SIGHUP, 129), (signal.SIGINT, 130)]
@@ -121,19 +122,15 @@ def test_a_quit_signal_during_a_once_fetch_exits_143_at_once(tmp_path):
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 def test_kill_term_in_tmux_leaves_a_usable_terminal(tmp_path, refusing_yahoo):
     """What a user sees: `kill -TERM` the monitor, then read tmux's own view of the terminal."""
-    socket_name = f"streakwatch-signals-{uuid.uuid4().hex[:10]}"
     env = monitor_env(tmp_path, refusing_yahoo)
     pid_file, marker = tmp_path / "pid", tmp_path / "exited"
-
-    def tmux(*args: str) -> str:
-        result = subprocess.run(["tmux", "-L", socket_name, *args], capture_output=True, text=True, timeout=20, env=env)
-        return result.stdout if result.returncode == 0 else ""
+    tmux = Tmux()
 
     def wait(predicate, what: str, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while not predicate() and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert predicate(), f"timed out waiting for {what}; screen:\n{tmux('capture-pane', '-p', '-t', 'sw')}"
+        assert predicate(), f"timed out waiting for {what}; screen:\n{tmux.capture()}"
 
     # The shell writes the monitor's pid, and its exit status once it ends, then stays as the user's shell.
     command = (
@@ -141,42 +138,24 @@ def test_kill_term_in_tmux_leaves_a_usable_terminal(tmp_path, refusing_yahoo):
         f'echo $! > {pid_file}; wait $!; echo "exit=$?" > {marker}; }}; exec sh'
     )
     try:
-        tmux(
-            "-f",
-            "/dev/null",
-            "new-session",
-            "-d",
-            "-s",
-            "sw",
-            "-x",
-            "120",
-            "-y",
-            "40",
-            *[
-                arg
-                for key in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "TERM", "STREAKWATCH_YAHOO_URL")
-                for arg in ("-e", f"{key}={env[key]}")
-            ],
-            "sh",
-            "-c",
-            command,
-        )
-        wait(lambda: "SIMULATED" in tmux("capture-pane", "-p", "-t", "sw"), "the first frame", FIRST_FRAME_SECONDS)
+        keys = ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "TERM", "STREAKWATCH_YAHOO_URL")
+        tmux.start(command, {key: env[key] for key in keys})
+        tmux.wait_for(lambda screen: "SIMULATED" in screen, "the first frame", FIRST_FRAME_SECONDS)
         state = "#{alternate_on} #{cursor_flag} #{mouse_any_flag}"
-        assert tmux("display-message", "-p", "-t", "sw", state).split() == ["1", "0", "1"]
+        assert tmux.display(state).split() == ["1", "0", "1"]
 
         os.kill(int(pid_file.read_text()), signal.SIGTERM)
         wait(marker.exists, "the monitor to exit", EXIT_SECONDS)
         assert marker.read_text().strip() == "exit=143"
         wait(
-            lambda: tmux("display-message", "-p", "-t", "sw", state).split() == ["0", "1", "0"],
+            lambda: tmux.display(state).split() == ["0", "1", "0"],
             "alternate screen off, cursor shown, mouse off",
             EXIT_SECONDS,
         )
-        screen = tmux("capture-pane", "-p", "-t", "sw")
+        screen = tmux.capture()
         assert "Risk checklist" not in screen and "SIMULATED" not in screen  # the last frame is gone
     finally:
-        tmux("kill-server")
+        tmux.kill()
 
 
 def test_main_gives_the_signal_handlers_back(capsys):

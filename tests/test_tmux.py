@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.tmux_helpers import Tmux
+
 REPO = Path(__file__).resolve().parent.parent
 
 pytestmark = [
@@ -23,88 +25,20 @@ pytestmark = [
 ]
 
 
-class Tmux:
-    def __init__(self, tmp: Path) -> None:
-        self.socket = f"streakwatch-test-{uuid.uuid4().hex[:10]}"
-        self.tmp = tmp
-
-    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        # No COLUMNS / LINES (pytest may set them): Textual would take them over the real terminal size.
-        env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "TMUX")}
-        return subprocess.run(
-            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=20, check=check, env=env
-        )
-
-    def capture(self) -> str:
-        result = self.run("capture-pane", "-p", "-t", "sw", check=False)
-        return result.stdout if result.returncode == 0 else ""
-
-    def alive(self) -> bool:
-        result = self.run("list-panes", "-t", "sw", "-F", "#{pane_dead} #{alternate_on}", check=False)
-        return result.returncode == 0 and result.stdout.split()[:1] == ["0"]
-
-    def alternate_on(self) -> bool:
-        result = self.run("display-message", "-p", "-t", "sw", "#{alternate_on}", check=False)
-        return result.stdout.strip() == "1"
-
-    def wait_for(self, predicate, what: str, timeout: float = 30.0) -> str:
-        deadline = time.monotonic() + timeout
-        screen = ""
-        while time.monotonic() < deadline:
-            screen = self.capture()
-            if predicate(screen):
-                return screen
-            time.sleep(0.1)
-        raise AssertionError(f"timed out waiting for {what}; screen was:\n{screen}")
-
-    def keys(self, *keys: str) -> None:
-        self.run("send-keys", "-t", "sw", *keys)
-
-    def kill(self) -> None:
-        self.run("kill-server", check=False)
-
-
 @pytest.fixture
-def tmux(tmp_path):
-    session = Tmux(tmp_path)
+def tmux():
+    session = Tmux()
     yield session
     session.kill()
 
 
 def test_monitor_in_a_real_terminal(tmux, tmp_path):
     pytest.importorskip("tui.cli")
-    env = {
-        **os.environ,
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-        "XDG_CACHE_HOME": str(tmp_path / "cache"),
-        "XDG_DATA_HOME": str(tmp_path / "data"),
-        "XDG_STATE_HOME": str(tmp_path / "state"),
-        "TERM": "xterm-256color",
-    }
-    env.pop("STREAKWATCH_YAHOO_URL", None)
+    env = {f"XDG_{kind}_HOME": str(tmp_path / kind.lower()) for kind in ("CONFIG", "CACHE", "DATA", "STATE")}
     marker = tmp_path / "exited"
     # A shell runs the monitor and then says so, so we can see the terminal given back after `q`.
     command = f'cd {REPO} && {sys.executable} -m tui --source demo; echo "exit=$?" > {marker}; exec sh'
-    tmux.run(
-        "-f",
-        "/dev/null",
-        "new-session",
-        "-d",
-        "-s",
-        "sw",
-        "-x",
-        "120",
-        "-y",
-        "40",
-        *[
-            arg
-            for key in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "TERM")
-            for arg in ("-e", f"{key}={env[key]}")
-        ],
-        "sh",
-        "-c",
-        command,
-    )
+    tmux.start(command, {**env, "TERM": "xterm-256color"})
 
     screen = tmux.wait_for(
         lambda s: (
