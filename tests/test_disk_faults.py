@@ -517,34 +517,11 @@ async def test_the_monitor_on_a_full_disk_shows_the_cache_then_the_fresh_day(ser
 
 def test_an_export_on_a_full_disk_says_so_and_leaves_no_half_of_it(tmp_path, monkeypatch):
     from tests.app_helpers import make_snapshot
+    from tests.disk_helpers import fill_disk
     from tui.errors import UsageError
     from tui.export import export_files
 
-    real_fdopen = os.fdopen
-    written: list[str] = []
-
-    class FullAfterTheFirstFile:
-        """The first file fits; the disk is full when the second one is written."""
-
-        def __init__(self, fh):
-            self.fh = fh
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            self.fh.close()
-
-        def write(self, text):
-            if written:
-                raise OSError(28, "No space left on device")
-            written.append(text)
-            return self.fh.write(text)
-
-        def __getattr__(self, name):
-            return getattr(self.fh, name)
-
-    monkeypatch.setattr(os, "fdopen", lambda fd, *a, **k: FullAfterTheFirstFile(real_fdopen(fd, *a, **k)))
+    written = fill_disk(monkeypatch, room=1)  # the first file fits; the disk is full for the second
     folder = tmp_path / "exports"
     with pytest.raises(UsageError, match=re.escape(f"cannot export to {folder}: No space left on device")):
         export_files("<svg/>", make_snapshot(), folder, datetime(2026, 1, 15, 16, 30))

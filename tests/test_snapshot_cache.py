@@ -27,6 +27,7 @@ from tests.app_helpers import (
     screen_text,
     until,
 )
+from tests.disk_helpers import fill_disk
 from tui.config import Config
 from tui.errors import SourceError
 from tui.model import Snapshot, cache_json
@@ -144,22 +145,7 @@ def test_a_full_disk_keeps_the_last_snapshot_and_leaves_no_temporary_file(tmp_pa
     cache = SnapshotCache(tmp_path / "snapshots" / "k.json")
     first = make_snapshot()
     assert cache.save(first, FROZEN)
-    real_fdopen = os.fdopen
-
-    class FullDisk:  # a file whose writes fail as on a full disk
-        def __init__(self, fh):
-            self.fh = fh
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            self.fh.close()
-
-        def write(self, text):
-            raise OSError(errno.ENOSPC, "No space left on device")
-
-    monkeypatch.setattr(os, "fdopen", lambda fd, *args, **kwargs: FullDisk(real_fdopen(fd, *args, **kwargs)))
+    fill_disk(monkeypatch)  # every write fails as on a full disk
     assert not cache.save(replace(first, as_of=date(2026, 1, 16)), FROZEN)
     loaded = cache.load()
     assert loaded is not None and loaded.snapshot == first  # the last good one, whole
