@@ -13,13 +13,10 @@ on hand; that is exactly ``idle_seconds = closed_seconds``, run through the same
 
 from __future__ import annotations
 
-import os
-import tempfile
 import time
 from dataclasses import replace
 from datetime import date, datetime
 from datetime import time as dtime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bench.common import Opts, Row, log
@@ -91,7 +88,7 @@ def count_span(server, source_for, config, last_session: date) -> tuple[int, dic
 
 
 def run(opts: Opts) -> list[Row]:
-    from bench.network import fast_fake
+    from bench.network import fast_fake, yahoo_at
     from tests.fake_yahoo import reset_yfinance
     from tui.config import Config
     from tui.data.backoff import Backoff
@@ -102,20 +99,15 @@ def run(opts: Opts) -> list[Row]:
     after = Config()
     before = replace(after, refresh=replace(after.refresh, idle_seconds=after.refresh.closed_seconds))
     symbols = after.symbols()
-    server = fast_fake().start()
-    saved = {k: os.environ.get(k) for k in ("STREAKWATCH_YAHOO_URL", "XDG_CACHE_HOME")}
-    tmp = tempfile.TemporaryDirectory(prefix="streakwatch-bench-")
+    server = fast_fake()
     results: dict[tuple[str, str], tuple[int, dict[str, int], int]] = {}
     t0 = time.perf_counter()
-    try:
-        # As in bench/network.py: a Yahoo-looking host, so yfinance keeps its cookie instead of asking each time.
-        os.environ["STREAKWATCH_YAHOO_URL"] = server.url.replace("127.0.0.1", "yahoo.localhost")
-        os.environ["XDG_CACHE_HOME"] = str(Path(tmp.name) / "cache")
+    with yahoo_at(server) as tmp:  # a Yahoo-looking host, so yfinance keeps its cookie instead of asking each time
         for what, last_session in SPANS[:1] if opts.quick else SPANS:
             serve_through(server, symbols, last_session)
             for cadence, config in (("before", before), ("after", after)):
                 reset_yfinance()
-                db = Path(tmp.name) / f"{what}-{cadence}.db"
+                db = tmp / f"{what}-{cadence}.db"
 
                 def source_for(clock, db=db, config=config):
                     return YahooSource(
@@ -129,15 +121,6 @@ def run(opts: Opts) -> list[Row]:
                 results[(what, cadence)] = count_span(server, source_for, config, last_session)
                 req, endpoints, n = results[(what, cadence)]
                 log(opts, f"closed_market: {what} {cadence}: {req} requests {endpoints} in {n} refreshes")
-    finally:
-        server.stop()
-        reset_yfinance()
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-        tmp.cleanup()
     log(opts, f"closed_market: {time.perf_counter() - t0:.0f} s")
 
     rows = []

@@ -19,8 +19,11 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 from bench.common import REPLAY_DIR, Opts, Row, log, median
 
@@ -67,6 +70,34 @@ def patch_byte_counter(counter: Counter) -> None:
     fy._Handler._send = _send
     fy._Handler._bench_counted = True
     fy._Handler._bench_counter = counter
+
+
+@contextmanager
+def yahoo_at(server: Any) -> Iterator[Path]:
+    """yfinance talks to ``server`` (started here, stopped on the way out) with a cache folder of its own; the
+    environment is given back afterwards. Yields a scratch folder for the bench's bar caches.
+
+    The URL's host has "yahoo" in it (curl resolves *.localhost to loopback itself): yfinance keeps its cookie on
+    disk only for a Yahoo-looking domain, and on 127.0.0.1 would fetch fc.yahoo.com again before every request it
+    makes, which real Yahoo never sees."""
+    from tests.fake_yahoo import reset_yfinance
+
+    server.start()
+    saved = {k: os.environ.get(k) for k in ("STREAKWATCH_YAHOO_URL", "XDG_CACHE_HOME")}
+    with tempfile.TemporaryDirectory(prefix="streakwatch-bench-") as tmp:
+        try:
+            os.environ["STREAKWATCH_YAHOO_URL"] = server.url.replace("127.0.0.1", "yahoo.localhost")
+            os.environ["XDG_CACHE_HOME"] = str(Path(tmp) / "cache")
+            reset_yfinance()
+            yield Path(tmp)
+        finally:
+            server.stop()
+            reset_yfinance()
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
 
 
 def fast_fake():
@@ -169,20 +200,11 @@ def run(opts: Opts) -> list[Row]:
     ours_refreshes = opts.repeats(per_hour, 15)  # --quick: a quarter hour, scaled
     counter = Counter()
     patch_byte_counter(counter)
-    server = make_server(symbols).start()
-    saved = {k: os.environ.get(k) for k in ("STREAKWATCH_YAHOO_URL", "XDG_CACHE_HOME")}
-    tmp = tempfile.TemporaryDirectory(prefix="streakwatch-bench-")
-    try:
-        # A host name with "yahoo" in it (curl resolves *.localhost to loopback itself): yfinance keeps its cookie
-        # on disk only for a Yahoo-looking domain, and on 127.0.0.1 would fetch fc.yahoo.com again before every
-        # request it makes, which real Yahoo never sees.
-        os.environ["STREAKWATCH_YAHOO_URL"] = server.url.replace("127.0.0.1", "yahoo.localhost")
-        os.environ["XDG_CACHE_HOME"] = str(Path(tmp.name) / "cache")
-        reset_yfinance()
-
+    server = make_server(symbols)
+    with yahoo_at(server) as tmp:
         # -- YahooSource: cold fetch, a pre-market hour, the first market hour, the end of the day ------------
         clock = MutableClock(EVENING)
-        cache = BarCache(Path(tmp.name) / "bars.db")
+        cache = BarCache(tmp / "bars.db")
         source = YahooSource(
             cache, clock, session=YahooSession(timeout=10.0), backoff=Backoff(), premarket=config.premarket
         )
@@ -283,15 +305,6 @@ def run(opts: Opts) -> list[Row]:
             f"network: naive {median(per_refresh_req):.0f} req / {median(per_refresh_bytes) / 1e6:.2f} MB "
             f"per refresh, {median(naive_s):.1f} s CPU each",
         )
-    finally:
-        server.stop()
-        reset_yfinance()
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-        tmp.cleanup()
 
     detail = {
         "symbols": len(symbols),
