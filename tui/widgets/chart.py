@@ -25,12 +25,13 @@ from textual.widget import Widget
 from tui.widgets import fmt
 
 
-class PlotChart(Widget):
-    """A plotext chart at the widget's size, as cached strips keyed on (what it shows, size, theme). Subclasses
-    say what they show (:meth:`show_figure`, any hashable value) and draw it (:meth:`draw_figure`)."""
+class StripCanvas(Widget):
+    """A widget drawn as strips, built for what it shows at its size and cached: rebuilt only when that, the size
+    or :meth:`cache_extra` changes. Subclasses say what they show (:meth:`show_figure`, any hashable value) and
+    build it (:meth:`build_strips`)."""
 
     DEFAULT_CSS = """
-    PlotChart {
+    StripCanvas {
         width: 1fr;
         height: 1fr;
     }
@@ -40,14 +41,11 @@ class PlotChart(Widget):
         super().__init__(id=id)
         self._what: Any = None
         self._rendered: tuple[Any, list[Strip]] | None = None
-        self.builds = 0  # plotext builds so far (tests check that unchanged data draws nothing)
-        self._deferred = False  # the first chart was put off to the next frame
-        self._may_build = False  # that frame has come
-        self._plot: Any = None  # one plotext figure for every build (draw_chart clears it first)
+        self.builds = 0  # strips built so far (tests check that unchanged data draws nothing)
 
     @property
     def figure(self) -> Any:
-        """What the chart shows (as given to :meth:`show_figure`)."""
+        """What the widget shows (as given to :meth:`show_figure`)."""
         return self._what
 
     def show_figure(self, what: Any) -> None:
@@ -56,10 +54,6 @@ class PlotChart(Widget):
             self._what = what
             self.refresh()
 
-    def _allow_build(self) -> None:
-        self._may_build = True
-        self.refresh()
-
     def render_line(self, y: int) -> Strip:
         lines = self._lines()
         if y >= len(lines):
@@ -67,30 +61,66 @@ class PlotChart(Widget):
         return lines[y]
 
     def _lines(self) -> list[Strip]:
-        """The chart's lines, each the widget's width: padded once here, not per line and frame in render_line
+        """The lines, each the widget's width: padded once here, not per line and frame in render_line
         (``rich_style`` walks every ancestor's styles on each call)."""
         if self._what is None:
             return []
-        width = self.size.width
-        if not self._may_build and not _plotext_loaded():
-            # The first chart of the process: let this frame out first (every line of it says "drawing…", not
-            # just the first one asked for), draw the chart in the next one.
-            if not self._deferred:
-                self._deferred = True
-                self.call_after_refresh(self._allow_build)
-            return [Strip([Segment("drawing…", Style(dim=True))]).crop_extend(0, width, self.rich_style)]
-        height = self.size.height
-        key = (self._what, width, height, self.app.theme)
+        width, height = self.size.width, self.size.height
+        stand_in = self.stand_in(width)
+        if stand_in is not None:
+            return stand_in
+        key = (self._what, width, height, self.cache_extra())
         if self._rendered is None or self._rendered[0] != key:
-            if self._plot is None:
-                from textual_plotext.plot import Plot  # lazily: plotext is not needed before the first chart
-
-                self._plot = Plot()
-            ansi = plot_ansi(self._plot, self.draw_figure, width, height, self._plot_theme())
             padding = self.rich_style
-            self._rendered = (key, [line.crop_extend(0, width, padding) for line in ansi_strips(ansi)])
+            self._rendered = (key, [line.crop_extend(0, width, padding) for line in self.build_strips(width, height)])
             self.builds += 1
         return self._rendered[1]
+
+    def stand_in(self, width: int) -> list[Strip] | None:
+        """Lines to show instead of building now (None: build)."""
+        return None
+
+    def cache_extra(self) -> Any:
+        """What else the strips depend on besides the figure and the size."""
+        return None
+
+    def build_strips(self, width: int, height: int) -> list[Strip]:
+        raise NotImplementedError
+
+
+class PlotChart(StripCanvas):
+    """A plotext chart at the widget's size, cached on (what it shows, size, theme). Subclasses draw it
+    (:meth:`draw_figure`)."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._deferred = False  # the first chart was put off to the next frame
+        self._may_build = False  # that frame has come
+        self._plot: Any = None  # one plotext figure for every build (draw_chart clears it first)
+
+    def _allow_build(self) -> None:
+        self._may_build = True
+        self.refresh()
+
+    def stand_in(self, width: int) -> list[Strip] | None:
+        if self._may_build or _plotext_loaded():
+            return None
+        # The first chart of the process: let this frame out first (every line of it says "drawing…", not just the
+        # first one asked for), draw the chart in the next one.
+        if not self._deferred:
+            self._deferred = True
+            self.call_after_refresh(self._allow_build)
+        return [Strip([Segment("drawing…", Style(dim=True))]).crop_extend(0, width, self.rich_style)]
+
+    def cache_extra(self) -> Any:
+        return self.app.theme
+
+    def build_strips(self, width: int, height: int) -> list[Strip]:
+        if self._plot is None:
+            from textual_plotext.plot import Plot  # lazily: plotext is not needed before the first chart
+
+            self._plot = Plot()
+        return ansi_strips(plot_ansi(self._plot, self.draw_figure, width, height, self._plot_theme()))
 
     def draw_figure(self, plt: Any, width: int) -> None:
         """Draw :attr:`figure` on ``plt`` (a textual_plotext Plot), clearing it first."""

@@ -18,10 +18,10 @@ from rich.style import Style
 from rich.text import Text
 from textual.containers import Vertical
 from textual.strip import Strip
-from textual.widget import Widget
 
 from tui.model import QUADRANTS, RotationMap, RotationSeries
 from tui.widgets import fmt
+from tui.widgets.chart import StripCanvas
 from tui.widgets.palette import Palette
 from tui.widgets.row_table import Cell, TableColumn
 from tui.widgets.safe import plain
@@ -194,47 +194,15 @@ def map_caption(rotation: RotationMap, small: str, colours: Palette) -> Text:
     return text
 
 
-class RotationMapChart(Widget):
-    """The grid at the widget's size, as cached strips keyed on (map, size, palette)."""
-
-    DEFAULT_CSS = """
-    RotationMapChart {
-        width: 1fr;
-        height: 1fr;
-    }
-    """
-
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self._what: tuple[RotationMap, Palette] | None = None
-        self._rendered: tuple[tuple, list[Strip]] | None = None
-        self.builds = 0  # grids built so far (tests check that unchanged data draws nothing)
+class RotationMapChart(StripCanvas):
+    """The grid at the widget's size, cached on (map, palette) and the size."""
 
     def show(self, rotation: RotationMap, colours: Palette) -> None:
-        what = (rotation, colours)
-        if what != self._what:
-            self._what = what
-            self.refresh()
+        self.show_figure((rotation, colours))
 
-    def render_line(self, y: int) -> Strip:
-        lines = self._lines()
-        if y >= len(lines):
-            return Strip.blank(self.size.width, self.rich_style)
-        return lines[y]
-
-    def _lines(self) -> list[Strip]:
-        if self._what is None:
-            return []
-        width, height = self.size.width, self.size.height
-        key = (self._what, width, height)
-        if self._rendered is None or self._rendered[0] != key:
-            rotation, colours = self._what
-            base = self.rich_style
-            grid = map_grid(rotation, width, height)
-            strips = [s.crop_extend(0, width, base) for s in grid_strips(grid, colours, base)]
-            self._rendered = (key, strips)
-            self.builds += 1
-        return self._rendered[1]
+    def build_strips(self, width: int, height: int) -> list[Strip]:
+        rotation, colours = self.figure
+        return grid_strips(map_grid(rotation, width, height), colours, self.rich_style)
 
 
 class RotationMapBody(Vertical, can_focus=True):
