@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from tui.data.base import LABEL_REPLAY, IntradayPath, MarketData, Quote
 from tui.data.market_clock import ET, after_close, check_day
@@ -23,6 +23,8 @@ from tui.errors import UsageError
 
 if TYPE_CHECKING:  # pandas is imported on the first fetch (in the worker), not when the source is built
     import pandas as pd
+
+T = TypeVar("T")
 
 
 def read_price_csv(path: Path) -> pd.DataFrame:
@@ -180,20 +182,14 @@ class ReplaySource:
             )
 
     def _load_intraday(self, path: Path) -> pd.Series:
-        stat = path.stat()
-        stamp = (stat.st_mtime_ns, stat.st_size)
-        cached = self._intraday.get(path)
-        if cached is not None and cached[0] == stamp:
-            return cached[1]
         from tui.data.csv_import import read_intraday_csv
 
-        prices = read_intraday_csv(path)  # DataFormatError propagates: the user's file is broken
-        self._intraday[path] = (stamp, prices)
-        return prices
+        return _read_once(self._intraday, path, path.stat(), read_intraday_csv)
 
     def close(self) -> None:
         with self._lock:
             self._parsed.clear()
+            self._intraday.clear()
             self._combined = None
 
     def _combine(
@@ -221,13 +217,7 @@ class ReplaySource:
         return _locate_in(self.directory, symbols)
 
     def _load(self, path: Path, stat: os.stat_result) -> pd.DataFrame:
-        stamp = (stat.st_mtime_ns, stat.st_size)
-        cached = self._parsed.get(path)
-        if cached is not None and cached[0] == stamp:
-            return cached[1]
-        frame = read_price_csv(path)  # DataFormatError propagates: the user's file is broken
-        self._parsed[path] = (stamp, frame)
-        return frame
+        return _read_once(self._parsed, path, stat, read_price_csv)
 
 
 def _locate_in(directory: Path, symbols: list[str]) -> dict[str, Path | None]:
@@ -258,4 +248,18 @@ def _as_date(value: date | None) -> date | None:
     if isinstance(value, datetime):  # also pd.Timestamp; a datetime is a date subclass, so check it first
         instant = _as_instant(value)
         return instant.astimezone(ET).date() if instant is not None else value.date()
+    return value
+
+
+def _read_once(
+    memo: dict[Path, tuple[tuple[int, int], T]], path: Path, stat: os.stat_result, read: Callable[[Path], T]
+) -> T:
+    """``read(path)``, parsed again only when the file changed (its modification time or size): a replay steps
+    through days over the same files. DataFormatError propagates: the user's file is broken."""
+    stamp = (stat.st_mtime_ns, stat.st_size)
+    cached = memo.get(path)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    value = read(path)
+    memo[path] = (stamp, value)
     return value
