@@ -73,12 +73,17 @@ class PtyMonitor:
         again. For finding what is shown; the raw ``output`` is what the terminal received."""
         return _CSI.sub(b"", self.output)
 
-    def wait_for(self, needle: bytes, timeout: float) -> None:
+    def text_since(self, mark: int) -> bytes:
+        """``text()`` of what was written after ``len(output)`` was ``mark``."""
+        return _CSI.sub(b"", self.output[mark:])
+
+    def wait_for(self, needle: bytes, timeout: float, since: int = 0) -> None:
+        """Until ``needle`` is shown (in what was written after ``since``, a ``len(output)``)."""
         deadline = time.monotonic() + timeout
-        while needle not in self.text() and time.monotonic() < deadline:
+        while needle not in self.text_since(since) and time.monotonic() < deadline:
             if not self._read(0.1):
                 break
-        assert needle in self.text(), (
+        assert needle in self.text_since(since), (
             f"no {needle!r} within {timeout} s; exit {self.process.poll()}; last output: {self.output[-2000:]!r}"
         )
 

@@ -17,8 +17,10 @@ from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
 
+from textual import constants as textual_constants
 from textual import events, work
 from textual.app import App, SystemCommand
+from textual.driver import Driver
 from textual.screen import Screen
 from textual.signal import Signal
 from textual.timer import Timer
@@ -97,6 +99,16 @@ class StreakwatchApp(App[None]):
     def get_default_screen(self) -> Screen[None]:
         self.monitor = MonitorScreen(on_ready=self._show_first)
         return self.monitor
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's choice, except that its Linux driver's input thread sleeps while no key comes (idle CPU).
+        A driver named in ``TEXTUAL_DRIVER`` (textual-serve's, or Textual's own on purpose) is taken as given."""
+        driver_class = super().get_driver_class()
+        if textual_constants.DRIVER is None and driver_class.__module__ == "textual.drivers.linux_driver":
+            from tui.input_driver import QuietLinuxDriver
+
+            return QuietLinuxDriver
+        return driver_class
 
     def pane(self, name: str) -> Pane:
         return self.monitor.pane(name)

@@ -1,0 +1,92 @@
+"""The input thread sleeps while no key comes (tui/input_driver.py), and the keyboard still works.
+
+Textual's own Linux driver wakes its input thread ten times a second for as long as the app runs; a monitor
+left open all day should not. The monitor runs for real in a pseudo-terminal; its wake-ups are the kernel's count
+of voluntary context switches over all its threads (/proc), against the same monitor on Textual's own driver
+(``TEXTUAL_DRIVER``), which the app honours as given. Counts, not times: a loaded machine changes neither.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.pty_helpers import PtyMonitor, monitor_env
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc and the Linux driver")
+
+FIRST_FRAME_SECONDS = 45.0
+WINDOW_SECONDS = 3.0
+TEXTUALS_DRIVER = "textual.drivers.linux_driver:LinuxDriver"
+
+
+def wake_ups(pid: int) -> int:
+    """Voluntary context switches of every thread of ``pid`` so far (a thread that ended is not counted)."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            status = (task / "status").read_text()
+        except OSError:  # the thread ended between the listing and the read
+            continue
+        total += int(next(line.split()[1] for line in status.splitlines() if line.startswith("voluntary_ctxt")))
+    return total
+
+
+def idle_wake_ups(tmp_path: Path, driver: str | None) -> int:
+    env = monitor_env(tmp_path)
+    env.pop("TEXTUAL_DRIVER", None)
+    if driver is not None:
+        env["TEXTUAL_DRIVER"] = driver
+    monitor = PtyMonitor(["--source", "demo"], env)
+    try:
+        monitor.wait_for(b"in a row", FIRST_FRAME_SECONDS)
+        monitor.drain(quiet=1.0)
+        before = wake_ups(monitor.process.pid)
+        deadline = time.monotonic() + WINDOW_SECONDS
+        while time.monotonic() < deadline:
+            monitor._read(0.2)  # keep the terminal drained: a full pty would block the monitor's writes
+        return wake_ups(monitor.process.pid) - before
+    finally:
+        monitor.close()
+
+
+def test_an_idle_monitor_wakes_a_fraction_as_often_as_on_textuals_driver(tmp_path):
+    textuals = idle_wake_ups(tmp_path / "textual", TEXTUALS_DRIVER)
+    ours = idle_wake_ups(tmp_path / "ours", None)
+    # Textual's loop: select(0.1) → ~10 wake-ups a second. Ours: none of its own (the app's tick is 10 s; a
+    # refresh that falls into the window costs a few).
+    assert textuals >= 2 * WINDOW_SECONDS * 5, f"Textual's driver woke only {textuals} times: nothing was measured"
+    assert ours * 3 <= textuals, f"ours woke {ours} times in {WINDOW_SECONDS} s, Textual's {textuals}"
+
+
+def test_escape_alone_and_arrow_keys_still_reach_the_app_and_q_quits(tmp_path):
+    """A lone ESC is told from the start of a sequence by time: the sleeping thread must still time it out.
+    An arrow key (ESC [ B) must stay one key. And ``q`` must end the process: its exit flag wakes the thread."""
+    monitor = PtyMonitor(["--source", "demo"], monitor_env(tmp_path))
+    asleep = 1.5  # long past the settle time after the last input: the input thread blocks in select
+    try:
+        monitor.wait_for(b"in a row", FIRST_FRAME_SECONDS)
+        time.sleep(asleep)
+        mark = len(monitor.output)
+        os.write(monitor.master, b"b")
+        monitor.wait_for(b"pairs", 10.0, since=mark)  # the board's title
+        time.sleep(asleep)
+        monitor.drain()
+        mark = len(monitor.output)
+        os.write(monitor.master, b"\x1b[B")  # Down, in one read: the board's cursor moves, nothing closes
+        monitor.drain(quiet=1.0)
+        assert monitor.process.poll() is None
+        assert b"1 Streak" not in monitor.text_since(mark), "Down was read as Escape: the board closed"
+        time.sleep(asleep)
+        mark = len(monitor.output)
+        os.write(monitor.master, b"\x1b")  # Escape alone: only the ESC delay tells it from a sequence
+        monitor.wait_for(b"1 Streak", 5.0, since=mark)  # the board closed: the main screen is drawn again
+        time.sleep(asleep)
+        os.write(monitor.master, b"q")
+        assert monitor.wait_exit(10.0) == 0
+    finally:
+        monitor.close()
