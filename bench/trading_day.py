@@ -6,6 +6,10 @@ monitor's own.
 
 Reported: RSS at first paint, peak (max sample and VmHWM), at the close, growth first paint → close, and the
 slope over the second half of the day (a leak shows as a steady climb once caches are warm).
+
+The day is a user's second start or later: an earlier start (another process, run first) left the XNYS schedule
+file in the cache folder, as ``python -m tui`` does (tui.data.xnys_schedule), so exchange_calendars is not
+loaded; the row says whether it was. A first start ever adds exchange_calendars (~13 MB, BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -13,8 +17,12 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import gc
+import subprocess
+import sys
+import tempfile
 import time
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bench.common import Opts, Row, log, proc_status_kb, rss_mb
@@ -40,11 +48,28 @@ class FastClock:
         return (self.start + timedelta(seconds=(time.perf_counter() - self.w0) * self.speed)).astimezone(ET)
 
 
-async def day(wall_seconds: float) -> dict:
+EARLIER_START = (
+    "import sys; from pathlib import Path; from tui.data import market_clock as m; "
+    "m.use_schedule_file(Path(sys.argv[1])); m.warm_up()"
+)
+
+
+def schedule_from_an_earlier_start(folder: Path) -> Path:
+    """The schedule file an earlier start of the monitor left behind, written by another process."""
+    from tui.data.xnys_schedule import FILE_NAME
+
+    path = folder / FILE_NAME
+    subprocess.run([sys.executable, "-c", EARLIER_START, str(path)], check=True, timeout=120)
+    return path
+
+
+async def day(wall_seconds: float, schedule_file: Path) -> dict:
     from bench.headless import SIZE, make_app, wait_for_snapshot
     from tui.config import Config, Refresh
+    from tui.data import market_clock
     from tui.data.demo import DemoSource
 
+    market_clock.use_schedule_file(schedule_file)
     config = dataclasses.replace(Config(), refresh=Refresh(open_seconds=1.0, closed_seconds=900.0))
     speed = (END - START).total_seconds() / wall_seconds
     clock = FastClock(START, speed)
@@ -106,6 +131,7 @@ async def day(wall_seconds: float) -> dict:
         "final_as_of": str(final.as_of) if final else None,
         "final_provisional": final.provisional is not None if final else None,
         "features": _features(final),
+        "exchange_calendars_loaded": "exchange_calendars" in sys.modules,
         "samples": samples[:: max(1, len(samples) // 200)],
     }
 
@@ -131,7 +157,8 @@ def _slope(points: list[tuple[float, float]]) -> float:
 def run(opts: Opts) -> list[Row]:
     wall = 40.0 if opts.quick else 100.0
     try:
-        r = asyncio.run(day(wall))
+        with tempfile.TemporaryDirectory(prefix="streakwatch-day-") as folder:
+            r = asyncio.run(day(wall, schedule_from_an_earlier_start(Path(folder))))
     except Exception as exc:
         log(opts, f"trading_day failed: {type(exc).__name__}: {exc}")
         return [
@@ -175,7 +202,7 @@ def run(opts: Opts) -> list[Row]:
         Row(
             NAME,
             f"peak RSS, whole process (race {feats.get('race')}, rotation {feats.get('rotation')}, "
-            f"{feats.get('pairs')} pairs)",
+            f"{feats.get('pairs')} pairs; exchange_calendars loaded: {r['exchange_calendars_loaded']})",
             f"{peak:.1f} MB",
             f"≤ {TARGET_PEAK_MB:g} MB",
             peak <= TARGET_PEAK_MB,

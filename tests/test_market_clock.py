@@ -246,13 +246,13 @@ import tui.data.market_clock as mc
 threads = [threading.Thread(target=mc.warm_up) for _ in range(4)]
 for t in threads: t.start()
 for t in threads: t.join()
-built = mc._cal
+built = mc._schedule
 assert built is not None and 'exchange_calendars' in sys.modules
 mc.warm_up()
-assert mc._cal is built  # idempotent: not rebuilt
+assert mc._schedule is built  # idempotent: not rebuilt
 from datetime import datetime, timezone
 assert mc.market_status(datetime(2026, 11, 20, 15, tzinfo=timezone.utc)).phase is mc.Phase.OPEN
-assert mc._cal is built
+assert mc._schedule is built
 """
     subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
 

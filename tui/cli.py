@@ -290,6 +290,9 @@ def _run(args: argparse.Namespace) -> int:
     if args.pair is not None:
         config = config.with_active_pair(config.find_pair(args.pair))
     spec = parse_source(args.source)
+    from tui.data import market_clock, xnys_schedule
+
+    market_clock.use_schedule_file(xnys_schedule.default_path())  # later starts skip exchange_calendars
     source, clock = open_source(
         spec, cache_path=args.cache, as_of=args.as_of, refresh=config.refresh, premarket=config.premarket
     )

@@ -1,21 +1,25 @@
 """The market clock: where the NYSE session stands at an instant, from the XNYS exchange calendar.
 
 Everything here is a pure function of ``now`` (a timezone-aware instant), so tests and replays can freeze time.
-The calendar is built once, lazily, because importing ``exchange_calendars`` and building XNYS costs ~0.25-0.5 s
-that the first paint must not pay: the app calls :func:`warm_up` in a background thread at start, so the first
-refresh finds it built. Importing this module costs no pandas either (it is imported when first needed).
+The calendar's answers (tui.data.xnys_schedule: the sessions, their hours, the holidays' names) are made once,
+lazily, because importing ``exchange_calendars`` and building XNYS costs ~0.2 s that the first paint must not
+pay: the refresh thread calls :func:`warm_up` before its first fetch, and with a schedule file
+(:func:`use_schedule_file`, set by the command line) every start after the first reads them back in a few
+milliseconds instead. Importing this module, and asking it anything but :func:`session_dates`, costs no pandas.
 """
 
 from __future__ import annotations
 
 import threading
-import warnings
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from tui.data import xnys_schedule
+from tui.data.xnys_schedule import Schedule
 from tui.errors import UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -73,8 +77,16 @@ class MarketStatus:
 
 
 _lock = threading.Lock()
-_cal: Any = None
-_bounds: tuple[date, date] = (_FIRST, _LAST)
+_schedule: Schedule | None = None
+#: Where the schedule is kept between runs (set by the command line; None: built in memory each run, as in tests).
+_schedule_file: Path | None = None
+
+
+def use_schedule_file(path: Path | None) -> None:
+    """Keep the XNYS schedule at ``path`` between runs (tui.data.xnys_schedule): read from there when it covers
+    what is asked, written there when it had to be built."""
+    global _schedule_file
+    _schedule_file = path
 
 
 def check_day(day: date, what: str | None = None) -> None:
@@ -85,41 +97,38 @@ def check_day(day: date, what: str | None = None) -> None:
         raise UsageError(f"{what or day} is outside the dates the market calendar covers ({FIRST_DAY} to {LAST_DAY})")
 
 
-def _calendar(*dates: date) -> Any:
-    """The cached XNYS calendar, rebuilt wider if any of ``dates`` (with a year's margin) falls outside it."""
-    global _cal, _bounds
+def _calendar(*dates: date) -> Schedule:
+    """The XNYS schedule, read or built wider if any of ``dates`` (with a year's margin) falls outside it."""
+    global _schedule
     for day in dates:
         check_day(day)
-    lo, hi = _bounds
+    lo, hi = (_FIRST, _LAST) if _schedule is None else (_schedule.first, _schedule.last)
     need_lo = min([lo, *(d - timedelta(days=366) for d in dates)])
     need_hi = max([hi, *(d + timedelta(days=366) for d in dates)])
-    if _cal is not None and need_lo >= lo and need_hi <= hi:
-        return _cal
+    if _schedule is not None and need_lo >= lo and need_hi <= hi:
+        return _schedule
     with _lock:
-        if _cal is None or need_lo < _bounds[0] or need_hi > _bounds[1]:
-            lo, hi = (_FIRST, _LAST) if _cal is None else _bounds
-            lo, hi = min(lo, need_lo), max(hi, need_hi)
-            # exchange_calendars trips pandas deprecation warnings while it builds; nothing may reach the terminal
-            # under the TUI, and they are not ours to fix.
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                import exchange_calendars as xcals  # lazy: costly import, not on the first-paint path
-
-                _cal = xcals.get_calendar("XNYS", start=lo.isoformat(), end=hi.isoformat())
-            _bounds = (lo, hi)
-        return _cal
+        if _schedule is None or need_lo < _schedule.first or need_hi > _schedule.last:
+            path = _schedule_file
+            found = xnys_schedule.load(path, need_lo, need_hi) if path is not None else None
+            if found is None:
+                found = Schedule.from_exchange_calendars(need_lo, need_hi)
+                if path is not None:
+                    xnys_schedule.save(found, path)  # (a failure costs the next run the build, nothing else)
+            _schedule = found
+        return _schedule
 
 
 def warm_up() -> None:
-    """Import ``exchange_calendars`` and build the XNYS calendar now, so that the first :func:`market_status`
-    does not pay for it. Idempotent and thread-safe: meant for a background thread at start; a call while another
-    thread is building waits for that build instead of starting a second one."""
+    """Read or build the XNYS schedule now, so that the first :func:`market_status` does not pay for it.
+    Idempotent and thread-safe: meant for a background thread at start; a call while another thread is
+    building waits for that build instead of starting a second one."""
     _calendar()
 
 
 def is_warm() -> bool:
-    """Whether the calendar is built, so that :func:`market_status` costs microseconds, not half a second."""
-    return _cal is not None
+    """Whether the schedule is at hand, so that :func:`market_status` costs microseconds, not a build."""
+    return _schedule is not None
 
 
 def _utc(now: datetime) -> datetime:
@@ -127,44 +136,6 @@ def _utc(now: datetime) -> datetime:
     if now.tzinfo is None:
         return now.replace(tzinfo=UTC)
     return now.astimezone(UTC)
-
-
-def _ts(day: date) -> pd.Timestamp:
-    import pandas as pd
-
-    return pd.Timestamp(day.year, day.month, day.day)
-
-
-def _py(ts: pd.Timestamp) -> datetime:
-    return ts.tz_convert(UTC).to_pydatetime()
-
-
-def _open_close(cal: Any, day: date) -> tuple[datetime, datetime]:
-    o, c = cal.session_open_close(_ts(day))
-    return _py(o), _py(c)
-
-
-#: Holiday names by date: asking the calendar costs ~25 ms, and the monitor asks on every 10 s tick of a holiday.
-_holiday_names: dict[date, str | None] = {}
-
-
-def _holiday_name(cal: Any, day: date) -> str | None:
-    if day not in _holiday_names:
-        _holiday_names[day] = _ask_holiday_name(cal, day)
-    return _holiday_names[day]
-
-
-def _ask_holiday_name(cal: Any, day: date) -> str | None:
-    ts = _ts(day)
-    try:
-        names = cal.regular_holidays.holidays(ts, ts, return_name=True)
-    except Exception:  # a name is a nicety; never let it break the clock
-        names = None
-    if names is not None and len(names):
-        return str(names.iloc[0])
-    if ts in set(cal.adhoc_holidays):
-        return "special closure"
-    return None
 
 
 # The last answer of market_status: a refresh asks about the same instant for every symbol and bar.
@@ -186,11 +157,10 @@ def market_status(now: datetime) -> MarketStatus:
 def _market_status(now: datetime) -> MarketStatus:
     local = now.astimezone(ET)
     today = local.date()
-    cal = _calendar(today)
-    ts = _ts(today)
+    schedule = _calendar(today)
 
-    if cal.is_session(ts):
-        open_, close = _open_close(cal, today)
+    if schedule.is_session(today):
+        open_, close = schedule.open_close(today)
         half_day = close.astimezone(ET).time() < REGULAR_CLOSE
         pre_start = datetime.combine(today, PRE_MARKET_START, tzinfo=ET)
         post_end = datetime.combine(today, AFTER_HOURS_END, tzinfo=ET)
@@ -204,14 +174,14 @@ def _market_status(now: datetime) -> MarketStatus:
             phase = Phase.AFTER_HOURS
         else:
             phase = Phase.CLOSED
-        last_completed = today if now >= close + GRACE else cal.previous_session(ts).date()
-        next_open = open_ if now < open_ else _open_close(cal, cal.next_session(ts).date())[0]
+        last_completed = today if now >= close + GRACE else schedule.previous_session(today)
+        next_open = open_ if now < open_ else schedule.open_close(schedule.next_session(today))[0]
         return MarketStatus(now, phase, today, open_, close, half_day, last_completed, next_open, None)
 
     phase = Phase.WEEKEND if today.weekday() >= 5 else Phase.HOLIDAY
-    last_completed = cal.date_to_session(ts, "previous").date()
-    next_open = _open_close(cal, cal.date_to_session(ts, "next").date())[0]
-    name = _holiday_name(cal, today) if phase is Phase.HOLIDAY else None
+    last_completed = schedule.session_on_or_before(today)
+    next_open = schedule.open_close(schedule.session_on_or_after(today))[0]
+    name = schedule.holiday_name(today) if phase is Phase.HOLIDAY else None
     return MarketStatus(now, phase, None, None, None, False, last_completed, next_open, name)
 
 
@@ -319,8 +289,8 @@ def session_final_at(day: date) -> datetime | None:
     """The instant (UTC) the bar of session ``day`` became final: its close (early on a half day) plus GRACE;
     None when ``day`` is no session."""
     try:
-        _, close = _open_close(_calendar(day), day)
-    except Exception:  # not a session, or outside anything the calendar can place
+        _, close = _calendar(day).open_close(day)
+    except (KeyError, UsageError):  # not a session, or outside anything the calendar can place
         return None
     return close + GRACE
 
@@ -331,13 +301,13 @@ def session_dates(start: date, end: date) -> pd.DatetimeIndex:
         start = start.date()
     if isinstance(end, datetime):
         end = end.date()
+    import numpy as np
     import pandas as pd
 
     if end < start:
-        return pd.DatetimeIndex([])
-    cal = _calendar(start, end)
-    index = cal.sessions_in_range(_ts(start), _ts(end))
-    return pd.DatetimeIndex(index.tz_localize(None) if index.tz is not None else index, freq=None)
+        return pd.DatetimeIndex([], dtype="datetime64[ns]")
+    days = _calendar(start, end).sessions_between(start, end)
+    return pd.DatetimeIndex(np.array(days, dtype="datetime64[D]").astype("datetime64[ns]"))
 
 
 def after_close(day: date) -> datetime:
