@@ -79,6 +79,29 @@ def test_a_stack_of_grid_blocks_draws_the_whole_grid(seed):
         assert drawn == segments(console, whole_grid(blocks, label_style), width), width
 
 
+@pytest.mark.parametrize("width", [1, 4, 9, 10, 11, 12, 25])
+def test_a_grid_block_is_drawn_as_table_grid_draws_it_even_narrower_than_its_labels(width):
+    # Grid renders its cells itself (not through a Table): str (markup) labels, multi-line cells on either side, and
+    # widths at and below the labels' column (where Table shrinks the columns) must give Table's very segments.
+    rows = (
+        ("Longest", Text("since 6 Jun 2008\n(13)", style="bold")),  # a str label is console markup
+        (Text("If\nclosed", style="#ffa62b"), Text("RUT leads → 11 sessions (breaks) " * 2, style="dim")),
+        ("", Text("")),
+    )
+    console = Console(width=200)
+    for label_style in ("", "dim"):
+        (block,) = Grid.blocks([rows], label_style=label_style).blocks
+        # The columns Grid documents: labels as wide as the widest (7), values as wide as the widest (66) or what
+        # is left of the line after the labels and one blank, at least 1.
+        assert (block.label_width, block.value_width) == (7, 66)
+        table = Table.grid(padding=(0, 1))
+        table.add_column(style=label_style, no_wrap=True, width=7)
+        table.add_column(width=max(1, min(66, width - 7 - 1)))
+        for row in rows:
+            table.add_row(*row)
+        assert segments(console, block, width) == segments(console, table, width)
+
+
 class LinesApp(App):
     def compose(self) -> ComposeResult:
         yield Lines(Text("one\ntwo\nthree"), id="lines")

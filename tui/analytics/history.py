@@ -104,8 +104,15 @@ def current_rank(runs: pd.DataFrame, streak: Streak) -> int | None:
     rank); None when there is no streak (a tie, or no sessions)."""
     if streak.leader == "none" or streak.length == 0 or runs.empty:
         return None
-    same = runs["length"].to_numpy()[runs["leader"].to_numpy() == streak.leader]
-    return int((same > streak.length).sum()) + 1
+    return rank_of_runs(runs["leader"].to_numpy() == streak.leader, runs["length"].to_numpy(), streak)
+
+
+def rank_of_runs(same_leader: np.ndarray, lengths: np.ndarray, streak: Streak) -> int | None:
+    """:func:`current_rank` from the runs' columns as arrays: which runs have the streak's leader, and every run's
+    length."""
+    if streak.leader == "none" or streak.length == 0:
+        return None
+    return int((lengths[same_leader] > streak.length).sum()) + 1
 
 
 def _stats(horizons: tuple[int, ...], outcomes: dict[int, np.ndarray]) -> tuple[ForwardStat, ...]:

@@ -42,6 +42,30 @@ def winner_of(small_return: np.ndarray | float, large_return: np.ndarray | float
     return np.sign(np.nan_to_num(diff, nan=0.0)).astype("int8")  # NaN (no return) would be an invalid cast
 
 
+def session_closes(closes: pd.DataFrame, small: str, large: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The pair's sessions as arrays: which rows of ``closes`` are sessions (both symbols have a finite positive
+    close; a boolean mask), and the two closes on those rows. Both symbols must be columns of ``closes``."""
+    small_close = valid_values(closes[small])
+    large_close = valid_values(closes[large])
+    both = ~(np.isnan(small_close) | np.isnan(large_close))
+    return both, small_close[both], large_close[both]
+
+
+def session_returns(close: np.ndarray) -> np.ndarray:
+    """Close-to-close returns over a pair's sessions: the first (the base close) NaN."""
+    returns = np.full(len(close), np.nan)
+    returns[1:] = close[1:] / close[:-1] - 1.0
+    return returns
+
+
+def session_winners(small_close: np.ndarray, large_close: np.ndarray) -> np.ndarray:
+    """The winner of every session but the base one (what :func:`winners` gives for the frame), from the closes
+    of :func:`session_closes`: the frame-free path of the board of pairs."""
+    if len(small_close) < 2:
+        return np.empty(0, dtype="int8")
+    return winner_of(session_returns(small_close)[1:], session_returns(large_close)[1:])
+
+
 def pair_sessions(closes: pd.DataFrame, small: str, large: str) -> pd.DataFrame:
     """The sessions of the pair ``small``/``large`` from a closes frame (see :class:`tui.data.base.MarketData`).
 
@@ -58,14 +82,9 @@ def pair_sessions(closes: pd.DataFrame, small: str, large: str) -> pd.DataFrame:
     """
     if small not in closes.columns or large not in closes.columns or closes.empty:
         return _empty(closes.index[:0] if isinstance(closes.index, pd.DatetimeIndex) else None)
-    small_close = valid_values(closes[small])
-    large_close = valid_values(closes[large])
-    both = ~(np.isnan(small_close) | np.isnan(large_close))
-    small_close, large_close = small_close[both], large_close[both]
-    small_ret = np.full(len(small_close), np.nan)
-    large_ret = np.full(len(large_close), np.nan)
-    small_ret[1:] = small_close[1:] / small_close[:-1] - 1.0
-    large_ret[1:] = large_close[1:] / large_close[:-1] - 1.0
+    both, small_close, large_close = session_closes(closes, small, large)
+    small_ret = session_returns(small_close)
+    large_ret = session_returns(large_close)
     no_winner = np.zeros(len(small_ret), dtype=bool)
     no_winner[:1] = True  # the base row
     winner = pd.arrays.IntegerArray(winner_of(small_ret, large_ret), no_winner)

@@ -6,6 +6,8 @@ session's winner, so the start positions are one ``flatnonzero`` away and the en
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -15,6 +17,8 @@ from tui.model import LongestSince, Side, Streak, StreakRun
 # Indexed by winner + 1 (winner is -1, 0 or 1). A pandas array of the dtype a column of these strings gets, so
 # the leader column is a take from it rather than thousands of Python strings for pandas to infer a dtype from.
 _LEADERS = pd.Series(["large", "none", "small"]).array
+#: A run's leader by its name or by its winner code (see :func:`run_columns`).
+_SIDE: dict[Any, Side] = {"large": "large", "none": "none", "small": "small", -1: "large", 0: "none", 1: "small"}
 
 
 def streak_runs(sessions: pd.DataFrame) -> pd.DataFrame:
@@ -25,32 +29,39 @@ def streak_runs(sessions: pd.DataFrame) -> pd.DataFrame:
     return from the close of the session before ``start`` to the close of ``end``, taken from the closes), and
     ``start_pos``/``end_pos`` (row positions of start and end in ``sessions``, for later look-ups).
     """
-    n = len(sessions)
-    if n < 2:
+    if len(sessions) < 2:
         return _empty_runs()
-    won = winners(sessions)  # session i + 1 has winner won[i]
+    columns = run_columns(
+        winners(sessions),
+        sessions["small_close"].to_numpy(dtype="float64"),
+        sessions["large_close"].to_numpy(dtype="float64"),
+        sessions.index.array,  # (picking from the array is cheaper than from the Index, and keeps its dtype)
+    )
+    columns["leader"] = _LEADERS.take(columns["leader"] + 1)
+    return pd.DataFrame(columns, copy=False)  # arrays made just now for this frame: no need to copy them again
+
+
+def run_columns(won: np.ndarray, small_close: np.ndarray, large_close: np.ndarray, dates: Any) -> dict[str, Any]:
+    """The columns of :func:`streak_runs` as arrays, from a pair's session winners (``won[i]`` is session i + 1's,
+    as :func:`winners` gives them), closes and dates (at least two sessions). ``leader`` is the winner code of each
+    run (1 small, -1 large, 0 ties): the board of pairs works on these arrays without building a frame."""
+    n = len(won) + 1
     change = np.ones(len(won), dtype=bool)
     change[1:] = won[1:] != won[:-1]
     starts = np.flatnonzero(change) + 1
     ends = np.empty_like(starts)
     ends[:-1] = starts[1:] - 1
     ends[-1] = n - 1
-    small_close = sessions["small_close"].to_numpy(dtype="float64")
-    large_close = sessions["large_close"].to_numpy(dtype="float64")
-    dates = sessions.index.array  # (picking from the array is cheaper than from the Index, and keeps its dtype)
-    return pd.DataFrame(
-        {
-            "leader": _LEADERS.take(won[starts - 1] + 1),
-            "start": dates[starts],
-            "end": dates[ends],
-            "length": ends - starts + 1,
-            "small_return": small_close[ends] / small_close[starts - 1] - 1.0,
-            "large_return": large_close[ends] / large_close[starts - 1] - 1.0,
-            "start_pos": starts,
-            "end_pos": ends,
-        },
-        copy=False,  # arrays made just now for this frame: no need to copy them again
-    )
+    return {
+        "leader": won[starts - 1],
+        "start": dates[starts],
+        "end": dates[ends],
+        "length": ends - starts + 1,
+        "small_return": small_close[ends] / small_close[starts - 1] - 1.0,
+        "large_return": large_close[ends] / large_close[starts - 1] - 1.0,
+        "start_pos": starts,
+        "end_pos": ends,
+    }
 
 
 def _empty_runs() -> pd.DataFrame:
@@ -93,13 +104,26 @@ def current_streak(sessions: pd.DataFrame, runs: pd.DataFrame) -> Streak:
     if runs.empty:
         return NO_STREAK
     # Whole columns as arrays, then single values: taking a row (runs.iloc) builds a mixed-type Series each time.
-    leaders = runs["leader"].to_numpy()
-    leader: Side = leaders[-1]
+    return streak_of_runs(
+        runs["leader"].to_numpy(),
+        runs["length"].to_numpy(),
+        runs["start"].array,
+        runs["end"].array,
+        runs["small_return"].array,
+        runs["large_return"].array,
+    )
+
+
+def streak_of_runs(
+    leaders: np.ndarray, lengths: np.ndarray, starts: Any, ends: Any, small_returns: Any, large_returns: Any
+) -> Streak:
+    """:func:`current_streak` from the runs' columns as arrays (at least one run): ``leaders`` as the frame's names
+    or as :func:`run_columns`'s winner codes, ``starts``/``ends`` arrays of Timestamps."""
+    leader: Side = _SIDE[leaders[-1]]
     if leader == "none":
         return NO_STREAK
-    lengths = runs["length"].to_numpy()
     length = int(lengths[-1])
-    same = leaders == leader
+    same = leaders == leaders[-1]
     earlier = same.copy()
     earlier[-1] = False
     past = lengths[earlier]
@@ -107,14 +131,14 @@ def current_streak(sessions: pd.DataFrame, runs: pd.DataFrame) -> Streak:
     longest_since = None
     if at_least.size:
         row = at_least[-1]
-        longest_since = LongestSince(end=runs["end"].iat[row].date(), length=int(lengths[row]))
+        longest_since = LongestSince(end=ends[row].date(), length=int(lengths[row]))
     return Streak(
         leader=leader,
         length=length,
-        start=runs["start"].iat[-1].date(),
-        end=runs["end"].iat[-1].date(),
-        small_return=float(runs["small_return"].iat[-1]),
-        large_return=float(runs["large_return"].iat[-1]),
+        start=starts[-1].date(),
+        end=ends[-1].date(),
+        small_return=float(small_returns[-1]),
+        large_return=float(large_returns[-1]),
         longest_since=longest_since,
         record_length=int(lengths[same].max()),
         percentile=float((past < length).mean()) if past.size else None,
