@@ -17,6 +17,7 @@ from textual.geometry import Size
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from tui import collector
 from tui.bindings import monitor_bindings
 from tui.model import Snapshot
 from tui.widgets.pane import Pane
@@ -65,6 +66,7 @@ class MonitorScreen(Screen[None]):
         self.query_one("#banner").display = False
         self.pane("streak").focus_target().focus()
         self._on_ready()
+        self.call_after_refresh(collector.release)  # held off by the command line until the first frame
 
     def pane(self, name: str) -> Pane:
         return self.query_one(f"#{name}", Pane)
