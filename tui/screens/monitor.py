@@ -142,8 +142,8 @@ class MonitorScreen(Screen[None]):
     def action_toggle_race(self) -> None:
         self.query_one(SpreadPane).action_toggle_race()  # from any pane: the Spread pane's title says "t today"
 
-    def action_cycle_view(self) -> None:
-        self.query_one(SectorsPane).action_cycle_view()  # from any pane: returns → rotation map → its table
+    async def action_cycle_view(self) -> None:
+        await self.query_one(SectorsPane).action_cycle_view()  # from any pane: returns → rotation map → its table
 
     def action_history(self) -> None:
         from tui.screens.history import HistoryScreen  # lazily: it imports tui.analytics (pandas)
