@@ -23,6 +23,8 @@ RiskStatus = Literal["ok", "watch", "alert", "unknown"]
 
 @dataclass(frozen=True)
 class LongestSince:
+    """The most recent earlier streak of the same leader at least as long as the current one (SPEC §1)."""
+
     end: date
     length: int
 
@@ -137,6 +139,8 @@ class Premarket:
 
 @dataclass(frozen=True)
 class Spread:
+    """The spread pane's series over its window: daily spread and relative performance, per session (SPEC §1)."""
+
     window: int
     dates: tuple[date, ...]
     daily: tuple[float, ...]  # small return - large return, per session
@@ -147,6 +151,8 @@ class Spread:
 
 @dataclass(frozen=True)
 class SectorRow:
+    """One small-cap sector ETF: its returns over each window and each return less the small-cap index's."""
+
     symbol: str
     name: str
     return_1d: float | None
@@ -164,6 +170,8 @@ class SectorRow:
 
 @dataclass(frozen=True)
 class Risk:
+    """One rule of the risk checklist (SPEC §5): its status, the value behind it and one line of why."""
+
     id: str
     label: str
     status: RiskStatus
@@ -191,6 +199,9 @@ class HistoryEntry(StreakRun):
 
 @dataclass(frozen=True)
 class History:
+    """The history screen: every streak of ``min_length``+ sessions, what followed each, and how the current one
+    ranks."""
+
     min_length: int
     horizons: tuple[int, ...]
     streaks: tuple[HistoryEntry, ...]
@@ -211,6 +222,8 @@ class Dropped:
 
 @dataclass(frozen=True)
 class DataStatus:
+    """Where the data came from and how fresh it is: the status line's and the JSON's ``data``."""
+
     source: str
     label: str
     stale: bool
@@ -667,6 +680,8 @@ class RotationSeries:
 
 @dataclass(frozen=True)
 class RotationMap:
+    """The rotation map of the sectors and the pair: one series per symbol, each with its tail."""
+
     period: str  # "weekly" or "daily"
     tail_length: int  # periods per tail, the current one included
     series: tuple[RotationSeries, ...]  # the pair first, then the sectors in configured order

@@ -44,6 +44,8 @@ from tui.widgets.safe import plain
 
 @dataclass(frozen=True)
 class Column:
+    """A value column of the sector table: its sort key, header, width and how a row gives its value."""
+
     key: str
     label: str
     width: int
@@ -103,6 +105,8 @@ def abbreviate(name: str, width: int) -> str:
 
 @dataclass(frozen=True)
 class SectorsPart:
+    """The pane's slice of the snapshot: it redraws only when this changes."""
+
     as_of: date  # the pair's as-of session: a row with older data is dated
     rows: tuple[SectorRow, ...]
     small: str = ""  # the sectors' benchmark
