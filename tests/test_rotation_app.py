@@ -16,7 +16,7 @@ from tests.app_helpers import builder, make_app, make_snapshot, pilot_test, scre
 from tui.app import StreakwatchApp
 from tui.config import Config
 from tui.model import RotationMap, RotationPoint, RotationSeries
-from tui.widgets.rotation import RotationMapChart, map_grid
+from tui.widgets.rotation import RotationMapBody, RotationMapChart, map_grid
 from tui.widgets.sectors import RotationTable, SectorsPane, SectorTable
 
 AS_OF = date(2026, 1, 15)
@@ -89,6 +89,27 @@ async def test_v_cycles_returns_map_table_and_focus_follows():
         await pilot.press("1", "v")  # from any pane it switches the Sectors pane's view; focus stays where it was
         await pilot.pause()
         assert pane.view == "map" and app.focused_pane().id == "streak"
+
+
+@pilot_test
+async def test_the_rotation_views_are_composed_when_v_first_shows_them_and_only_once():
+    """Most sessions never press `v`: the map and its table cost the first frame nothing."""
+    app = make_app(build=builder(make_snapshot(rotation=HAND_MADE)))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        pane = app.query_one(SectorsPane)
+        assert not pane.query(RotationMapBody) and not pane.query(RotationTable)
+        await pilot.press("3", "v")
+        await pilot.pause()
+        assert len(pane.query(RotationMapBody)) == 1 and not pane.query(RotationTable)
+        assert "RUT/SPX" in screen_text(app)  # drawn as soon as it is shown
+        await pilot.press("v")
+        await pilot.pause()
+        assert len(pane.query(RotationTable)) == 1 and "Weakening    101.60" in screen_text(app)
+        await pilot.press("v", "v", "v")  # once more round: returns, map, table, each composed once
+        await pilot.pause()
+        assert pane.view == "quadrants" and len(pane.query(RotationMapBody)) == len(pane.query(RotationTable)) == 1
+        assert app.focused is pane.query_one(RotationTable)
 
 
 @pilot_test

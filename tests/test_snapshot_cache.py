@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 import errno
 import json
 import math
 import os
 import subprocess
 import sys
-from dataclasses import replace
+from array import array
+from dataclasses import astuple, replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -30,7 +32,7 @@ from tests.app_helpers import (
 from tests.disk_helpers import fill_disk
 from tui.config import Config
 from tui.errors import SourceError
-from tui.model import Snapshot, cache_json
+from tui.model import PackedRuns, Snapshot, cache_json
 from tui.snapshot_cache import SnapshotCache, source_key
 
 SIZE = (120, 40)
@@ -115,6 +117,68 @@ def test_nan_reads_back_as_none_never_made_up():
     snapshot = make_snapshot()
     nan = replace(snapshot, spread=replace(snapshot.spread, rs_5d=math.nan))
     assert roundtrip(nan).spread.rs_5d is None
+
+
+def real_snapshot(replay_dir: Path, day: str = "2026-01-15") -> Snapshot:
+    from tui.data.replay import ReplaySource
+    from tui.snapshot import build_snapshot
+
+    config = Config()
+    return build_snapshot(ReplaySource(replay_dir, as_of=date.fromisoformat(day)).fetch(config.symbols()), config)
+
+
+def test_the_runs_read_back_are_the_same_runs_by_every_way_of_reading_them(replay_dir):
+    runs = real_snapshot(replay_dir).runs
+    assert len(runs) > 1000
+    packed = roundtrip(real_snapshot(replay_dir)).runs
+    assert isinstance(packed, PackedRuns) and len(packed) == len(runs)
+    assert packed == runs and runs == packed and hash(packed) == hash(tuple(runs))
+    assert packed[0] == runs[0] and packed[-1] == runs[-1] and packed[-len(runs)] == runs[0]
+    assert packed[-5:] == runs[-5:] and packed[10:20:3] == runs[10:20:3]
+    assert list(reversed(packed))[:7] == list(reversed(runs))[:7]
+    for index in (len(runs), -len(runs) - 1):
+        with pytest.raises(IndexError):
+            packed[index]
+    assert packed != runs[:-1] and packed != (*runs[:-1], replace(runs[-1], length=runs[-1].length + 1))
+
+
+def test_loading_the_cache_decodes_no_run_until_one_is_read(tmp_path, replay_dir, monkeypatch):
+    """The first paint reads the last few of ~4,800 runs: loading must not build them all (~8 ms)."""
+    import tui.model
+
+    cache = SnapshotCache(tmp_path / "k.json")
+    snapshot = real_snapshot(replay_dir)
+    assert cache.save(snapshot, FROZEN)
+    built = []
+
+    class CountedRun(tui.model.StreakRun):
+        def __init__(self, *args: object) -> None:
+            built.append(args)
+            super().__init__(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(tui.model, "StreakRun", CountedRun)
+    loaded = cache.load()
+    assert loaded is not None and built == []
+    assert astuple(loaded.snapshot.runs[-1]) == astuple(snapshot.runs[-1]) and len(built) == 1
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda runs: runs.update(leader=runs["leader"][:-1]),  # one leader short of the other columns
+        lambda runs: runs.update(leader="x" + runs["leader"][1:]),  # a leader code that means nothing
+        lambda runs: runs.update(start=base64.b64encode(array("i", [0] * len(runs["leader"]))).decode()),  # day 0
+        lambda runs: runs.update(end="not base64!"),
+    ],
+)
+def test_spoilt_runs_are_no_cache_rather_than_a_failure_later(tmp_path, replay_dir, spoil):
+    """The runs are decoded when read, on screen: whatever could fail there is found when the file is loaded."""
+    cache = SnapshotCache(tmp_path / "k.json")
+    assert cache.save(real_snapshot(replay_dir), FROZEN)
+    doc = json.loads(cache.path.read_text())
+    spoil(doc["snapshot"]["runs"])
+    cache.path.write_text(json.dumps(doc))
+    assert cache.load() is None
 
 
 def test_save_then_load(tmp_path):

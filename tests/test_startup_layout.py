@@ -1,8 +1,9 @@
 """Start-up cost: no layout pass spent twice on the same terminal size, nothing imported that a start without
-a config file does not use."""
+a config file does not use, the garbage collector held off only until the first frame."""
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
@@ -11,6 +12,8 @@ from pathlib import Path
 from textual import events
 
 from tests.app_helpers import make_app, pilot_test, ready, settle
+from tui import collector
+from tui.cli import main
 
 SIZE = (120, 40)
 REPO = Path(__file__).resolve().parent.parent
@@ -69,3 +72,37 @@ def test_a_start_without_a_config_file_does_not_import_the_toml_parser(tmp_path)
         [sys.executable, "-c", NO_TOML_SCRIPT], cwd=REPO, env=env, capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stderr
+
+
+@pilot_test
+async def test_the_collector_held_by_the_command_line_runs_again_once_the_first_frame_is_out():
+    assert gc.isenabled()
+    collector.hold()  # what the command line does before it imports the monitor
+    try:
+        assert not gc.isenabled()
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await ready(pilot)
+            assert gc.isenabled()
+    finally:
+        collector.release()
+    assert gc.isenabled()
+
+
+def test_holding_the_collector_leaves_a_caller_s_own_choice_alone():
+    gc.disable()  # someone else turned automatic collection off: hold and release must not turn it on
+    try:
+        collector.hold()
+        collector.release()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    collector.release()  # without a hold: nothing to do
+    assert gc.isenabled()
+
+
+def test_a_monitor_that_fails_before_its_first_frame_gives_the_collector_back(tmp_path, capsys):
+    """A bad source stops the command line before any frame: the collector must not stay off in the process."""
+    assert main(["--source", f"replay:{tmp_path / 'nowhere'}"]) == 2
+    assert "streakwatch:" in capsys.readouterr().err
+    assert gc.isenabled()

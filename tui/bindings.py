@@ -9,6 +9,8 @@ from textual.binding import Binding
 
 @dataclass(frozen=True)
 class Key:
+    """One key of the monitor: what it does, and where it is shown (footer, help, command palette)."""
+
     keys: str  # Textual key names, comma-separated
     action: str  # an action on the app ("refresh") or a generic move ("move_down") mapped per widget
     description: str

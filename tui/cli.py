@@ -20,7 +20,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import NoReturn
 
-from tui import __version__
+from tui import __version__, collector
 from tui.errors import QUIT_SIGNALS, Interrupted, StreakwatchError, UsageError, signal_exit_code
 from tui.output.formats import CSV_TABLES, FORMATS
 from tui.textsafe import plain
@@ -283,6 +283,16 @@ def quit_signals_raise() -> Iterator[None]:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.once:
+        return _run_source(args)
+    collector.hold()  # until the monitor's first frame (tui/collector.py)
+    try:
+        return _run_source(args)
+    finally:
+        collector.release()  # (the first frame already did, unless the monitor never got that far)
+
+
+def _run_source(args: argparse.Namespace) -> int:
     from tui.config import load_config
     from tui.data.factory import open_source, parse_source
 
@@ -303,8 +313,8 @@ def _run(args: argparse.Namespace) -> int:
         from tui.snapshot_cache import SnapshotCache, source_key
 
         key = source_key(spec.kind, directory=spec.directory, as_of=args.as_of, cache_path=args.cache, config=config)
-        # Everything imported so far lives as long as the process: out of the collector's way, so the full
-        # collections that allocations set off while the first frame is built don't walk it again (~20 ms).
+        # Everything imported so far lives as long as the process: out of the collector's way, so that once it
+        # runs again (after the first frame) it never walks these objects again.
         gc.freeze()
         app = StreakwatchApp(source=source, config=config, clock=clock, snapshot_cache=SnapshotCache.for_key(key))
         app.run()

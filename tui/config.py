@@ -48,6 +48,8 @@ DEFAULT_PAIRS: tuple[Pair, ...] = (
 
 @dataclass(frozen=True)
 class Sector:
+    """A small-cap sector ETF of the sector table (``[[sectors]]``): its symbol and the name shown."""
+
     symbol: str
     name: str
 
@@ -126,12 +128,16 @@ class Premarket:
 
 @dataclass(frozen=True)
 class Display:
+    """How the monitor looks (``[display]``): the Textual theme and the spread chart's window in sessions."""
+
     theme: str = "textual-dark"
     spread_window: int = 60
 
 
 @dataclass(frozen=True)
 class HistorySettings:
+    """The history screen (``[history]``): the shortest streak listed and the forward horizons in sessions."""
+
     min_length: int = 7
     horizons: tuple[int, ...] = (20, 60, 120)
 
@@ -160,6 +166,8 @@ MAX_TAIL = 52
 
 @dataclass(frozen=True)
 class Alerts:
+    """Which streak and risk events alert (``[alerts]``), and how: the bell, desktop notifications, a command."""
+
     streak_extended: bool = True
     streak_broke: bool = True
     milestone: bool = True
@@ -174,11 +182,15 @@ class Alerts:
 
 @dataclass(frozen=True)
 class Export:
+    """Where `e` writes its screenshot (SVG) and snapshot (JSON) (``[export]``)."""
+
     directory: str = "."
 
 
 @dataclass(frozen=True)
 class Config:
+    """The whole configuration: a TOML file's tables over these defaults (see :func:`load_config`)."""
+
     pair: Pair = Pair()  # the pair shown first (and the one every pane follows: see with_active_pair)
     pairs: tuple[Pair, ...] = DEFAULT_PAIRS
     sectors: tuple[Sector, ...] = DEFAULT_SECTORS

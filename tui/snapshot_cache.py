@@ -30,6 +30,8 @@ FORMAT = 2  # 2: sectors and risks carry as_of (was last_date), the data status 
 
 @dataclass(frozen=True)
 class Cached:
+    """A snapshot read back from the cache, with when it reached the screen and when it was saved."""
+
     snapshot: Snapshot
     received_at: datetime | None  # by the app's clock, when the snapshot reached the screen
     saved_at: datetime | None  # by the wall clock

@@ -17,6 +17,7 @@ from textual.geometry import Size
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from tui import collector
 from tui.bindings import monitor_bindings
 from tui.model import Snapshot
 from tui.widgets.pane import Pane
@@ -65,6 +66,7 @@ class MonitorScreen(Screen[None]):
         self.query_one("#banner").display = False
         self.pane("streak").focus_target().focus()
         self._on_ready()
+        self.call_after_refresh(collector.release)  # held off by the command line until the first frame
 
     def pane(self, name: str) -> Pane:
         return self.query_one(f"#{name}", Pane)
@@ -140,8 +142,8 @@ class MonitorScreen(Screen[None]):
     def action_toggle_race(self) -> None:
         self.query_one(SpreadPane).action_toggle_race()  # from any pane: the Spread pane's title says "t today"
 
-    def action_cycle_view(self) -> None:
-        self.query_one(SectorsPane).action_cycle_view()  # from any pane: returns → rotation map → its table
+    async def action_cycle_view(self) -> None:
+        await self.query_one(SectorsPane).action_cycle_view()  # from any pane: returns → rotation map → its table
 
     def action_history(self) -> None:
         from tui.screens.history import HistoryScreen  # lazily: it imports tui.analytics (pandas)

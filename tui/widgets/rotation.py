@@ -212,6 +212,8 @@ class RotationMapBody(Vertical, can_focus=True):
 # -- the table fallback -----------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class RotationColumn:
+    """A value column of the rotation table: its sort key, header, width and how a series gives its value."""
+
     key: str
     label: str
     width: int

@@ -34,6 +34,8 @@ class Cell:
 
 @dataclass(frozen=True)
 class TableColumn:
+    """A column of a :class:`RowTable`: its header, width and how its cells are justified."""
+
     label: str
     width: int  # cells, including the gap to the next column (text is cut to fit)
     justify: Justify = "left"

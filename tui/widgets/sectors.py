@@ -44,6 +44,8 @@ from tui.widgets.safe import plain
 
 @dataclass(frozen=True)
 class Column:
+    """A value column of the sector table: its sort key, header, width and how a row gives its value."""
+
     key: str
     label: str
     width: int
@@ -103,6 +105,8 @@ def abbreviate(name: str, width: int) -> str:
 
 @dataclass(frozen=True)
 class SectorsPart:
+    """The pane's slice of the snapshot: it redraws only when this changes."""
+
     as_of: date  # the pair's as-of session: a row with older data is dated
     rows: tuple[SectorRow, ...]
     small: str = ""  # the sectors' benchmark
@@ -152,24 +156,25 @@ class SectorsPane(Pane):
         self._order: tuple[str, ...] = ()  # symbol of each row, top to bottom
         self._rotation_layout: tuple[int, RotationMap | None] | None = None
         self._rotation_order: tuple[str, ...] = ()
+        self._bodies: dict[str, Widget] = {}  # the views composed so far, by name (see action_cycle_view)
         self._update_sort_title()
 
     def compose_body(self) -> ComposeResult:
-        yield SectorTable(id="sectors-table", classes="pane-body")
-        with RotationMapBody(id="rotation-map-body", classes="pane-body -off"):
-            yield RotationMapChart(id="rotation-map")
-            yield Lines(id="rotation-caption")
-        yield RotationTable(id="rotation-table", classes="pane-body -off")
+        # Only the view on show at start; the rotation map and its table are composed when `v` first shows them
+        # (most sessions never do, and each widget composed costs the first frame its styling and layout).
+        self._bodies["returns"] = SectorTable(id="sectors-table", classes="pane-body")
+        yield self._bodies["returns"]
 
     def body(self) -> Widget:
-        return self._bodies()[self.view]
+        return self._bodies[self.view]
 
-    def _bodies(self) -> dict[str, Widget]:
-        return {
-            "returns": self.query_one(SectorTable),
-            "map": self.query_one(RotationMapBody),
-            "quadrants": self.query_one(RotationTable),
-        }
+    @staticmethod
+    def _new_body(view: str) -> Widget:
+        """The body of a view not composed yet, hidden (``-off``) until it is drawn."""
+        if view == "map":
+            chart, caption = RotationMapChart(id="rotation-map"), Lines(id="rotation-caption")
+            return RotationMapBody(chart, caption, id="rotation-map-body", classes="pane-body -off")
+        return RotationTable(id="rotation-table", classes="pane-body -off")
 
     def part(self, snapshot: Snapshot) -> SectorsPart:
         return SectorsPart(snapshot.as_of, snapshot.sectors, snapshot.small, snapshot.rotation)
@@ -180,11 +185,16 @@ class SectorsPane(Pane):
     def fit_to_size(self) -> None:
         self.redraw(force=False)  # only rebuilds when the set of columns that fits changed
 
-    def action_cycle_view(self) -> None:
+    async def action_cycle_view(self) -> None:
         """`v`: sector returns → rotation map → rotation table → returns."""
         had_focus = self.has_focus_within
-        self.view = VIEWS[(VIEWS.index(self.view) + 1) % len(VIEWS)]
-        for name, body in self._bodies().items():
+        view = VIEWS[(VIEWS.index(self.view) + 1) % len(VIEWS)]
+        if view not in self._bodies:
+            body = self._new_body(view)
+            await self.mount(body)  # its parts exist once mounted; until then the view on show stays the old one
+            self._bodies[view] = body
+        self.view = view
+        for name, body in self._bodies.items():
             body.set_class(name != self.view, "-off")
         self._update_sort_title()
         self.redraw()
