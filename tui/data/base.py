@@ -46,6 +46,9 @@ class IntradayPath:
     times: tuple[datetime, ...]  # timezone-aware, ascending, unique
     prices: tuple[float, ...]  # same length as times
     complete: bool = False  # the session has closed and the path runs to its close
+    #: When the session's regular trading ends (UTC), as the exchange calendar gives it: 16:00 ET, 13:00 ET on a
+    #: half day. The source knows the calendar, the chart's time axis does not; None when it is not known.
+    session_close: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ How it is built, and why:
   quote ticks as time passes and the completed bar equals where the path ended. Today's race reads the same
   bridge for the pair (the first two symbols asked): a point every 5 minutes from the open and one at the
   current minute, where the quote is; after the close, and until the next session opens, the whole last
-  session, complete.
+  session, complete; the axis ends at the session's close (13:00 ET on a half day).
 * **Futures.** Before the open of a session day, ``RTY=F`` and ``ES=F`` (and any other ``=F`` symbol asked that
   ``FUTURES`` knows) walk minute by minute from their previous settlement since 18:00 ET the evening before,
   seeded by (symbol, session date), correlated with each other as the indices are.
@@ -420,7 +420,9 @@ class DemoSource:
         for symbol in pair:
             previous_close = float(_round(symbol, math.exp(self._path(world, symbol)[i - 1])))
             prices = tuple(self._minute_prices(world, symbol, day, minutes, ks))
-            paths[symbol] = IntradayPath(symbol, session, previous_close, times, prices, complete=k_now == minutes)
+            paths[symbol] = IntradayPath(
+                symbol, session, previous_close, times, prices, complete=k_now == minutes, session_close=close_at
+            )
         return paths
 
     def _futures(self, world: _World, symbols: tuple[str, ...], now: datetime, today: date) -> dict[str, FuturesQuote]:

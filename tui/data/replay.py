@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from tui.data.base import LABEL_REPLAY, IntradayPath, MarketData, Quote
-from tui.data.market_clock import ET, after_close, check_day
+from tui.data.market_clock import ET, GRACE, after_close, check_day, session_final_at
 from tui.errors import UsageError
 
 if TYPE_CHECKING:  # pandas is imported on the first fetch (in the worker), not when the source is built
@@ -152,6 +152,8 @@ class ReplaySource:
             data.intraday_note = f"no intraday data in this replay (it would be in {names})"
             return
         start = datetime.combine(day, datetime.min.time(), ET).astimezone(timezone.utc)
+        final = session_final_at(day)
+        close_at = final - GRACE if final is not None else None  # 13:00 ET on a half day
         lo, hi = pd.Timestamp(start), pd.Timestamp(now)
         for symbol, path in found.items():
             if path is None:
@@ -172,6 +174,7 @@ class ReplaySource:
                 times=tuple(t.to_pydatetime() for t in so_far.index),
                 prices=tuple(float(p) for p in so_far.to_numpy()),
                 complete=not running,
+                session_close=close_at,
             )
         missing = [symbol for symbol in pair if symbol not in data.intraday]
         if missing:

@@ -35,7 +35,7 @@ import pandas as pd
 
 from tui.data.base import FuturesQuote, IntradayPath, Quote
 from tui.data.cache import BarCache
-from tui.data.market_clock import MarketStatus, is_session_complete
+from tui.data.market_clock import GRACE, MarketStatus, is_session_complete, session_final_at
 from tui.data.yahoo_parse import SymbolProblem, parse_intraday
 from tui.data.yahoo_transport import YahooDown, YahooTransport
 
@@ -109,7 +109,7 @@ class _Track:
         self.points[start] = (price, when)
         return start, price, when
 
-    def path(self, symbol: str) -> IntradayPath:
+    def path(self, symbol: str, session_close: datetime | None) -> IntradayPath:
         stamps = sorted(self.points)
         return IntradayPath(
             symbol=symbol,
@@ -118,6 +118,7 @@ class _Track:
             times=tuple(datetime.fromtimestamp(at, timezone.utc) for at in stamps),
             prices=tuple(self.points[at][0] for at in stamps),
             complete=self.complete,
+            session_close=session_close,
         )
 
 
@@ -150,11 +151,11 @@ class IntradayKeeper:
         now = status.now
         session = race_session(status)
         done = is_session_complete(session, now)
+        final = session_final_at(session)
+        session_close = final - GRACE if final is not None else None  # 13:00 ET on a half day
+        last_bar = int(session_close.timestamp()) - BAR_SECONDS if session_close is not None else None
         notes: list[str] = []
         down: str | None = None
-        last_bar = None
-        if status.session == session and status.close is not None:
-            last_bar = int(status.close.timestamp()) - BAR_SECONDS
         for symbol in pair:
             track = self._track(symbol, session)
             if network and down is None and self._seed_due(track, done, now) and self._may_retry(symbol, session, now):
@@ -176,7 +177,9 @@ class IntradayKeeper:
                 notes.append(failed.why)
         if down is not None and down not in notes:
             notes.append(down)
-        paths = {s: t.path(s) for s in pair if (t := self._tracks.get(s)) is not None and t.session == session}
+        paths = {
+            s: t.path(s, session_close) for s in pair if (t := self._tracks.get(s)) is not None and t.session == session
+        }
         paths = {s: p for s, p in paths.items() if p.times}
         return paths, "; ".join(notes) or None
 
