@@ -123,7 +123,11 @@ class _Track:
 
 
 class IntradayKeeper:
-    """Keeps the pair's paths for :class:`~tui.data.yahoo.YahooSource`: in memory, in the cache, from Yahoo."""
+    """Keeps the pair's paths for :class:`~tui.data.yahoo.YahooSource`: in memory, in the cache, from Yahoo.
+
+    The pair is whichever the monitor shows (a pair chosen on the board is seeded when first shown). Every path
+    held for the session, a pair's shown earlier included, is extended by the quotes of every round, which carry
+    every board symbol: a pair shown again later is current without a new seed."""
 
     def __init__(
         self,
@@ -167,21 +171,28 @@ class IntradayKeeper:
                 except YahooDown as exc:
                     down = f"today's race not updated: {exc}"
                     self._fail(symbol, session, now, down, done)
-            quote = quotes.get(symbol)
-            if track is not None and not track.complete and quote is not None and quote.session.date() == session:
-                point = track.fold(quote.price, int(quote.time.timestamp()), last_bar)
-                if point is not None:
-                    self.cache.store_intraday(symbol, session, [point], track.previous_close, False)
             failed = self._failures().get(symbol)
             if failed is not None and failed.session == session and failed.why not in notes:
                 notes.append(failed.why)
         if down is not None and down not in notes:
             notes.append(down)
+        self._extend(session, quotes, last_bar)
         paths = {
             s: t.path(s, session_close) for s in pair if (t := self._tracks.get(s)) is not None and t.session == session
         }
         paths = {s: p for s, p in paths.items() if p.times}
         return paths, "; ".join(notes) or None
+
+    def _extend(self, session: date, quotes: dict[str, Quote], last_bar: int | None) -> None:
+        """Fold this round's quotes into every path held for ``session`` that is still running: the pair's, and
+        those of pairs shown before, so that showing one of them again asks Yahoo for nothing (no gap to fill)."""
+        for symbol, track in self._tracks.items():
+            quote = quotes.get(symbol)
+            if track.session != session or track.complete or quote is None or quote.session.date() != session:
+                continue
+            point = track.fold(quote.price, int(quote.time.timestamp()), last_bar)
+            if point is not None:
+                self.cache.store_intraday(symbol, session, [point], track.previous_close, False)
 
     def _track(self, symbol: str, session: date) -> _Track | None:
         """The path kept for ``symbol`` through ``session``: in memory, else as the cache holds it."""
