@@ -109,6 +109,9 @@ class Today:
     widest_large: Gap | None = None  # large's widest lead (a negative difference; None if it never led)
     complete: bool = False  # the session has closed: the path runs to its close
     note: str | None = None  # why there is no path (or only part of one), in plain words
+    #: When the session's regular trading ends (UTC; 13:00 ET on a half day), from the calendar the data source
+    #: used: the race chart's axis runs to it. None when the source did not say (then the regular 16:00 ET).
+    session_close: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -437,6 +440,7 @@ def today_from_dict(value: dict[str, Any] | None) -> Today | None:
         share_level=_float,
         widest_small=gap,
         widest_large=gap,
+        session_close=_datetime,
     )
 
 

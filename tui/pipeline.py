@@ -5,8 +5,8 @@ first call builds the exchange calendar (~0.3 s, kept off the UI thread), the so
 the analytics build the snapshot for the active pair of the board — or the last one is reused with a new data
 status when the prices and the pair are the same, or its daily part when only the quotes, today's paths or the
 futures moved (a live session: tui.snapshot.build); a pair just chosen is built from the last data, without a
-fetch — the market status at the data's instant is attached to it, and the snapshot cache for the next start's
-first paint is written now and then.
+fetch, with its own race from the source (:class:`~tui.data.base.RaceSource`) — the market status at the data's
+instant is attached to it, and the snapshot cache for the next start's first paint is written now and then.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from tui.config import Config, Pair
-from tui.data.base import Clock, DataSource, MarketData
+from tui.data.base import Clock, DataSource, MarketData, RaceSource
 from tui.model import Snapshot
 from tui.snapshot_cache import SnapshotCache
 
@@ -65,8 +65,12 @@ class RefreshPipeline:
             market_clock.warm_up()  # import exchange_calendars, build XNYS: here, never on the UI thread
             self._warm = True
         last = self._last_data
-        # (Every pair's symbols are in every fetch, so the data at hand already holds the pair just chosen.)
-        data = last if switching and last is not None else self.source.fetch(self.config.symbols())
+        # (Every pair's symbols are in every fetch, so the data at hand already holds the pair just chosen: its
+        # closes and quotes. Only today's race is the pair's own: the source gives the new pair's.)
+        if switching and last is not None:
+            data = self._with_race(last)
+        else:
+            data = self.source.fetch(self.config.symbols())
         self._last_data = data
         snapshot = self._snapshot_for(data)
         now = data.now or self.clock()
@@ -99,6 +103,16 @@ class RefreshPipeline:
 
     def next_pair(self) -> Pair:
         return self.select_pair(self.active + 1)
+
+    def _with_race(self, data: MarketData) -> MarketData:
+        """``data`` with today's race of the active pair, at the data's instant, from a source that can give one
+        on its own (Yahoo seeds a pair's paths the first time it is shown: 1 request per symbol); ``data`` as it
+        is from one that cannot (the next fetch brings the race)."""
+        if not isinstance(self.source, RaceSource) or data.now is None:
+            return data
+        pair = self.config.pair
+        intraday, note = self.source.race((pair.small, pair.large), data.now)
+        return replace(data, intraday=intraday, intraday_note=note)
 
     def _snapshot_for(self, data: MarketData) -> Snapshot:
         """Build the snapshot: reuse the last one when the data brings nothing new (only its status differs) and

@@ -35,6 +35,8 @@ def today_race(small: IntradayPath | None, large: IntradayPath | None, note: str
     point has no weight yet. **Widest gaps**: the largest difference each way and the first time it was reached.
 
     ``note`` (the source's reason there is no path, e.g. a replay) is kept, and completed by what is missing.
+    The session's close (``session_close``, for the chart's time axis) is the paths' own, as their source's
+    calendar gave it.
     """
     if small is None or large is None:
         if small is None and large is None:
@@ -42,7 +44,11 @@ def today_race(small: IntradayPath | None, large: IntradayPath | None, note: str
         have = small if small is not None else large
         assert have is not None
         reason = f"only {have.symbol} has an intraday path"
-        return Today(session=have.session.date(), note=f"{note} ({reason})" if note else reason)
+        return Today(
+            session=have.session.date(),
+            note=f"{note} ({reason})" if note else reason,
+            session_close=have.session_close,
+        )
     assert small is not None and large is not None
     if small.session != large.session:
         reason = f"{small.symbol} and {large.symbol} paths are of different sessions"
@@ -69,6 +75,7 @@ def today_race(small: IntradayPath | None, large: IntradayPath | None, note: str
         widest_large=_widest(times, difference, -1),
         complete=small.complete and large.complete,
         note=(note or "no usable intraday prices yet") if not times else None,
+        session_close=small.session_close or large.session_close,
     )
 
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from tui.data.backoff import Backoff
-from tui.data.base import LABEL_OFFLINE, Clock, MarketData
+from tui.data.base import LABEL_OFFLINE, Clock, MarketData, Race
 from tui.data.yahoo import YahooSource
 from tui.errors import SourceError
 from tui.fmt import split_retry, wait
@@ -55,6 +55,7 @@ class AutoSource:
             cache, clock, session=session, backoff=backoff, refresh=refresh, premarket=premarket
         )
         self._demo = demo
+        self._simulating = False  # the last fetch fell back to the demo
 
     @property
     def demo(self) -> DemoSource:
@@ -68,7 +69,9 @@ class AutoSource:
         try:
             data = self.yahoo.fetch(symbols)
         except SourceError as exc:
+            self._simulating = True
             return self._simulated(symbols, str(exc), exc.retry_after)
+        self._simulating = False
         if data.label != LABEL_OFFLINE:  # Yahoo's data is current enough: its own label and errors say the rest
             return data
         # Nothing usable from Yahoo for a while (the label comes from the data's age, not from how it failed):
@@ -91,6 +94,10 @@ class AutoSource:
         data.stale = False  # simulated data is not old Yahoo data; the SIMULATED label says what it is
         data.retry_in = retry_after
         return data
+
+    def race(self, pair: Sequence[str], now: datetime) -> Race:
+        """Today's race for a pair just chosen, from whichever source the last fetch showed."""
+        return (self.demo if self._simulating else self.yahoo).race(pair, now)
 
     def retry_dropped(self) -> bool:
         return self.yahoo.retry_dropped()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:  # annotations only: the UI imports this module before its first paint, pandas costs ~280 ms
     import pandas as pd
@@ -46,6 +46,9 @@ class IntradayPath:
     times: tuple[datetime, ...]  # timezone-aware, ascending, unique
     prices: tuple[float, ...]  # same length as times
     complete: bool = False  # the session has closed and the path runs to its close
+    #: When the session's regular trading ends (UTC), as the exchange calendar gives it: 16:00 ET, 13:00 ET on a
+    #: half day. The source knows the calendar, the chart's time axis does not; None when it is not known.
+    session_close: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,23 @@ class DataSource(Protocol):
     def fetch(self, symbols: Sequence[str]) -> MarketData: ...
 
     def close(self) -> None: ...
+
+
+#: A pair's paths through the race's session and, when one is missing, why (``MarketData.intraday`` and
+#: ``intraday_note``).
+Race = tuple[dict[str, IntradayPath], str | None]
+
+
+@runtime_checkable
+class RaceSource(Protocol):
+    """A source that can give today's race for any pair of the board on its own, without a whole fetch: what a
+    pair chosen on the board shows at once (tui.pipeline). Yahoo seeds the pair's paths on demand, the demo
+    simulates any pair, a replay reads its intraday files."""
+
+    def race(self, pair: Sequence[str], now: datetime) -> Race:
+        """The paths of ``pair`` (small, large) as the data at instant ``now`` (a fetch's ``MarketData.now``)
+        would hold them. Never raises for want of them: the note says why."""
+        ...
 
 
 def utc_now() -> datetime:

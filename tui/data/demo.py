@@ -17,9 +17,10 @@ How it is built, and why:
 * **Intraday.** While today's session runs (and until its bar completes), each symbol follows a minute-by-minute
   Brownian bridge from the previous close to today's (already determined) close, seeded by (symbol, date). So the
   quote ticks as time passes and the completed bar equals where the path ended. Today's race reads the same
-  bridge for the pair (the first two symbols asked): a point every 5 minutes from the open and one at the
-  current minute, where the quote is; after the close, and until the next session opens, the whole last
-  session, complete.
+  bridge for the pair (the first two symbols asked, or any pair :meth:`DemoSource.race` is asked for): a point
+  every 5 minutes from the open and one at the current minute, where the quote is; after the close, and until
+  the next session opens, the whole last session, complete; the axis ends at the session's close (13:00 ET on
+  a half day).
 * **Futures.** Before the open of a session day, ``RTY=F`` and ``ES=F`` (and any other ``=F`` symbol asked that
   ``FUTURES`` knows) walk minute by minute from their previous settlement since 18:00 ET the evening before,
   seeded by (symbol, session date), correlated with each other as the indices are.
@@ -38,8 +39,8 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from tui.data.base import LABEL_SIMULATED, Clock, FuturesQuote, IntradayPath, MarketData, Quote
-from tui.data.market_clock import ET, GRACE, LAST_DAY, market_status, session_dates, session_final_at
+from tui.data.base import LABEL_SIMULATED, Clock, FuturesQuote, IntradayPath, MarketData, Quote, Race
+from tui.data.market_clock import ET, GRACE, LAST_DAY, MarketStatus, market_status, session_dates, session_final_at
 from tui.errors import UsageError
 
 EPOCH = date(2000, 1, 3)  # first simulated session; fixed so every date's bar is fixed
@@ -298,7 +299,6 @@ class DemoSource:
         world = _world(self.seed, _horizon(status.last_completed))
         closes = self._closes(world, wanted, status.last_completed)
         quotes: dict[str, Quote] = {}
-        intraday: dict[str, IntradayPath] = {}
         futures: dict[str, FuturesQuote] = {}
         today, open_at, close_at = status.session, status.open, status.close  # all three are set on a trading day
         if (
@@ -310,16 +310,7 @@ class DemoSource:
         ):
             quotes = self._quotes(world, wanted, status.now, today, open_at, close_at)
         pair = [s for s in wanted if s not in FUTURES][:2]
-        race: tuple[date, datetime, datetime] | None = None
-        if today is not None and open_at is not None and close_at is not None and status.now >= open_at:
-            race = (today, open_at, close_at)  # the session in progress, or just closed
-        else:  # until the next session opens, the last one's race
-            final = session_final_at(status.last_completed)
-            if final is not None:
-                race_open = datetime.combine(status.last_completed, _OPEN, ET).astimezone(final.tzinfo)
-                race = (status.last_completed, race_open, final - GRACE)
-        if race is not None and world.position(race[0]) > 0:
-            intraday = self._race(world, pair, status.now, *race)
+        intraday = self._race_at(world, pair, status)
         if today is not None and open_at is not None and status.now < open_at and world.position(today) > 0:
             asked = [s for s in wanted if s in FUTURES]
             futures = self._futures(world, tuple(dict.fromkeys([*DEFAULT_FUTURES, *asked])), status.now, today)
@@ -334,6 +325,15 @@ class DemoSource:
             intraday=intraday,
             futures=futures,
         )
+
+    def race(self, pair: Sequence[str], now: datetime) -> Race:
+        """Today's race for any ``pair`` at ``now``, as a fetch at ``now`` would give it (a pair just chosen on the
+        board): every symbol is simulated, so every pair moves."""
+        status = market_status(now)
+        if status.last_completed < EPOCH:
+            return {}, None
+        world = _world(self.seed, _horizon(status.last_completed))
+        return self._race_at(world, [s for s in pair if s not in FUTURES][:2], status), None
 
     def close(self) -> None:
         self._paths.clear()
@@ -403,6 +403,22 @@ class DemoSource:
             prices.append(float(_round(symbol, math.exp(log_price))))
         return prices
 
+    def _race_at(self, world: _World, pair: list[str], status: MarketStatus) -> dict[str, IntradayPath]:
+        """The pair's race at ``status.now``: today's session from its open on (running, or just closed), else
+        the last completed session's, whole, until the next one opens."""
+        today, open_at, close_at = status.session, status.open, status.close
+        race: tuple[date, datetime, datetime] | None = None
+        if today is not None and open_at is not None and close_at is not None and status.now >= open_at:
+            race = (today, open_at, close_at)  # the session in progress, or just closed
+        else:  # until the next session opens, the last one's race
+            final = session_final_at(status.last_completed)
+            if final is not None:
+                race_open = datetime.combine(status.last_completed, _OPEN, ET).astimezone(final.tzinfo)
+                race = (status.last_completed, race_open, final - GRACE)
+        if race is None or world.position(race[0]) <= 0:  # a session needs a previous close to start from
+            return {}
+        return self._race(world, pair, status.now, *race)
+
     def _race(
         self, world: _World, pair: list[str], now: datetime, day: date, open_at: datetime, close_at: datetime
     ) -> dict[str, IntradayPath]:
@@ -420,7 +436,9 @@ class DemoSource:
         for symbol in pair:
             previous_close = float(_round(symbol, math.exp(self._path(world, symbol)[i - 1])))
             prices = tuple(self._minute_prices(world, symbol, day, minutes, ks))
-            paths[symbol] = IntradayPath(symbol, session, previous_close, times, prices, complete=k_now == minutes)
+            paths[symbol] = IntradayPath(
+                symbol, session, previous_close, times, prices, complete=k_now == minutes, session_close=close_at
+            )
         return paths
 
     def _futures(self, world: _World, symbols: tuple[str, ...], now: datetime, today: date) -> dict[str, FuturesQuote]:

@@ -9,7 +9,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tui.data.base import Clock, DataSource, MarketData, frozen_clock, utc_now
+from tui.data.base import Clock, DataSource, MarketData, Race, RaceSource, frozen_clock, utc_now
 from tui.data.market_clock import ET, after_close, check_day
 from tui.errors import UsageError
 
@@ -135,6 +135,14 @@ class DeferredSource:
 
     def fetch(self, symbols: Sequence[str]) -> MarketData:
         return self.source.fetch(symbols)
+
+    def race(self, pair: Sequence[str], now: datetime) -> Race:
+        """Today's race for a pair just chosen, from the source built (by the fetch before: a race is only asked
+        after one), or none when it cannot give one on its own."""
+        source = self.source
+        if isinstance(source, RaceSource):
+            return source.race(pair, now)
+        return {}, None
 
     def retry_dropped(self) -> bool:
         """Passed on to a live source (the others poll nothing they could drop); never builds one. Whether it

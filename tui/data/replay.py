@@ -17,8 +17,8 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from tui.data.base import LABEL_REPLAY, IntradayPath, MarketData, Quote
-from tui.data.market_clock import ET, after_close, check_day
+from tui.data.base import LABEL_REPLAY, IntradayPath, MarketData, Quote, Race
+from tui.data.market_clock import ET, GRACE, after_close, check_day, session_final_at
 from tui.errors import UsageError
 
 if TYPE_CHECKING:  # pandas is imported on the first fetch (in the worker), not when the source is built
@@ -137,49 +137,79 @@ class ReplaySource:
             self._race(data, wanted, as_of, now, running, combined.closes)
             return data
 
+    def race(self, pair: Sequence[str], now: datetime) -> Race:
+        """Today's race for ``pair`` at ``now`` (a fetch's instant: the replayed day's close, or the time of day
+        ``--as-of`` gives), from its intraday files: any pair of the board that has them (a pair just chosen)."""
+        with self._lock:
+            combined = self._combined
+            pair = list(pair)[:2]
+            if combined is None or any(symbol not in combined.closes.columns for symbol in pair):
+                return {}, "no replay data for this pair yet"
+            from tui.data.market_clock import is_session_complete
+
+            day = now.astimezone(ET).date()
+            return self._paths(pair, day, now, not is_session_complete(day, now), combined.closes)
+
     def _race(
         self, data: MarketData, wanted: list[str], day: date, now: datetime, running: bool, closes: pd.DataFrame
     ) -> None:
-        """The replayed day's paths up to ``now`` from ``intraday/<symbol>.csv``, the quotes they give while the
-        session runs, or ``intraday_note`` saying why there are none."""
+        """The replayed day's paths up to ``now`` from ``intraday/<symbol>.csv`` for the pair, the quotes they give
+        to every symbol asked while the session runs, or ``intraday_note`` saying why there are none."""
         import pandas as pd
 
+        if running:
+            for symbol, path in self._intraday_files(wanted).items():
+                so_far = self._day_prices(path, day, now)
+                if path is not None and len(so_far):
+                    when = so_far.index[-1].to_pydatetime()
+                    data.quotes[symbol] = Quote(symbol, float(so_far.iloc[-1]), when, pd.Timestamp(day))
+        data.intraday, data.intraday_note = self._paths(wanted[:2], day, now, running, closes)
+
+    def _intraday_files(self, symbols: list[str]) -> dict[str, Path | None]:
         folder = self.directory / "intraday"
-        pair = wanted[:2]
-        found = _locate_in(folder, wanted) if folder.is_dir() else {}
+        return _locate_in(folder, symbols) if folder.is_dir() else {}
+
+    def _day_prices(self, path: Path | None, day: date, now: datetime) -> pd.Series:
+        """The prices of ``path``'s file on ``day`` up to ``now`` (empty without a file)."""
+        import pandas as pd
+
+        if path is None:
+            return pd.Series(dtype=float)
+        start = pd.Timestamp(datetime.combine(day, datetime.min.time(), ET).astimezone(timezone.utc))
+        prices = self._load_intraday(path)
+        today = prices[(prices.index >= start) & (prices.index < start + pd.Timedelta(days=1))]
+        return today[today.index <= pd.Timestamp(now)]
+
+    def _paths(self, pair: list[str], day: date, now: datetime, running: bool, closes: pd.DataFrame) -> Race:
+        """The pair's paths through ``day`` up to ``now``, each measured from its last close before the day and
+        running to the session's close as the calendar gives it (13:00 ET on a half day); or why there are none."""
+        import pandas as pd
+
+        found = self._intraday_files(pair)
         if not all(found.get(symbol) for symbol in pair):
             names = " and ".join(f"intraday/{symbol}.csv" for symbol in pair)
-            data.intraday_note = f"no intraday data in this replay (it would be in {names})"
-            return
-        start = datetime.combine(day, datetime.min.time(), ET).astimezone(timezone.utc)
-        lo, hi = pd.Timestamp(start), pd.Timestamp(now)
-        for symbol, path in found.items():
-            if path is None:
-                continue
-            prices = self._load_intraday(path)
-            today = prices[(prices.index >= lo) & (prices.index < lo + pd.Timedelta(days=1))]
-            so_far = today[today.index <= hi]
-            if running and len(so_far):
-                when = so_far.index[-1].to_pydatetime()
-                data.quotes[symbol] = Quote(symbol, float(so_far.iloc[-1]), when, pd.Timestamp(day))
+            return {}, f"no intraday data in this replay (it would be in {names})"
+        final = session_final_at(day)
+        paths: dict[str, IntradayPath] = {}
+        for symbol in pair:
+            so_far = self._day_prices(found[symbol], day, now)
             before = closes[symbol].loc[: pd.Timestamp(day) - pd.Timedelta(days=1)].dropna()
-            if symbol not in pair or not len(so_far) or not len(before):
+            if not len(so_far) or not len(before):
                 continue
-            data.intraday[symbol] = IntradayPath(
+            paths[symbol] = IntradayPath(
                 symbol=symbol,
                 session=pd.Timestamp(day),
                 previous_close=float(before.iloc[-1]),
                 times=tuple(t.to_pydatetime() for t in so_far.index),
                 prices=tuple(float(p) for p in so_far.to_numpy()),
                 complete=not running,
+                session_close=final - GRACE if final is not None else None,
             )
-        missing = [symbol for symbol in pair if symbol not in data.intraday]
+        missing = [symbol for symbol in pair if symbol not in paths]
         if missing:
             when = f"by {now.astimezone(ET):%H:%M} ET " if running else ""
-            data.intraday = {}
-            data.intraday_note = (
-                f"the intraday files have no prices for {' and '.join(missing)} on {day} {when}".strip()
-            )
+            return {}, f"the intraday files have no prices for {' and '.join(missing)} on {day} {when}".strip()
+        return paths, None
 
     def _load_intraday(self, path: Path) -> pd.Series:
         from tui.data.csv_import import read_intraday_csv

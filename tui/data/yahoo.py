@@ -12,7 +12,9 @@ Request budget, per symbol:
   symbol it leaves out, or one that still owes a bar, gets its chart request in the same round);
 * ``info`` (trailing P/E for the valuation rule): at most once a day per fund, remembered in the cache;
 * today's race (``yahoo_intraday``): one ``range=1d&interval=5m`` chart request per pair symbol to seed the
-  session's path, again after a gap and once after the close; the quotes above extend it at no cost;
+  session's path, again after a gap and once after the close; the quotes above extend it at no cost (every path
+  seeded this session, so a pair chosen on the board costs its two seeds the first time it is shown, then
+  nothing more: :meth:`YahooSource.race`);
 * the pre-market read: on a session day before the open, the index futures ride in the same batched quote
   request (which then also serves the symbols whose bars are current, as while the market is open).
 
@@ -35,7 +37,7 @@ import pandas as pd
 
 from tui.config import Premarket, Refresh
 from tui.data.backoff import Backoff
-from tui.data.base import Clock, DroppedSymbol, FuturesQuote, MarketData, Quote
+from tui.data.base import Clock, DroppedSymbol, FuturesQuote, MarketData, Quote, Race
 from tui.data.cache import BarCache, CacheView
 from tui.data.freshness import Freshness, judge_now
 from tui.data.market_clock import ET
@@ -238,6 +240,17 @@ class YahooSource:
         data.intraday, data.intraday_note = self.intraday.paths(pair, status, self._quotes, network=network)
         data.futures = dict(self._futures)
         data.futures_note = self._futures_note if self._futures_due(pair, now) else None
+
+    def race(self, pair: Sequence[str], now: datetime) -> Race:
+        """Today's race for ``pair`` at ``now``, without a round: a pair just chosen on the board. Its paths come
+        from memory or the cache, extended by the quotes already held (every board symbol's); a symbol with none
+        is seeded now, one ``range=1d&interval=5m`` request each, by the same rules as in a round (once a
+        session, again after a gap, once after the close, failures spaced out). Nothing is asked while the source
+        backs off."""
+        from tui.data.market_clock import market_status
+
+        network = self.backoff.ready(self.clock())
+        return self.intraday.paths(list(pair), market_status(now), self._quotes, network=network)
 
     def _take_quote(self, symbol: str, price: float, stamp: float, now: datetime) -> None:
         """Remember Yahoo's intraday quote, or forget it once its session is complete (its close is a bar then)."""

@@ -35,7 +35,7 @@ import pandas as pd
 
 from tui.data.base import FuturesQuote, IntradayPath, Quote
 from tui.data.cache import BarCache
-from tui.data.market_clock import MarketStatus, is_session_complete
+from tui.data.market_clock import GRACE, MarketStatus, is_session_complete, session_final_at
 from tui.data.yahoo_parse import SymbolProblem, parse_intraday
 from tui.data.yahoo_transport import YahooDown, YahooTransport
 
@@ -109,7 +109,7 @@ class _Track:
         self.points[start] = (price, when)
         return start, price, when
 
-    def path(self, symbol: str) -> IntradayPath:
+    def path(self, symbol: str, session_close: datetime | None) -> IntradayPath:
         stamps = sorted(self.points)
         return IntradayPath(
             symbol=symbol,
@@ -118,11 +118,16 @@ class _Track:
             times=tuple(datetime.fromtimestamp(at, timezone.utc) for at in stamps),
             prices=tuple(self.points[at][0] for at in stamps),
             complete=self.complete,
+            session_close=session_close,
         )
 
 
 class IntradayKeeper:
-    """Keeps the pair's paths for :class:`~tui.data.yahoo.YahooSource`: in memory, in the cache, from Yahoo."""
+    """Keeps the pair's paths for :class:`~tui.data.yahoo.YahooSource`: in memory, in the cache, from Yahoo.
+
+    The pair is whichever the monitor shows (a pair chosen on the board is seeded when first shown). Every path
+    held for the session, a pair's shown earlier included, is extended by the quotes of every round, which carry
+    every board symbol: a pair shown again later is current without a new seed."""
 
     def __init__(
         self,
@@ -150,11 +155,11 @@ class IntradayKeeper:
         now = status.now
         session = race_session(status)
         done = is_session_complete(session, now)
+        final = session_final_at(session)
+        session_close = final - GRACE if final is not None else None  # 13:00 ET on a half day
+        last_bar = int(session_close.timestamp()) - BAR_SECONDS if session_close is not None else None
         notes: list[str] = []
         down: str | None = None
-        last_bar = None
-        if status.session == session and status.close is not None:
-            last_bar = int(status.close.timestamp()) - BAR_SECONDS
         for symbol in pair:
             track = self._track(symbol, session)
             if network and down is None and self._seed_due(track, done, now) and self._may_retry(symbol, session, now):
@@ -166,19 +171,28 @@ class IntradayKeeper:
                 except YahooDown as exc:
                     down = f"today's race not updated: {exc}"
                     self._fail(symbol, session, now, down, done)
-            quote = quotes.get(symbol)
-            if track is not None and not track.complete and quote is not None and quote.session.date() == session:
-                point = track.fold(quote.price, int(quote.time.timestamp()), last_bar)
-                if point is not None:
-                    self.cache.store_intraday(symbol, session, [point], track.previous_close, False)
             failed = self._failures().get(symbol)
             if failed is not None and failed.session == session and failed.why not in notes:
                 notes.append(failed.why)
         if down is not None and down not in notes:
             notes.append(down)
-        paths = {s: t.path(s) for s in pair if (t := self._tracks.get(s)) is not None and t.session == session}
+        self._extend(session, quotes, last_bar)
+        paths = {
+            s: t.path(s, session_close) for s in pair if (t := self._tracks.get(s)) is not None and t.session == session
+        }
         paths = {s: p for s, p in paths.items() if p.times}
         return paths, "; ".join(notes) or None
+
+    def _extend(self, session: date, quotes: dict[str, Quote], last_bar: int | None) -> None:
+        """Fold this round's quotes into every path held for ``session`` that is still running: the pair's, and
+        those of pairs shown before, so that showing one of them again asks Yahoo for nothing (no gap to fill)."""
+        for symbol, track in self._tracks.items():
+            quote = quotes.get(symbol)
+            if track.session != session or track.complete or quote is None or quote.session.date() != session:
+                continue
+            point = track.fold(quote.price, int(quote.time.timestamp()), last_bar)
+            if point is not None:
+                self.cache.store_intraday(symbol, session, [point], track.previous_close, False)
 
     def _track(self, symbol: str, session: date) -> _Track | None:
         """The path kept for ``symbol`` through ``session``: in memory, else as the cache holds it."""

@@ -1,6 +1,7 @@
 """Today's race, drawn in the Spread pane: both sides' % change since the previous close and their difference,
-on the whole session's width (09:30 to 16:00 ET, so the eye sees how much of the day is left), with a legend line
-of who leads, the lead changes, the share of the time each side led and the widest gap each way.
+on the whole session's width (09:30 ET to its close: 16:00, or 13:00 on a half day, as the data source's calendar
+gives it on the race; so the eye sees how much of the day is left), with a legend line of who leads, the lead
+changes, the share of the time each side led and the widest gap each way.
 
 The chart is the spread chart's machinery (:class:`~tui.widgets.chart.PlotChart`: plotext built once per change,
 decoded to strips, cached).
@@ -20,9 +21,16 @@ from tui.widgets.chart import PlotChart, axis_ticks, rgb
 from tui.widgets.palette import Palette
 from tui.widgets.safe import plain
 
-SESSION_OPEN = time(9, 30)  # ET
-SESSION_MINUTES = 390  # 09:30 to 16:00 ET: the axis is the regular session's width (a half day ends early on it)
-TICKS = (0, 90, 180, 270, 390)  # 09:30, 11:00, 12:30, 14:00, 16:00
+SESSION_OPEN = time(9, 30)  # ET: every session in the calendar's span opens then (half days close early)
+REGULAR_MINUTES = 390  # 09:30 to 16:00 ET: the axis of a race whose source did not say when its session closes
+#: Minutes between two ticks from the open: the smallest step that gives at most MAX_TICKS ticks, the close's
+#: included (a regular day: 9:30 11:00 12:30 14:00 16:00; a half day: 9:30 10:30 11:30 (12:30) 13:00).
+TICK_STEPS = (30, 60, 90, 120)
+MAX_TICKS = 5
+#: Cells from a tick to the next for their labels to stay apart ("12:30" and three spaces: plotext centres each
+#: label on its tick, rounding); the y axis' labels and the frame take about AXIS_CELLS of the chart's width.
+TICK_LABEL_CELLS = 8
+AXIS_CELLS = 8
 
 
 def minute_of_session(instant: datetime, session_open: datetime) -> float:
@@ -34,6 +42,30 @@ def session_open_of(race: Today) -> datetime | None:
     if race.session is None:
         return None
     return datetime.combine(race.session, SESSION_OPEN, ET)
+
+
+def session_minutes(race: Today) -> int:
+    """The session's length from its open to its close as the race carries it (210 on a half day); the regular
+    390 when it carries none."""
+    start = session_open_of(race)
+    if start is None or race.session_close is None:
+        return REGULAR_MINUTES
+    minutes = round(minute_of_session(race.session_close, start))
+    return minutes if minutes > 0 else REGULAR_MINUTES
+
+
+def session_ticks(minutes: int, width: int) -> list[int]:
+    """The x ticks, in minutes from the open, of a session ``minutes`` long on a chart ``width`` cells wide: every
+    step from the open and the close last. The step is the smallest of TICK_STEPS giving at most MAX_TICKS; an
+    inner tick nearer the close than half a step, or than its label's width, gives way to the close."""
+    cells = max(width - AXIS_CELLS, 1)
+    for step in TICK_STEPS:
+        ticks = list(range(0, minutes, step))
+        if len(ticks) > 1 and minutes - ticks[-1] < max(step / 2, TICK_LABEL_CELLS * minutes / cells):
+            ticks.pop()
+        if len(ticks) + 1 <= MAX_TICKS or step == TICK_STEPS[-1]:
+            return [*ticks, minutes]
+    raise AssertionError("unreachable: the last step always returns")
 
 
 class RaceChart(PlotChart):
@@ -54,7 +86,8 @@ def draw_race(plt: Any, race: Today, colours: Palette, width: int) -> None:
     plt.clear_figure()
     start = session_open_of(race)
     xs = [minute_of_session(t, start) for t in race.times] if start is not None else []
-    x_range = (0.0, float(max(SESSION_MINUTES, *xs) if xs else SESSION_MINUTES))
+    minutes = session_minutes(race)
+    x_range = (0.0, float(max(minutes, *xs) if xs else minutes))
     small = [v * 100 for v in race.small]
     large = [v * 100 for v in race.large]
     difference = [v * 100 for v in race.difference]
@@ -73,13 +106,14 @@ def draw_race(plt: Any, race: Today, colours: Palette, width: int) -> None:
         plt.vline(xs[-1], rgb(colours.muted))
     values = small + large + difference
     axis_ticks(plt, values, "left", digits=2 if max(map(abs, values), default=0) < 1 else 1)
-    plt.xticks(list(TICKS), [_clock(m) for m in TICKS])
+    ticks = session_ticks(minutes, width)
+    plt.xticks(ticks, [_clock(m) for m in ticks])
     plt.xlim(*x_range)
     plt.frame(True)
 
 
 def _clock(minute: int) -> str:
-    """An axis label: "9:30" for minute 0 of the session, "16:00" for minute 390."""
+    """An axis label: "9:30" for minute 0 of the session, "16:00" for minute 390, "13:00" for 210."""
     total = SESSION_OPEN.hour * 60 + SESSION_OPEN.minute + minute
     return f"{total // 60}:{total % 60:02d}"
 
