@@ -187,3 +187,14 @@ def test_the_command_line_keeps_the_schedule_in_the_cache_folder_for_the_next_st
     assert once() == ["0", "True"]  # the first start builds it from exchange_calendars
     assert (tmp_path / "cache" / "streakwatch" / xnys_schedule.FILE_NAME).exists()
     assert once() == ["0", "False"]  # every later one reads it back
+
+
+def test_the_release_read_beside_the_package_is_the_one_its_metadata_names():
+    from importlib.metadata import version
+
+    assert xnys_schedule.exchange_calendars_version() == version("exchange_calendars")
+    code = (
+        "import sys; from tui.data import xnys_schedule as x; x.exchange_calendars_version(); "
+        "print('exchange_calendars' in sys.modules)"
+    )
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "False\n"

@@ -38,7 +38,20 @@ def default_path() -> Path:
 
 
 def exchange_calendars_version() -> str:
-    """The installed release, read from its metadata (importing the package is what this module avoids)."""
+    """The installed release, without importing the package: the name of its ``.dist-info`` folder beside it
+    (~0.3 ms), else its metadata (importlib.metadata's first call costs ~20 ms, a fifth of what this file saves)."""
+    import importlib.util
+
+    prefix, suffix = "exchange_calendars-", ".dist-info"
+    spec = importlib.util.find_spec("exchange_calendars")
+    if spec is not None and spec.origin is not None:
+        try:
+            with os.scandir(Path(spec.origin).parent.parent) as entries:
+                for entry in entries:
+                    if entry.name.startswith(prefix) and entry.name.endswith(suffix):
+                        return entry.name[len(prefix) : -len(suffix)]
+        except OSError:
+            pass
     from importlib.metadata import PackageNotFoundError, version
 
     try:
