@@ -43,7 +43,7 @@ from tui.refresh_loop import RefreshLoop, run_abandonable
 from tui.screens.alert_log import announce
 from tui.screens.help import HelpScreen
 from tui.screens.monitor import MonitorScreen
-from tui.snapshot_cache import SnapshotCache
+from tui.snapshot_cache import Cached, SnapshotCache
 from tui.status_view import OnScreen
 from tui.widgets import fmt
 from tui.widgets.pane import Pane
@@ -97,7 +97,11 @@ class StreakwatchApp(App[None]):
 
     # -- the main screen -------------------------------------------------------------------------------------
     def get_default_screen(self) -> Screen[None]:
-        self.monitor = MonitorScreen(on_ready=self._show_first)
+        # The snapshot cache is read before the panes are composed, so that they start with its data (no
+        # "Loading" composed and restyled away before the first frame).
+        cached = self.snapshot_cache.load() if self.snapshot_cache is not None else None
+        first = cached.snapshot if cached is not None else None
+        self.monitor = MonitorScreen(on_ready=partial(self._show_first, cached), first=first)
         return self.monitor
 
     def get_driver_class(self) -> type[Driver]:
@@ -124,9 +128,8 @@ class StreakwatchApp(App[None]):
         if self._theme_problem:
             self.notify(self._theme_problem, severity="warning", markup=False)
 
-    def _show_first(self) -> None:
+    def _show_first(self, cached: Cached | None) -> None:
         """The panes exist: the first frame shows the snapshot cache if there is one; then the first refresh."""
-        cached = self.snapshot_cache.load() if self.snapshot_cache is not None else None
         if cached is not None:  # the last good snapshot, marked as cached, until the first refresh replaces it
             self.on_screen.receive(cached.snapshot, cached.received_at, cached=True)
             self.monitor.show_snapshot(cached.snapshot)
