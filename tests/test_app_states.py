@@ -168,6 +168,28 @@ async def test_a_pane_whose_cached_part_is_empty_starts_with_its_message(tmp_pat
 
 
 @pilot_test
+async def test_todays_race_line_is_mounted_when_there_is_a_race_and_hidden_after():
+    later = make_snapshot(provisional=provisional())
+    app = make_app(build=builder(make_snapshot(), later, make_snapshot()))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        body = app.query_one("#streak-body")
+        assert [w.id for w in body.children] == ["streak-head", "streak-details", "streak-earlier"]
+        await pilot.press("r")
+        await ready(pilot)
+        assert [w.id for w in body.children] == [
+            "streak-head",
+            "streak-details",
+            "streak-provisional",
+            "streak-earlier",
+        ]
+        assert "PROVISIONAL" in screen_text(app)
+        await pilot.press("r")
+        await ready(pilot)
+        assert not app.query_one("#streak-provisional").display and "PROVISIONAL" not in screen_text(app)
+
+
+@pilot_test
 async def test_a_tie_is_shown_as_no_streak():
     tie = make_snapshot(streak=Streak("none", 0, None, FROZEN.date(), None, None, None, 16))
     app = make_app(build=builder(tie))
