@@ -80,6 +80,7 @@ class StreakwatchApp(App[None]):
         #: What is on screen, and what the status line says about it (tui/status_view.py: no Textual there).
         self.on_screen = OnScreen()
         self.monitor: MonitorScreen  # the main screen, made by get_default_screen
+        self._cached: Cached | None = None  # the snapshot cache's, read for the main screen's first frame
         self._timer: Timer | None = None
         self._tick: Timer | None = None
         self._quitting = threading.Event()
@@ -111,9 +112,9 @@ class StreakwatchApp(App[None]):
     def get_default_screen(self) -> Screen[None]:
         # The snapshot cache is read before the panes are composed, so that they start with its data (no
         # "Loading" composed and restyled away before the first frame).
-        cached = self.snapshot_cache.load() if self.snapshot_cache is not None else None
-        first = cached.snapshot if cached is not None else None
-        self.monitor = MonitorScreen(on_ready=partial(self._show_first, cached), first=first)
+        self._cached = self.snapshot_cache.load() if self.snapshot_cache is not None else None
+        first = self._cached.snapshot if self._cached is not None else None
+        self.monitor = MonitorScreen(on_ready=self._show_first, first=first)
         return self.monitor
 
     def get_driver_class(self) -> type[Driver]:
@@ -140,8 +141,9 @@ class StreakwatchApp(App[None]):
         if self._theme_problem:
             self.notify(self._theme_problem, severity="warning", markup=False)
 
-    def _show_first(self, cached: Cached | None) -> None:
+    def _show_first(self) -> None:
         """The panes exist: the first frame shows the snapshot cache if there is one; then the first refresh."""
+        cached, self._cached = self._cached, None  # (on screen from now on: not held here as well)
         if cached is not None:  # the last good snapshot, marked as cached, until the first refresh replaces it
             self.on_screen.receive(cached.snapshot, cached.received_at, cached=True)
             self.monitor.show_snapshot(cached.snapshot)

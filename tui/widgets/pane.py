@@ -107,7 +107,6 @@ class Pane(Vertical):
     def _new_message(text: Text) -> PaneMessage:
         return PaneMessage(text, classes="pane-message")
 
-    @property
     def message(self) -> PaneMessage:
         """What the pane says instead of data; mounted the first time it is needed (see :meth:`start_as`)."""
         found = self.query_children(PaneMessage)
@@ -118,7 +117,7 @@ class Pane(Vertical):
         return message
 
     def focus_target(self) -> Widget:
-        return self.body() if self.state == "data" else self.message
+        return self.body() if self.state == "data" else self.message()
 
     def show_snapshot(self, snapshot: Snapshot) -> bool:
         """Draw this pane's part of ``snapshot`` if it changed. Returns whether anything was redrawn."""
@@ -183,7 +182,7 @@ class Pane(Vertical):
         return Text.assemble(("Loading", "bold"), (f"\n\nfetching from {source}", "dim"))
 
     def _show_message(self, state: PaneState, text: Text) -> None:
-        self.message.update(text)
+        self.message().update(text)
         self._set_state(state)
 
     def _set_state(self, state: PaneState) -> None:
