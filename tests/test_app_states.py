@@ -10,16 +10,21 @@ from tests.app_helpers import (
     BlockingSource,
     FakeSource,
     builder,
+    frozen_clock,
     make_app,
     make_snapshot,
     pilot_test,
     provisional,
     ready,
     screen_text,
+    until,
 )
+from tui.config import Config
 from tui.errors import SourceError
-from tui.model import DataStatus, Spread, Streak
+from tui.model import DataStatus, Snapshot, Spread, Streak
+from tui.snapshot_cache import SnapshotCache
 from tui.widgets.bignum import big
+from tui.widgets.pane import PaneMessage
 
 SIZE = (120, 40)
 PANES = ("streak", "spread", "sectors", "risks")
@@ -111,6 +116,77 @@ async def test_no_data_states():
         assert app.focused_pane().id == "sectors"
         await pilot.press("m")
         assert app.screen.maximized is app.pane("sectors")
+
+
+def app_from_cache(tmp_path, cached: Snapshot, fresh: Snapshot):
+    """A monitor whose snapshot cache holds ``cached`` and whose first refresh (held until the source's
+    ``release``) brings ``fresh``."""
+    from tui.app import StreakwatchApp
+
+    cache = SnapshotCache(tmp_path / "k.json")
+    cache.save(cached, FROZEN)
+    source = BlockingSource()
+    app = StreakwatchApp(source, Config(), frozen_clock(), build=builder(fresh), snapshot_cache=cache)
+    return app, source
+
+
+@pilot_test
+async def test_panes_started_from_the_cache_say_so_when_a_refresh_leaves_them_no_data(tmp_path):
+    app, source = app_from_cache(tmp_path, make_snapshot(), make_snapshot(sectors=()))
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await until(source.entered.is_set)
+            await pilot.pause()
+            assert all(app.pane(name).state == "data" for name in PANES)
+            assert not app.query(PaneMessage)  # no message composed only to be hidden under the cached data
+            await pilot.press("3")
+            source.release.set()
+            await ready(pilot)
+            sectors = app.pane("sectors")
+            assert sectors.state == "empty" and "No sector data" in screen_text(app)
+            assert [name for name in PANES if app.pane(name).state == "data"] == ["streak", "spread", "risks"]
+            # The table it had focus on is hidden: the focus moves to what the pane shows now.
+            await until(lambda: app.focused is sectors.query_one(PaneMessage))
+    finally:
+        source.release.set()
+
+
+@pilot_test
+async def test_a_pane_whose_cached_part_is_empty_starts_with_its_message(tmp_path):
+    app, source = app_from_cache(tmp_path, make_snapshot(risks=()), make_snapshot())
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await until(source.entered.is_set)
+            await pilot.pause()
+            assert app.pane("risks").state == "empty" and "No risk rules configured" in screen_text(app)
+            assert all(app.pane(name).state == "data" for name in PANES[:3])
+            source.release.set()
+            await ready(pilot)
+            assert app.pane("risks").state == "data" and "No risk rules configured" not in screen_text(app)
+    finally:
+        source.release.set()
+
+
+@pilot_test
+async def test_todays_race_line_is_mounted_when_there_is_a_race_and_hidden_after():
+    later = make_snapshot(provisional=provisional())
+    app = make_app(build=builder(make_snapshot(), later, make_snapshot()))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        body = app.query_one("#streak-body")
+        assert [w.id for w in body.children] == ["streak-head", "streak-details", "streak-earlier"]
+        await pilot.press("r")
+        await ready(pilot)
+        assert [w.id for w in body.children] == [
+            "streak-head",
+            "streak-details",
+            "streak-provisional",
+            "streak-earlier",
+        ]
+        assert "PROVISIONAL" in screen_text(app)
+        await pilot.press("r")
+        await ready(pilot)
+        assert not app.query_one("#streak-provisional").display and "PROVISIONAL" not in screen_text(app)
 
 
 @pilot_test

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
-from functools import partial
+from functools import cached_property, partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import constants as textual_constants
 from textual import events, work
@@ -26,28 +27,27 @@ from textual.signal import Signal
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
-from tui import notify
-from tui.alerts import AlertEvent, AlertTracker
 from tui.bindings import app_bindings, palette_entries
 from tui.config import Config
 from tui.data.base import Clock, DataSource, utc_now
 from tui.data.freshness import Freshness
 from tui.errors import SourceError, StreakwatchError
-from tui.export import export_app
 from tui.fmt import pair_title
 from tui.messages import RefreshFailed, SnapshotReady
 from tui.model import Snapshot
 from tui.pipeline import Builder, RefreshPipeline
 from tui.quit_signals import QuitSignals
 from tui.refresh_loop import RefreshLoop, run_abandonable
-from tui.screens.alert_log import announce
-from tui.screens.help import HelpScreen
 from tui.screens.monitor import MonitorScreen
-from tui.snapshot_cache import SnapshotCache
+from tui.snapshot_cache import Cached, SnapshotCache
 from tui.status_view import OnScreen
 from tui.widgets import fmt
 from tui.widgets.pane import Pane
 from tui.widgets.safe import plain
+
+if TYPE_CHECKING:  # (imported where first used: alerts, notifications, export and help are not needed to start)
+    from tui.alerts import AlertEvent, AlertTracker
+    from tui.notify import DesktopNotifier
 
 
 class StreakwatchApp(App[None]):
@@ -80,12 +80,11 @@ class StreakwatchApp(App[None]):
         #: What is on screen, and what the status line says about it (tui/status_view.py: no Textual there).
         self.on_screen = OnScreen()
         self.monitor: MonitorScreen  # the main screen, made by get_default_screen
+        self._cached: Cached | None = None  # the snapshot cache's, read for the main screen's first frame
         self._timer: Timer | None = None
         self._tick: Timer | None = None
         self._quitting = threading.Event()
         self._quit_signals = QuitSignals()
-        self.alert_tracker = AlertTracker(self.config.alerts)
-        self.desktop_notifier = notify.for_app(self, self.config.alerts)  # alerts while the terminal is unfocused
         # Open screens that follow the data (history, alert log) subscribe to these: no search of the stack.
         self.snapshot_signal: Signal[Snapshot] = Signal(self, "snapshot")
         self.alert_log_signal: Signal[tuple[AlertEvent, ...]] = Signal(self, "alert-log")
@@ -95,9 +94,27 @@ class StreakwatchApp(App[None]):
         except Exception:  # unknown theme name: keep the default, say so once mounted
             self._theme_problem = f"Unknown theme {plain(self.config.display.theme, 40)!r}; using the default"
 
+    @cached_property
+    def alert_tracker(self) -> AlertTracker:
+        """Streak and risk events, each alerted once (made with the first data)."""
+        from tui.alerts import AlertTracker
+
+        return AlertTracker(self.config.alerts)
+
+    @cached_property
+    def desktop_notifier(self) -> DesktopNotifier:
+        """Alerts sent to the desktop while the terminal is unfocused (made with the first alert)."""
+        from tui import notify
+
+        return notify.for_app(self, self.config.alerts)
+
     # -- the main screen -------------------------------------------------------------------------------------
     def get_default_screen(self) -> Screen[None]:
-        self.monitor = MonitorScreen(on_ready=self._show_first)
+        # The snapshot cache is read before the panes are composed, so that they start with its data (no
+        # "Loading" composed and restyled away before the first frame).
+        self._cached = self.snapshot_cache.load() if self.snapshot_cache is not None else None
+        first = self._cached.snapshot if self._cached is not None else None
+        self.monitor = MonitorScreen(on_ready=self._show_first, first=first)
         return self.monitor
 
     def get_driver_class(self) -> type[Driver]:
@@ -126,7 +143,7 @@ class StreakwatchApp(App[None]):
 
     def _show_first(self) -> None:
         """The panes exist: the first frame shows the snapshot cache if there is one; then the first refresh."""
-        cached = self.snapshot_cache.load() if self.snapshot_cache is not None else None
+        cached, self._cached = self._cached, None  # (on screen from now on: not held here as well)
         if cached is not None:  # the last good snapshot, marked as cached, until the first refresh replaces it
             self.on_screen.receive(cached.snapshot, cached.received_at, cached=True)
             self.monitor.show_snapshot(cached.snapshot)
@@ -211,7 +228,10 @@ class StreakwatchApp(App[None]):
         self.monitor.show_snapshot(snapshot)
         # Streak and risk events, each alerted once (by the app's clock); open screens follow the new data.
         events = self.alert_tracker.update(snapshot, now=self.clock())
-        announce(self, events, self.config.alerts, self.desktop_notifier)
+        if events:
+            from tui.screens.alert_log import announce
+
+            announce(self, events, self.config.alerts, self.desktop_notifier)
         self.snapshot_signal.publish(snapshot)
         self.alert_log_signal.publish(self.alert_tracker.log)
         self._set_timer()
@@ -308,9 +328,13 @@ class StreakwatchApp(App[None]):
         self._update_chrome()
 
     def action_export(self) -> None:
+        from tui.export import export_app
+
         export_app(self, self.snapshot, self.config.export.directory)
 
     def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 

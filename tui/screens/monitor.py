@@ -37,19 +37,24 @@ PANES = ("streak", "spread", "sectors", "risks")
 class MonitorScreen(Screen[None]):
     BINDINGS = monitor_bindings()
 
-    def __init__(self, on_ready: Callable[[], object]) -> None:
+    def __init__(self, on_ready: Callable[[], object], first: Snapshot | None = None) -> None:
+        """``on_ready`` is called once the panes exist, before the first frame; ``first`` is the snapshot that
+        frame will show (the snapshot cache's), if there is one: the panes start in the state it gives them."""
         super().__init__()
-        self._on_ready = on_ready  # called once the panes exist, before the first frame (the cached first paint)
+        self._on_ready = on_ready
+        self._first = first
         self._resized_to: Size | None = None  # the size of the last Resize this screen acted on
 
     def compose(self) -> ComposeResult:
         yield StatusLine(id="status")
         yield Static(id="banner")
         with Grid(id="panes"):
-            yield StreakPane(id="streak")
-            yield SpreadPane(id="spread")
-            yield SectorsPane(id="sectors")
-            yield RisksPane(id="risks")
+            panes = (StreakPane(id="streak"), SpreadPane(id="spread"), SectorsPane(id="sectors"), RisksPane(id="risks"))
+            for pane in panes:
+                if self._first is not None:
+                    pane.start_as(self._first)
+                yield pane
+        self._first = None  # (drawn by on_ready; not kept for the life of the screen)
         yield Footer()
 
     def on_resize(self, event: events.Resize) -> None:

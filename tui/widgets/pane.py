@@ -3,6 +3,9 @@
 A pane shows either its body (the data) or a message (loading / no data / error). Exactly one of the two is
 displayed and focusable at a time, so `tab` moves pane by pane and `1`-`4` always land somewhere visible.
 A pane redraws its body only when its own part of the snapshot changed (frozen dataclasses compare by value).
+
+A pane that starts with data (the snapshot cache's first paint, :meth:`Pane.start_as`) composes no message: it
+is mounted the first time the pane has something to say instead of data.
 """
 
 from __future__ import annotations
@@ -86,16 +89,35 @@ class Pane(Vertical):
         if self.state == "data" and self._has_part:
             self.draw(self._part, **how)
 
+    def start_as(self, snapshot: Snapshot) -> None:
+        """Before the pane is mounted: take the state ``snapshot`` will put it in (data, or no data) rather than
+        "loading". Its first draw of ``snapshot`` then changes no class (each change restyles the pane's whole
+        subtree), and a pane with data composes no message it would hide at once."""
+        state: PaneState = "empty" if self.part_is_empty(self.part(snapshot)) else "data"
+        self.remove_class(f"-{self.state}", update=False)  # (not styled yet: nothing to update)
+        self.add_class(f"-{state}", update=False)
+        self.state = state
+
     def compose(self) -> ComposeResult:
-        yield PaneMessage(self._loading_text("…"), classes="pane-message")
+        if self.state != "data":
+            yield self._new_message(self._loading_text("…"))
         yield from self.compose_body()
 
-    @property
+    @staticmethod
+    def _new_message(text: Text) -> PaneMessage:
+        return PaneMessage(text, classes="pane-message")
+
     def message(self) -> PaneMessage:
-        return self.query_one(PaneMessage)
+        """What the pane says instead of data; mounted the first time it is needed (see :meth:`start_as`)."""
+        found = self.query_children(PaneMessage)
+        if found:
+            return found.first()
+        message = self._new_message(Text())
+        self.mount(message, before=0)  # (in the DOM at once; the compose order: the message before the body)
+        return message
 
     def focus_target(self) -> Widget:
-        return self.body() if self.state == "data" else self.message
+        return self.body() if self.state == "data" else self.message()
 
     def show_snapshot(self, snapshot: Snapshot) -> bool:
         """Draw this pane's part of ``snapshot`` if it changed. Returns whether anything was redrawn."""
@@ -160,7 +182,7 @@ class Pane(Vertical):
         return Text.assemble(("Loading", "bold"), (f"\n\nfetching from {source}", "dim"))
 
     def _show_message(self, state: PaneState, text: Text) -> None:
-        self.message.update(text)
+        self.message().update(text)
         self._set_state(state)
 
     def _set_state(self, state: PaneState) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -32,6 +32,7 @@ class SpreadPart:
 
 
 View = Literal["today", "sessions"]
+ChartT = TypeVar("ChartT", bound=PlotChart)
 RACE_TALL = 16  # pane rows from which the race legend takes three lines, not two
 
 
@@ -69,9 +70,9 @@ class SpreadPane(Pane):
         self.chosen_view: View | None = None  # what the user picked with ``t``; None: the race while there is one
 
     def compose_body(self) -> ComposeResult:
+        # The chart of each view is mounted the first time the view is drawn (_show_chart): most starts show one of
+        # the two all day, and a chart composed but hidden still costs the first frame its styling.
         with ChartBody(classes="pane-body", id="spread-body"):
-            yield SpreadChart(id="spread-plot")
-            yield RaceChart(id="race-plot")
             yield Lines(id="spread-caption")
 
     def body(self) -> Widget:
@@ -108,11 +109,23 @@ class SpreadPane(Pane):
         self.cursor = None if target == last else target
         self.draw(self._part)
 
+    def _show_chart(self, kind: type[ChartT]) -> ChartT:
+        """The chart of this ``kind`` (the sessions' or today's race), shown, and mounted the first time; the other
+        hidden, if it was ever mounted."""
+        body = self.query_one("#spread-body")
+        shown: ChartT | None = None
+        for chart in body.query_children(PlotChart):
+            chart.display = isinstance(chart, kind)
+            if isinstance(chart, kind):
+                shown = chart
+        if shown is None:
+            shown = kind(id=CHART_IDS[kind])
+            body.mount(shown, before="#spread-caption")  # in the DOM at once: drawn with this frame
+        return shown
+
     def draw(self, part: SpreadPart) -> None:
         colours = palette(self.app)
         today = self.view(part) == "today"
-        spread_chart, race_chart = self.query_one("#spread-plot", SpreadChart), self.query_one("#race-plot", RaceChart)
-        spread_chart.display, race_chart.display = not today, today
         switch = Text(" · ", style="dim")
         switch.append("t", style="bold")
         switch.append(" sessions" if today else " today", style="dim")
@@ -124,7 +137,7 @@ class SpreadPane(Pane):
             if part.today is not None:
                 title.append_text(switch)
             self.set_title_extra(title)
-            race_chart.show_race(race, colours)
+            self._show_chart(RaceChart).show_race(race, colours)
             # The pane's own content width: on a resize it is already new, while the caption's is laid out later.
             width = self.content_size.width or 60
             lines = 3 if self.size.height >= RACE_TALL else 2  # a short pane keeps its rows for the chart
@@ -139,7 +152,7 @@ class SpreadPane(Pane):
         if part.today is not None:
             rs.append_text(switch)
         self.set_title_extra(rs)
-        spread_chart.show(spread, colours, self.cursor)
+        self._show_chart(SpreadChart).show(spread, colours, self.cursor)
         self.query_one("#spread-caption", Lines).update(caption(part, colours, self.cursor))
 
 
@@ -152,6 +165,9 @@ class SpreadChart(PlotChart):
     def draw_figure(self, plt: Any, width: int) -> None:
         spread, colours, cursor = self.figure
         draw_chart(plt, spread, colours, cursor, width)
+
+
+CHART_IDS: dict[type[PlotChart], str] = {SpreadChart: "spread-plot", RaceChart: "race-plot"}
 
 
 def chart_ansi(

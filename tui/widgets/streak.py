@@ -45,8 +45,7 @@ class StreakPane(Pane):
                 yield BigNumber("", id="streak-count")
                 yield Lines(id="streak-headline")
             yield Lines(id="streak-details")
-            yield Lines(id="streak-provisional")
-            yield Lines(id="streak-premarket")
+            # (today's race and the pre-market read come here, mounted the first time there is one: _today_line)
             yield Lines(id="streak-earlier")
 
     def body(self) -> Widget:
@@ -91,15 +90,28 @@ class StreakPane(Pane):
         today_line = part.provisional is not None or part.premarket is not None
         earlier.display = bool(part.earlier) and not (today_line and self.screen.has_class("-short"))
         earlier.update(earlier_runs(part, colours, width))
-        provisional = self.query_one("#streak-provisional", Lines)
-        provisional.display = part.provisional is not None
-        if part.provisional is not None:
+        # Between the details and the earlier runs, in this order whichever comes first: today's race, then the
+        # pre-market read.
+        provisional = self._today_line("streak-provisional", part.provisional is not None, after="#streak-details")
+        if provisional is not None:
             delayed_style = str(self.get_component_rich_style("streak--delayed", partial=True))
             provisional.update(race(part, colours, delayed_style, width))
-        futures = self.query_one("#streak-premarket", Lines)
-        futures.display = part.premarket is not None
-        if part.premarket is not None:
+        futures = self._today_line("streak-premarket", part.premarket is not None, before="#streak-earlier")
+        if futures is not None:
             futures.update(premarket(part, colours, width))
+
+    def _today_line(self, id: str, shown: bool, *, after: str | None = None, before: str | None = None) -> Lines | None:
+        """The line ``id`` (today's race or the pre-market read) if ``shown``, mounted ``after`` or ``before`` a
+        sibling the first time (most starts are outside the session: none composed, none styled); else hidden."""
+        body = self.query_one("#streak-body")
+        found = body.query_children(f"#{id}")
+        line = found.first(Lines) if found else None
+        if line is not None:
+            line.display = shown
+        elif shown:
+            line = Lines(id=id)
+            body.mount(line, after=after, before=before)  # in the DOM at once: drawn with this frame
+        return line if shown else None
 
 
 def leader_name(part: StreakPart, side: str) -> str:
