@@ -272,6 +272,16 @@ async def quiet(pilot, timeout: float = 30.0, *, wait_for_workers: bool = True) 
     await pilot.pause()
 
 
+async def refresh_now(pilot, timeout: float = 30.0) -> None:
+    """One refresh now (after any in flight), and wait for its result to be drawn (bounded)."""
+    app = pilot.app
+    await until(lambda: not app.fetching, timeout=timeout)
+    generation = app.refresh_loop.generation
+    assert app.start_refresh()
+    await until(lambda: app.refresh_loop.generation > generation and not app.fetching, timeout=timeout)
+    await quiet(pilot, timeout)
+
+
 def settle_then(*keys: str, timeout: float = 30.0):
     """A ``run_before`` for snap_compare: settle, press ``keys`` in turn, and settle again after each one."""
 

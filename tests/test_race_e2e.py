@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.app_helpers import pilot_test, quiet, screen_text, until
+from tests.app_helpers import pilot_test, quiet, refresh_now, screen_text, until
 from tests.e2e_helpers import seed_universe, write_config
 from tests.fake_yahoo import END, PAIR, MutableClock, fake_yahoo  # noqa: F401  (fixture)
 from tui.app import StreakwatchApp
@@ -100,16 +100,6 @@ def app(served, clock, tmp_path):
     source.close()
 
 
-async def refresh(pilot) -> None:
-    """One refresh now, and wait for its result to be drawn (bounded)."""
-    app = pilot.app
-    await until(lambda: not app.fetching, timeout=WAIT)
-    generation = app.refresh_loop.generation
-    assert app.start_refresh()
-    await until(lambda: app.refresh_loop.generation > generation and not app.fetching, timeout=WAIT)
-    await quiet(pilot, WAIT)
-
-
 def assert_race_is_served(app, server) -> dict:
     expected = served_race(server)
     today = app.snapshot.today
@@ -137,7 +127,7 @@ async def test_the_race_is_seeded_extended_reseeded_and_folded_into_the_streak_a
         clock.now = et(10, 40)
         served.at(clock.now)
         served.reset_counts()
-        await refresh(pilot)
+        await refresh_now(pilot, WAIT)
         assert served.take_requests().get("intraday") == 2
         first = assert_race_is_served(app, served)
         assert first["points"] == 15  # 09:30 … 10:40
@@ -148,21 +138,21 @@ async def test_the_race_is_seeded_extended_reseeded_and_folded_into_the_streak_a
         for _ in range(12):
             clock.advance(minutes=1)
             served.at(clock.now)
-            await refresh(pilot)
+            await refresh_now(pilot, WAIT)
             assert "intraday" not in served.take_requests()
         assert_race_is_served(app, served)  # 10:52: the 10:50 bar is the newest point
 
         # The laptop sleeps 40 minutes: the quote alone would leave a hole, so the path is seeded again.
         clock.advance(minutes=40)
         served.at(clock.now)
-        await refresh(pilot)
+        await refresh_now(pilot, WAIT)
         assert served.take_requests().get("intraday") == 2
         assert_race_is_served(app, served)
 
         # 16:10:01, the session's bar is final: Friday becomes a completed session, the race is Yahoo's own bars.
         clock.now = et(16, 10, 1)
         served.at(clock.now)
-        await refresh(pilot)
+        await refresh_now(pilot, WAIT)
         final = assert_race_is_served(app, served)
         assert final["points"] == MINUTES // 5 and app.snapshot.today.complete
         snapshot = app.snapshot

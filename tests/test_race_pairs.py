@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.app_helpers import pilot_test, quiet, screen_text, until
+from tests.app_helpers import pilot_test, quiet, refresh_now, screen_text, until
 from tests.e2e_helpers import seed_universe, write_config
 from tests.fake_yahoo import END, clock, fake_yahoo, make_bars, make_source  # noqa: F401  (fixtures)
 from tui.config import DEFAULT_PAIRS, Config, Pair, load_config
@@ -306,15 +306,6 @@ def app(fake_yahoo, clock, tmp_path):
     source.close()
 
 
-async def refresh(pilot) -> None:
-    app = pilot.app
-    await until(lambda: not app.fetching, timeout=WAIT)
-    generation = app.refresh_loop.generation
-    assert app.start_refresh()
-    await until(lambda: app.refresh_loop.generation > generation and not app.fetching, timeout=WAIT)
-    await quiet(pilot, WAIT)
-
-
 @pilot_test
 async def test_c_during_the_session_shows_the_next_pairs_race(app, clock):
     app, server = app
@@ -322,7 +313,7 @@ async def test_c_during_the_session_shows_the_next_pairs_race(app, clock):
         await until(lambda: app.snapshot is not None and not app.fetching, timeout=WAIT)
         clock.now = et(FRIDAY, 10, 40)
         server.at(clock.now)
-        await refresh(pilot)
+        await refresh_now(pilot, WAIT)
         assert_race_is_served(app.snapshot, server, Pair("^RUT", "^GSPC"))
         server.reset_counts()
 
