@@ -90,3 +90,18 @@ def test_escape_alone_and_arrow_keys_still_reach_the_app_and_q_quits(tmp_path):
         assert monitor.wait_exit(10.0) == 0
     finally:
         monitor.close()
+
+
+def test_the_app_picks_the_quiet_driver_and_falls_back_to_textuals_where_it_cannot_be_built(monkeypatch):
+    """On a Textual whose key parser moved, the monitor must still start: on Textual's own driver."""
+    from textual import constants
+    from textual.drivers.linux_driver import LinuxDriver
+
+    from tests.app_helpers import make_app
+    from tui.input_driver import QuietLinuxDriver
+
+    monkeypatch.setattr(constants, "DRIVER", None)
+    app = make_app()
+    assert app.get_driver_class() is QuietLinuxDriver
+    monkeypatch.setitem(sys.modules, "tui.input_driver", None)  # importing it now raises ImportError
+    assert app.get_driver_class() is LinuxDriver

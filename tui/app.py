@@ -119,11 +119,14 @@ class StreakwatchApp(App[None]):
 
     def get_driver_class(self) -> type[Driver]:
         """Textual's choice, except that its Linux driver's input thread sleeps while no key comes (idle CPU).
-        A driver named in ``TEXTUAL_DRIVER`` (textual-serve's, or Textual's own on purpose) is taken as given."""
+        A driver named in ``TEXTUAL_DRIVER`` (textual-serve's, or Textual's own on purpose) is taken as given, and
+        so is Textual's when ours cannot be built on the installed Textual (it reads Textual's key parser)."""
         driver_class = super().get_driver_class()
         if textual_constants.DRIVER is None and driver_class.__module__ == "textual.drivers.linux_driver":
-            from tui.input_driver import QuietLinuxDriver
-
+            try:
+                from tui.input_driver import QuietLinuxDriver
+            except (ImportError, AttributeError):  # a Textual whose internals moved: idle costs more, nothing else
+                return driver_class
             return QuietLinuxDriver
         return driver_class
 
