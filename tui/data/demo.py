@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from tui.data.base import LABEL_SIMULATED, Clock, FuturesQuote, IntradayPath, MarketData, Quote, Race
-from tui.data.market_clock import ET, GRACE, LAST_DAY, MarketStatus, market_status, session_dates, session_final_at
+from tui.data.market_clock import ET, GRACE, LAST_DAY, MarketStatus, market_status, session_dates, session_hours
 from tui.errors import UsageError
 
 EPOCH = date(2000, 1, 3)  # first simulated session; fixed so every date's bar is fixed
@@ -411,10 +411,9 @@ class DemoSource:
         if today is not None and open_at is not None and close_at is not None and status.now >= open_at:
             race = (today, open_at, close_at)  # the session in progress, or just closed
         else:  # until the next session opens, the last one's race
-            final = session_final_at(status.last_completed)
-            if final is not None:
-                race_open = datetime.combine(status.last_completed, _OPEN, ET).astimezone(final.tzinfo)
-                race = (status.last_completed, race_open, final - GRACE)
+            hours = session_hours(status.last_completed)
+            if hours is not None:
+                race = (status.last_completed, *hours)
         if race is None or world.position(race[0]) <= 0:  # a session needs a previous close to start from
             return {}
         return self._race(world, pair, status.now, *race)

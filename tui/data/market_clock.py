@@ -285,14 +285,20 @@ def premarket_start(day: date) -> datetime:
     return datetime.combine(day, PRE_MARKET_START, tzinfo=ET).astimezone(UTC)
 
 
+def session_hours(day: date) -> tuple[datetime, datetime] | None:
+    """Session ``day``'s opening and closing instants (UTC; the close is 13:00 ET on a half day); None when ``day``
+    is no session."""
+    try:
+        return _calendar(day).open_close(day)
+    except (KeyError, UsageError):  # not a session, or outside anything the calendar can place
+        return None
+
+
 def session_final_at(day: date) -> datetime | None:
     """The instant (UTC) the bar of session ``day`` became final: its close (early on a half day) plus GRACE;
     None when ``day`` is no session."""
-    try:
-        _, close = _calendar(day).open_close(day)
-    except (KeyError, UsageError):  # not a session, or outside anything the calendar can place
-        return None
-    return close + GRACE
+    hours = session_hours(day)
+    return hours[1] + GRACE if hours is not None else None
 
 
 def session_dates(start: date, end: date) -> pd.DatetimeIndex:

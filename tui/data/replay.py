@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from tui.data.base import LABEL_REPLAY, IntradayPath, MarketData, Quote, Race
-from tui.data.market_clock import ET, GRACE, after_close, check_day, session_final_at
+from tui.data.market_clock import ET, after_close, check_day, session_hours
 from tui.errors import UsageError
 
 if TYPE_CHECKING:  # pandas is imported on the first fetch (in the worker), not when the source is built
@@ -189,7 +189,7 @@ class ReplaySource:
         if not all(found.get(symbol) for symbol in pair):
             names = " and ".join(f"intraday/{symbol}.csv" for symbol in pair)
             return {}, f"no intraday data in this replay (it would be in {names})"
-        final = session_final_at(day)
+        hours = session_hours(day)
         paths: dict[str, IntradayPath] = {}
         for symbol in pair:
             so_far = self._day_prices(found[symbol], day, now)
@@ -203,7 +203,7 @@ class ReplaySource:
                 times=tuple(t.to_pydatetime() for t in so_far.index),
                 prices=tuple(float(p) for p in so_far.to_numpy()),
                 complete=not running,
-                session_close=final - GRACE if final is not None else None,
+                session_close=hours[1] if hours is not None else None,
             )
         missing = [symbol for symbol in pair if symbol not in paths]
         if missing:

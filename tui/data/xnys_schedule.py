@@ -71,9 +71,6 @@ class Schedule:
     source: str = ""  # the exchange_calendars release the answers came from
 
     # -- the questions the market clock asks ------------------------------------------------------------------
-    def covers(self, day: date) -> bool:
-        return self.first <= day <= self.last
-
     def is_session(self, day: date) -> bool:
         return self._position(day) is not None
 

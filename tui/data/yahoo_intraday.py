@@ -35,7 +35,7 @@ import pandas as pd
 
 from tui.data.base import FuturesQuote, IntradayPath, Quote
 from tui.data.cache import BarCache
-from tui.data.market_clock import GRACE, MarketStatus, is_session_complete, session_final_at
+from tui.data.market_clock import MarketStatus, is_session_complete, session_hours
 from tui.data.yahoo_parse import SymbolProblem, parse_intraday
 from tui.data.yahoo_transport import YahooDown, YahooTransport
 
@@ -155,8 +155,8 @@ class IntradayKeeper:
         now = status.now
         session = race_session(status)
         done = is_session_complete(session, now)
-        final = session_final_at(session)
-        session_close = final - GRACE if final is not None else None  # 13:00 ET on a half day
+        hours = session_hours(session)
+        session_close = hours[1] if hours is not None else None  # 13:00 ET on a half day
         last_bar = int(session_close.timestamp()) - BAR_SECONDS if session_close is not None else None
         notes: list[str] = []
         down: str | None = None
