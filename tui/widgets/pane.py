@@ -10,7 +10,8 @@ is mounted the first time the pane has something to say instead of data.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from collections.abc import Callable
+from typing import Any, ClassVar, Literal, TypeVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -22,6 +23,20 @@ from tui.model import Snapshot
 from tui.widgets.lines import look
 
 PaneState = Literal["loading", "data", "empty", "error"]
+W = TypeVar("W", bound=Widget)
+
+
+def mounted_child(parent: Widget, selector: str | type[Widget], make: Callable[[], W], **where: Any) -> W:
+    """``parent``'s child matching ``selector``, made by ``make`` and mounted (``where``: Textual's ``before`` /
+    ``after``) the first time it is asked for: the parts of a pane that most starts never show (a message, today's
+    lines, the chart not on show) cost the first frame no composing and no styling. A child mounted here is in the
+    DOM at once and drawn with the current frame."""
+    found = parent.query_children(selector)
+    if found:
+        return found.first()  # type: ignore[return-value]
+    child = make()
+    parent.mount(child, **where)
+    return child
 
 
 def same_text(a: Text | None, b: Text | None) -> bool:
@@ -109,12 +124,8 @@ class Pane(Vertical):
 
     def message(self) -> PaneMessage:
         """What the pane says instead of data; mounted the first time it is needed (see :meth:`start_as`)."""
-        found = self.query_children(PaneMessage)
-        if found:
-            return found.first()
-        message = self._new_message(Text())
-        self.mount(message, before=0)  # (in the DOM at once; the compose order: the message before the body)
-        return message
+        # (before=0: the compose order, the message before the body)
+        return mounted_child(self, PaneMessage, lambda: self._new_message(Text()), before=0)
 
     def focus_target(self) -> Widget:
         return self.body() if self.state == "data" else self.message()

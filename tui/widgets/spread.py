@@ -19,7 +19,7 @@ from tui.widgets import fmt
 from tui.widgets.chart import PlotChart, axis_ticks, dim, plot_ansi, rgb
 from tui.widgets.lines import Lines
 from tui.widgets.palette import Palette, palette
-from tui.widgets.pane import Pane
+from tui.widgets.pane import Pane, mounted_child
 from tui.widgets.race import RaceChart, race_caption
 
 
@@ -113,14 +113,9 @@ class SpreadPane(Pane):
         """The chart of this ``kind`` (the sessions' or today's race), shown, and mounted the first time; the other
         hidden, if it was ever mounted."""
         body = self.query_one("#spread-body")
-        shown: ChartT | None = None
+        shown = mounted_child(body, kind, lambda: kind(id=CHART_IDS[kind]), before="#spread-caption")
         for chart in body.query_children(PlotChart):
-            chart.display = isinstance(chart, kind)
-            if isinstance(chart, kind):
-                shown = chart
-        if shown is None:
-            shown = kind(id=CHART_IDS[kind])
-            body.mount(shown, before="#spread-caption")  # in the DOM at once: drawn with this frame
+            chart.display = chart is shown
         return shown
 
     def draw(self, part: SpreadPart) -> None:

@@ -14,7 +14,7 @@ from tui.widgets import fmt
 from tui.widgets.bignum import BigNumber
 from tui.widgets.lines import Grid, Lines, Stack
 from tui.widgets.palette import Palette, palette
-from tui.widgets.pane import Pane
+from tui.widgets.pane import Pane, mounted_child
 from tui.widgets.safe import plain
 from tui.widgets.scroll_body import ScrollBody
 
@@ -104,14 +104,13 @@ class StreakPane(Pane):
         """The line ``id`` (today's race or the pre-market read) if ``shown``, mounted ``after`` or ``before`` a
         sibling the first time (most starts are outside the session: none composed, none styled); else hidden."""
         body = self.query_one("#streak-body")
-        found = body.query_children(f"#{id}")
-        line = found.first(Lines) if found else None
-        if line is not None:
-            line.display = shown
-        elif shown:
-            line = Lines(id=id)
-            body.mount(line, after=after, before=before)  # in the DOM at once: drawn with this frame
-        return line if shown else None
+        if not shown:
+            for line in body.query_children(f"#{id}"):
+                line.display = False
+            return None
+        shown_line = mounted_child(body, f"#{id}", lambda: Lines(id=id), after=after, before=before)
+        shown_line.display = True
+        return shown_line
 
 
 def leader_name(part: StreakPart, side: str) -> str:
