@@ -16,68 +16,23 @@ code under test."""
 
 from __future__ import annotations
 
-import random
 from dataclasses import replace
-from datetime import date, datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timezone
 
-import numpy as np
-import pandas as pd
 import pytest
 
 from tests.app_helpers import pilot_test, quiet, refresh_now, screen_text, until
 from tests.e2e_helpers import seed_universe, write_config
 from tests.fake_yahoo import END, clock, fake_yahoo, make_bars, make_source  # noqa: F401  (fixtures)
+from tests.race_helpers import FRIDAY, MINUTES, NY, et, play_friday, served_race, yahoo_source
 from tui.config import DEFAULT_PAIRS, Config, Pair, load_config
 from tui.data.demo import DemoSource
 from tui.data.replay import ReplaySource
 from tui.pipeline import RefreshPipeline
 
-NY = ZoneInfo("America/New_York")
-FRIDAY = date(2026, 1, 16)  # the session after END (Thursday 15 Jan)
-MINUTES = 390
 BOARD_SYMBOLS = list(dict.fromkeys(s for pair in DEFAULT_PAIRS for s in (pair.small, pair.large)))
 #: Price levels of the default board's symbols that the e2e universe (seed_universe) does not hold.
 MORE_PRICES = {"IWN": 160.0, "IWO": 280.0, "IJH": 62.0, "QQQ": 520.0}
-
-
-def et(day: date, hh: int, mm: int = 0, ss: int = 0) -> datetime:
-    return datetime(day.year, day.month, day.day, hh, mm, ss, tzinfo=NY).astimezone(timezone.utc)
-
-
-def play_board(server, symbols=BOARD_SYMBOLS, seed: int = 5) -> None:
-    """Every symbol trades all Friday: a reproducible walk a minute from Thursday's close."""
-    rng = np.random.default_rng(seed)
-    for symbol in symbols:
-        last = float(server.bars[symbol]["close"].loc[: pd.Timestamp(END)].iloc[-1])
-        server.play_session(symbol, FRIDAY, list(last * np.cumprod(1 + rng.normal(0, 0.0005, MINUTES))))
-
-
-def served_race(server, small: str, large: str) -> dict:
-    """The pair's race by hand from the served 5-minute bars and Thursday's closes as sent: each side's change
-    since that close, the lead changes (sign changes of the difference, level points skipped) and the shares led
-    (each point's leader holds until the next point)."""
-    bars = {s: server.session_bars(s) for s in (small, large)}
-    assert [b["ts"] for b in bars[small]] == [b["ts"] for b in bars[large]]  # one grid for both
-    base = {s: float(server.sent_closes(s).loc[pd.Timestamp(END)]) for s in (small, large)}
-    small_change = [b["close"] / base[small] - 1 for b in bars[small]]
-    large_change = [b["close"] / base[large] - 1 for b in bars[large]]
-    diff = [round(a - b, 12) for a, b in zip(small_change, large_change)]
-    signs = [(d > 0) - (d < 0) for d in diff]
-    nonzero = [s for s in signs if s]
-    times = [b["ts"] for b in bars[small]]
-    led = {1: 0, -1: 0, 0: 0}
-    for i in range(len(times) - 1):
-        led[signs[i]] += times[i + 1] - times[i]
-    span = times[-1] - times[0]
-    return {
-        "times": tuple(datetime.fromtimestamp(t, timezone.utc) for t in times),
-        "small": small_change,
-        "large": large_change,
-        "changes": sum(1 for a, b in zip(nonzero, nonzero[1:]) if a != b),
-        "share_small": led[1] / span if span else None,
-        "share_large": led[-1] / span if span else None,
-    }
 
 
 def assert_race_is_served(snapshot, server, pair: Pair) -> dict:
@@ -112,7 +67,7 @@ def board(fake_yahoo):
     server = seed_universe(fake_yahoo)
     for i, (symbol, price) in enumerate(MORE_PRICES.items()):
         server.bars[symbol] = make_bars(END, start_price=price, seed=40 + i)
-    play_board(server)
+    play_friday(server, BOARD_SYMBOLS, seed=5)
     return server
 
 
@@ -288,20 +243,11 @@ WAIT = 20.0
 @pytest.fixture
 def app(fake_yahoo, clock, tmp_path):
     from tui.app import StreakwatchApp
-    from tui.data.backoff import Backoff
-    from tui.data.cache import BarCache
-    from tui.data.yahoo import YahooSource
-    from tui.data.yahoo_session import YahooSession
 
     server = seed_universe(fake_yahoo)
-    play_board(server, symbols=["^RUT", "^GSPC", "IWM", "SPY"], seed=11)
+    play_friday(server, ["^RUT", "^GSPC", "IWM", "SPY"], seed=11)
     config = load_config(write_config(tmp_path / "streakwatch.toml"))  # the board: ^RUT/^GSPC, IWM/SPY
-    source = YahooSource(
-        BarCache(tmp_path / "bars.db"),
-        clock,
-        session=YahooSession(timeout=3.0),
-        backoff=Backoff(base=1, cap=4, rng=random.Random(0)),
-    )
+    source = yahoo_source(clock, tmp_path)
     yield StreakwatchApp(source, config, clock), server
     source.close()
 
