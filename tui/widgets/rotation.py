@@ -10,7 +10,6 @@ quadrant its symbol is in now. The grid is cached on (map, size, palette) and re
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.segment import Segment
@@ -23,7 +22,7 @@ from tui.model import QUADRANTS, RotationMap, RotationSeries
 from tui.widgets import fmt
 from tui.widgets.chart import StripCanvas
 from tui.widgets.palette import Palette
-from tui.widgets.row_table import Cell, TableColumn
+from tui.widgets.row_table import Cell, TableColumn, ValueColumn
 from tui.widgets.safe import plain
 
 CENTRE = 100.0
@@ -210,22 +209,11 @@ class RotationMapBody(Vertical, can_focus=True):
 
 
 # -- the table fallback -----------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class RotationColumn:
-    """A value column of the rotation table: its sort key, header, width and how a series gives its value."""
-
-    key: str
-    label: str
-    width: int
-    value: Callable[[RotationSeries], object]
-    numeric: bool = True
-
-
-ROTATION_COLUMNS = (
-    RotationColumn("quadrant", "Quadrant", 11, lambda s: s.quadrant, numeric=False),
-    RotationColumn("ratio", "Ratio", 8, lambda s: s.ratio),
-    RotationColumn("momentum", "Moment.", 8, lambda s: s.momentum),
-    RotationColumn("periods", "Weeks", 6, lambda s: s.periods_in_quadrant if s.quadrant else None),
+ROTATION_COLUMNS: tuple[ValueColumn[RotationSeries], ...] = (
+    ValueColumn("quadrant", "Quadrant", 11, lambda s: s.quadrant, numeric=False),
+    ValueColumn("ratio", "Ratio", 8, lambda s: s.ratio),
+    ValueColumn("momentum", "Moment.", 8, lambda s: s.momentum),
+    ValueColumn("periods", "Weeks", 6, lambda s: s.periods_in_quadrant if s.quadrant else None),
 )
 SYMBOL_WIDTH = 11  # "RUT/SPX" and every sector ticker
 ROTATION_SORTS = ("quadrant", "ratio", "momentum", "periods", "symbol")

@@ -8,9 +8,9 @@ applied to one row's strip at draw time.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Generic, Literal, TypeVar
 
 from rich.segment import Segment
 from rich.style import Style
@@ -39,6 +39,21 @@ class TableColumn:
     label: str
     width: int  # cells, including the gap to the next column (text is cut to fit)
     justify: Justify = "left"
+
+
+Row = TypeVar("Row")
+
+
+@dataclass(frozen=True)
+class ValueColumn(Generic[Row]):
+    """A value column of a sortable table (the sector table, the rotation table): its sort key, header, width and
+    how a row gives its value."""
+
+    key: str
+    label: str
+    width: int
+    value: Callable[[Row], object]
+    numeric: bool = True
 
 
 Row = tuple[Cell, ...]

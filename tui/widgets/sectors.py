@@ -10,7 +10,6 @@ its figures are true to that date, never shown as today's.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -38,37 +37,25 @@ from tui.widgets.rotation import (
     rotation_name_width,
     sort_series,
 )
-from tui.widgets.row_table import Cell, RowTable, TableColumn
+from tui.widgets.row_table import Cell, RowTable, TableColumn, ValueColumn
 from tui.widgets.safe import plain
 
-
-@dataclass(frozen=True)
-class Column:
-    """A value column of the sector table: its sort key, header, width and how a row gives its value."""
-
-    key: str
-    label: str
-    width: int
-    value: Callable[[SectorRow], object]
-    numeric: bool = True
-
-
 # Widths include the one-cell gap between columns (so the table fits 100 columns).
-RETURNS = (
-    Column("1d", "1D", 7, lambda r: r.return_1d),
-    Column("5d", "5D", 7, lambda r: r.return_5d),
-    Column("streak", "Streak", 7, lambda r: r.return_streak),
-    Column("1m", "1M", 7, lambda r: r.return_1m),
-    Column("ytd", "YTD", 7, lambda r: r.return_ytd),
+RETURNS: tuple[ValueColumn[SectorRow], ...] = (
+    ValueColumn("1d", "1D", 7, lambda r: r.return_1d),
+    ValueColumn("5d", "5D", 7, lambda r: r.return_5d),
+    ValueColumn("streak", "Streak", 7, lambda r: r.return_streak),
+    ValueColumn("1m", "1M", 7, lambda r: r.return_1m),
+    ValueColumn("ytd", "YTD", 7, lambda r: r.return_ytd),
 )
-VERSUS = (
-    Column("vs_streak", "vs Strk", 8, lambda r: r.vs_small_streak),
-    Column("vs_1d", "vs 1D", 7, lambda r: r.vs_small_1d),
-    Column("vs_5d", "vs 5D", 7, lambda r: r.vs_small_5d),
-    Column("vs_1m", "vs 1M", 7, lambda r: r.vs_small_1m),
-    Column("vs_ytd", "vs YTD", 7, lambda r: r.vs_small_ytd),
+VERSUS: tuple[ValueColumn[SectorRow], ...] = (
+    ValueColumn("vs_streak", "vs Strk", 8, lambda r: r.vs_small_streak),
+    ValueColumn("vs_1d", "vs 1D", 7, lambda r: r.vs_small_1d),
+    ValueColumn("vs_5d", "vs 5D", 7, lambda r: r.vs_small_5d),
+    ValueColumn("vs_1m", "vs 1M", 7, lambda r: r.vs_small_1m),
+    ValueColumn("vs_ytd", "vs YTD", 7, lambda r: r.vs_small_ytd),
 )
-SYMBOL = Column("symbol", "ETF", 5, lambda r: r.symbol, numeric=False)
+SYMBOL: ValueColumn[SectorRow] = ValueColumn("symbol", "ETF", 5, lambda r: r.symbol, numeric=False)
 NAME_MIN, NAME_MAX = 12, 23
 # Sort cycle (`s`): the streak window first, since that is what the monitor is about.
 SORTS = ("streak", "1d", "5d", "1m", "ytd", "vs_streak", "symbol")
@@ -76,11 +63,11 @@ SORT_LABELS = {c.key: c.label for c in (SYMBOL, *RETURNS, *VERSUS)}
 LEADERS = 3  # rows at each end coloured as leaders / laggards
 
 
-def layout_for(width: int) -> tuple[int, tuple[Column, ...]]:
+def layout_for(width: int) -> tuple[int, tuple[ValueColumn[SectorRow], ...]]:
     """The name column's width and the value columns that fit ``width`` cells: all five "vs small" columns when
     wide, then only the streak one, then returns alone (every column stays visible when the pane is maximized)."""
 
-    def need(columns: tuple[Column, ...], name: int) -> int:
+    def need(columns: tuple[ValueColumn[SectorRow], ...], name: int) -> int:
         return SYMBOL.width + name + sum(c.width for c in columns) + 1  # +1: room for a scrollbar
 
     for extra in (VERSUS, VERSUS[:1], ()):
@@ -152,7 +139,7 @@ class SectorsPane(Pane):
         self.view = VIEWS[0]
         self.sort_key = SORTS[0]
         self.rotation_sort = ROTATION_SORTS[0]
-        self._layout: tuple[int, tuple[Column, ...]] | None = None
+        self._layout: tuple[int, tuple[ValueColumn[SectorRow], ...]] | None = None
         self._order: tuple[str, ...] = ()  # symbol of each row, top to bottom
         self._rotation_layout: tuple[int, RotationMap | None] | None = None
         self._rotation_order: tuple[str, ...] = ()
@@ -314,7 +301,7 @@ class SectorsPane(Pane):
             table.move_cursor(order.index(keep))  # the cursor stays on its sector
 
 
-def table_columns(name_width: int, columns: tuple[Column, ...]) -> list[TableColumn]:
+def table_columns(name_width: int, columns: tuple[ValueColumn[SectorRow], ...]) -> list[TableColumn]:
     header = [TableColumn(SYMBOL.label, SYMBOL.width)]
     if name_width:
         header.append(TableColumn("Name", name_width))
@@ -340,7 +327,7 @@ def sort_rows(rows: tuple[SectorRow, ...], key: str) -> list[SectorRow]:
 
 def render_cells(
     row: SectorRow,
-    columns: tuple[Column, ...],
+    columns: tuple[ValueColumn[SectorRow], ...],
     name_width: int,
     colours: Palette,
     leaders: set[str],
