@@ -57,9 +57,11 @@ def idle_wake_ups(tmp_path: Path, driver: str | None) -> int:
 def test_an_idle_monitor_wakes_a_fraction_as_often_as_on_textuals_driver(tmp_path):
     textuals = idle_wake_ups(tmp_path / "textual", TEXTUALS_DRIVER)
     ours = idle_wake_ups(tmp_path / "ours", None)
-    # Textual's loop: select(0.1) → ~10 wake-ups a second. Ours: none of its own (the app's tick is 10 s; a
-    # refresh that falls into the window costs a few).
-    assert textuals >= 2 * WINDOW_SECONDS * 5, f"Textual's driver woke only {textuals} times: nothing was measured"
+    # Textual's loop: select(0.1) → ~10 wake-ups a second, ~30 in the window (CI once counted 29: the window is
+    # timed, so the nominal count is not a floor). Half of it still proves the count measures that loop. Ours: none
+    # of its own (the app's tick is 10 s; a refresh that falls into the window costs a few).
+    nominal = WINDOW_SECONDS * 10
+    assert textuals >= nominal / 2, f"Textual's driver woke only {textuals} times: nothing was measured"
     assert ours * 3 <= textuals, f"ours woke {ours} times in {WINDOW_SECONDS} s, Textual's {textuals}"
 
 
