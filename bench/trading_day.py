@@ -15,7 +15,6 @@ loaded; the row says whether it was. A first start ever adds exchange_calendars 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import gc
 import subprocess
 import sys
@@ -24,6 +23,8 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+import msgspec.structs
 
 from bench.common import Opts, Row, log, proc_status_kb, rss_mb
 
@@ -70,7 +71,7 @@ async def day(wall_seconds: float, schedule_file: Path) -> dict:
     from tui.data.demo import DemoSource
 
     market_clock.use_schedule_file(schedule_file)
-    config = dataclasses.replace(Config(), refresh=Refresh(open_seconds=1.0, closed_seconds=900.0))
+    config = msgspec.structs.replace(Config(), refresh=Refresh(open_seconds=1.0, closed_seconds=900.0))
     speed = (END - START).total_seconds() / wall_seconds
     clock = FastClock(START, speed)
     app = make_app(DemoSource(clock, seed=7), config, clock)

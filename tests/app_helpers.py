@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 
 import pandas as pd
+from msgspec.structs import replace
 
 from tui.config import Config
 from tui.data.base import LABEL_REPLAY, MarketData

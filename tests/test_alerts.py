@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
+
+from msgspec.structs import replace
 
 from tui.alerts import LOG_SIZE, AlertTracker
 from tui.config import Alerts, Config

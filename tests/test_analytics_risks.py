@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 
 import numpy as np
 import pandas as pd
 import pytest
+from msgspec.structs import replace
 
 from tui.analytics import current_streak, pair_sessions, risk_checklist, streak_runs, wilder_rsi
 from tui.config import Band, Config, RiskRules

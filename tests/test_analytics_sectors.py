@@ -114,7 +114,7 @@ def test_window_reaching_before_the_series_begins_is_none():
 def test_sector_without_data_is_a_row_of_none():
     row = rows()["GONE"]
     assert row.name == "Absent"
-    assert all(getattr(row, f) is None for f in row.__dataclass_fields__ if f not in ("symbol", "name"))
+    assert all(getattr(row, f) is None for f in row.__struct_fields__ if f not in ("symbol", "name"))
 
 
 def test_order_is_the_configured_order():

@@ -6,8 +6,9 @@ Driven with the real replay data (skipped without ../shared) and the real build_
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import date
+
+from msgspec.structs import replace
 
 from tests.app_helpers import pilot_test, ready, screen_text, until
 from tui.app import StreakwatchApp

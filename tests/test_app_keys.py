@@ -237,7 +237,7 @@ async def test_quit_key_exits():
 
 @pilot_test
 async def test_theme_comes_from_config():
-    from dataclasses import replace
+    from msgspec.structs import replace
 
     from tui.config import Config, Display
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from hypothesis import given
 from hypothesis import strategies as st
+from msgspec.structs import replace
 from rich.console import Console
 
 from tests.app_helpers import FakeSource, builder, make_app, make_snapshot, pilot_test, ready, screen_text

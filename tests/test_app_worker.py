@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from dataclasses import replace
+
+from msgspec.structs import replace
 
 from tests.app_helpers import (
     FROZEN,

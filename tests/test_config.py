@@ -198,7 +198,7 @@ def test_settings_at_their_bounds_load(tmp_path):
 
 def test_every_risk_band_has_a_direction_and_a_range():
     """A new Band in RiskRules must say which way it fires, or its thresholds would go unchecked."""
-    from dataclasses import fields
+    from msgspec.structs import fields
 
     from tui.config import RISK_BANDS, RiskRules
 

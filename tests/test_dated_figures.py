@@ -3,9 +3,9 @@ never passing for a figure of the pair's as-of session."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, datetime, timezone
 
+from msgspec.structs import replace
 from rich.style import Style
 
 from tests.app_helpers import make_app, make_snapshot, pilot_test, provisional, ready, screen_text

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import functools
 import json
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from msgspec.structs import replace
 
 from tui.config import Config, HistorySettings
 from tui.data.replay import ReplaySource

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import random
 import time
-from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from datetime import time as dtime
 from zoneinfo import ZoneInfo
 
 import pytest
+from msgspec.structs import replace
 
 from tests.app_helpers import FakeSource, builder, make_app, make_snapshot, pilot_test, ready, status_line
 from tests.fake_yahoo import fake_yahoo  # noqa: F401  (fixture)

@@ -3,12 +3,12 @@ and its reading back (snapshot cache), and the pipeline's active pair (a switch 
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 
 import numpy as np
 import pandas as pd
 import pytest
+from msgspec.structs import replace
 
 from tests.app_helpers import FakeSource, frozen_clock
 from tui.analytics import pair_board

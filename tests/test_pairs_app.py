@@ -123,7 +123,7 @@ async def test_escape_closes_the_board_without_changing_the_pair(replay_dir):
 
 @pilot_test
 async def test_the_open_board_redraws_only_when_what_it_shows_changed(replay_dir):
-    from dataclasses import replace
+    from msgspec.structs import replace
 
     from tui.screens.pairs import PairsScreen
 

@@ -16,10 +16,10 @@ code under test."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, datetime, timezone
 
 import pytest
+from msgspec.structs import replace
 
 from tests.app_helpers import pilot_test, quiet, refresh_now, screen_text, until
 from tests.e2e_helpers import seed_universe, write_config

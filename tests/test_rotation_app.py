@@ -7,10 +7,10 @@ Regenerate the pictures after an intended change with
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 
 import pytest
+from msgspec.structs import replace
 
 from tests.app_helpers import builder, make_app, make_snapshot, pilot_test, screen_text, settle, settle_then
 from tui.app import StreakwatchApp

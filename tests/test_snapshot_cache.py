@@ -10,13 +10,13 @@ import os
 import subprocess
 import sys
 from array import array
-from dataclasses import astuple, replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from msgspec.structs import astuple, replace
 
 from tests.app_helpers import (
     FROZEN,
@@ -151,12 +151,13 @@ def test_loading_the_cache_decodes_no_run_until_one_is_read(tmp_path, replay_dir
     assert cache.save(snapshot, FROZEN)
     built = []
 
-    class CountedRun(tui.model.StreakRun):
-        def __init__(self, *args: object) -> None:
-            built.append(args)
-            super().__init__(*args)  # type: ignore[arg-type]
+    make_run = tui.model.StreakRun
 
-    monkeypatch.setattr(tui.model, "StreakRun", CountedRun)
+    def counted_run(*args: object) -> tui.model.StreakRun:
+        built.append(args)
+        return make_run(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(tui.model, "StreakRun", counted_run)
     loaded = cache.load()
     assert loaded is not None and built == []
     assert astuple(loaded.snapshot.runs[-1]) == astuple(snapshot.runs[-1]) and len(built) == 1

@@ -4,10 +4,10 @@ changes the daily part must be computed again."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pandas as pd
+from msgspec.structs import replace
 
 from tests.app_helpers import frozen_clock
 from tui.config import Config

@@ -9,10 +9,10 @@ Regenerate after an intended change with `pytest tests/test_snapshots.py --snaps
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from msgspec.structs import replace
 
 from tests.app_helpers import (
     FROZEN,

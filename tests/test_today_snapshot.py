@@ -4,10 +4,10 @@ JSON, the snapshot cache and the refresh pipeline's reuse. Figures are worked ou
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from msgspec.structs import replace
 
 from tests.app_helpers import frozen_clock
 from tui.cli import main

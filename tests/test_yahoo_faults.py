@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import random
 import re
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pandas as pd
 import pytest
+from msgspec.structs import replace
 
 from tests.fake_yahoo import AFTER_CLOSE, END, PAIR, clock, fake_yahoo, make_bars, make_source, market, seed_market  # noqa: F401  (fixtures)
 from tui.data.backoff import Backoff

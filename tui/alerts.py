@@ -8,9 +8,10 @@ the same data, a retry that brings the same data back, or a replay stepped back 
 from __future__ import annotations
 
 from collections import OrderedDict, deque
-from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Literal
+
+from msgspec import Struct
 
 from tui.config import Alerts
 from tui.fmt import day, display_name, pct, sessions
@@ -32,8 +33,7 @@ _RISK_SEVERITY: dict[str, Severity] = {"alert": "error", "watch": "warning"}
 ALERTED_QUADRANTS: dict[str, Severity] = {"leading": "information", "lagging": "warning"}
 
 
-@dataclass(frozen=True)
-class AlertEvent:
+class AlertEvent(Struct, frozen=True):
     kind: str  # one of KINDS
     key: tuple  # stable identity of the event, for de-duplication
     title: str

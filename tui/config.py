@@ -1,6 +1,6 @@
 """Configuration (SPEC §6): TOML with complete defaults; unknown keys and wrong types name the key and the file.
 
-The dataclasses below *are* the schema: :func:`load_config` walks a parsed TOML table against them, so a new
+The records below *are* the schema: :func:`load_config` walks a parsed TOML table against them, so a new
 setting needs one field with a default (and, for a number, its sane range in :func:`_check_semantics`).
 
 The file is outside text: it is read with a byte cap (no FIFO, device or endless file), its nesting is measured
@@ -15,16 +15,18 @@ import math
 import re
 import typing
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any, NoReturn
 
+from msgspec import Struct
+from msgspec.structs import fields, replace
+
 from tui.data.files import FileRefused, read_capped
 from tui.errors import ConfigError, UsageError
+from tui.records import compared
 
 
-@dataclass(frozen=True)
-class Pair:
+class Pair(Struct, frozen=True):
     """Two symbols compared session by session, and what the user calls them (may be empty for ``[pair]``)."""
 
     small: str = "^RUT"
@@ -46,8 +48,7 @@ DEFAULT_PAIRS: tuple[Pair, ...] = (
 )
 
 
-@dataclass(frozen=True)
-class Sector:
+class Sector(Struct, frozen=True):
     """A small-cap sector ETF of the sector table (``[[sectors]]``): its symbol and the name shown."""
 
     symbol: str
@@ -68,16 +69,14 @@ DEFAULT_SECTORS: tuple[Sector, ...] = (
 )
 
 
-@dataclass(frozen=True)
-class Band:
+class Band(Struct, frozen=True):
     """A watch/alert threshold pair. Whether "beyond" means above or below is the rule's own business."""
 
     watch: float
     alert: float
 
 
-@dataclass(frozen=True)
-class RiskRules:
+class RiskRules(Struct, frozen=True):
     """Thresholds of SPEC §5. Returns are fractions (-0.02 = -2 %); rates are basis points."""
 
     lookback: int = 20  # sessions, for the 20-session changes
@@ -94,8 +93,7 @@ class RiskRules:
     rsi_period: int = 14
 
 
-@dataclass(frozen=True)
-class RiskSymbols:
+class RiskSymbols(Struct, frozen=True):
     """Symbols the risk rules read. Configurable for users whose data vendor names them differently."""
 
     credit: str = "HYG"
@@ -108,8 +106,7 @@ class RiskSymbols:
     cap_weight: str = "SPY"
 
 
-@dataclass(frozen=True)
-class Refresh:
+class Refresh(Struct, frozen=True):
     """Refresh cadence in seconds (SPEC §3): fast while the market is open, slow outside hours while the last
     session's final bars are still owed, and rare once they are on hand (nothing can change before the bell)."""
 
@@ -118,24 +115,21 @@ class Refresh:
     idle_seconds: float = 21_600.0  # 6 h: a weekend is about ten checks, not 260; never below closed_seconds
 
 
-@dataclass(frozen=True)
-class Premarket:
+class Premarket(Struct, frozen=True):
     """Index futures read before the cash open (SPEC: the pre-market read): small vs large, indicative only."""
 
     small: str = "RTY=F"  # E-mini Russell 2000
     large: str = "ES=F"  # E-mini S&P 500
 
 
-@dataclass(frozen=True)
-class Display:
+class Display(Struct, frozen=True):
     """How the monitor looks (``[display]``): the Textual theme and the spread chart's window in sessions."""
 
     theme: str = "textual-dark"
     spread_window: int = 60
 
 
-@dataclass(frozen=True)
-class HistorySettings:
+class HistorySettings(Struct, frozen=True):
     """The history screen (``[history]``): the shortest streak listed and the forward horizons in sessions."""
 
     min_length: int = 7
@@ -152,8 +146,7 @@ COMMAND_PLACEHOLDERS = ("{title}", "{body}")
 MAX_COMMAND_ARGS = 64  # far more than any notifier needs; bounds what a config can make the monitor spawn
 
 
-@dataclass(frozen=True)
-class RotationSettings:
+class RotationSettings(Struct, frozen=True):
     """The rotation map (tui/analytics/rotation.py): its period and how many of them each symbol's tail shows."""
 
     period: str = "weekly"  # "weekly": the last completed close of each week (to Friday); "daily": each session
@@ -164,8 +157,7 @@ ROTATION_PERIODS = ("weekly", "daily")
 MAX_TAIL = 52
 
 
-@dataclass(frozen=True)
-class Alerts:
+class Alerts(Struct, frozen=True):
     """Which streak and risk events alert (``[alerts]``), and how: the bell, desktop notifications, a command."""
 
     streak_extended: bool = True
@@ -180,15 +172,13 @@ class Alerts:
     command: tuple[str, ...] = ()  # program and arguments, run without a shell; e.g. notify-send {title} {body}
 
 
-@dataclass(frozen=True)
-class Export:
+class Export(Struct, frozen=True):
     """Where `e` writes its screenshot (SVG) and snapshot (JSON) (``[export]``)."""
 
     directory: str = "."
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(Struct, frozen=True):
     """The whole configuration: a TOML file's tables over these defaults (see :func:`load_config`)."""
 
     pair: Pair = Pair()  # the pair shown first (and the one every pane follows: see with_active_pair)
@@ -203,7 +193,15 @@ class Config:
     rotation: RotationSettings = RotationSettings()
     alerts: Alerts = Alerts()
     export: Export = Export()
-    path: Path | None = field(default=None, compare=False)  # the file it was read from, if any
+    path: Path | None = None  # the file it was read from, if any: not part of the config's value
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not Config:
+            return NotImplemented
+        return compared(self, "path") == compared(other, "path")
+
+    def __hash__(self) -> int:
+        return hash(compared(self, "path"))
 
     @property
     def small(self) -> str:
@@ -372,7 +370,7 @@ def _check_nesting(text: str, file: Path) -> None:
 
 
 def _build(cls: type, table: Any, prefix: str, file: Path, default: Any = None, whole: bool = False) -> Any:
-    """Build dataclass ``cls`` from a TOML table, on top of ``default`` (or the class defaults); ``whole``: every
+    """Build record ``cls`` from a TOML table, on top of ``default`` (or the class defaults); ``whole``: every
     key must be given (an entry of an array, such as one of ``[[pairs]]``, is not a change to a default one)."""
     if not isinstance(table, dict):
         raise ConfigError(f"{file}: '{prefix.rstrip('.') or 'top level'}' must be a table, not {_described(table)}")
@@ -399,13 +397,13 @@ def _build(cls: type, table: Any, prefix: str, file: Path, default: Any = None, 
 def _class_default(cls: type) -> Any:
     try:
         return cls()
-    except TypeError:  # a dataclass with required fields (Sector): every key must be given
+    except TypeError:  # a record with required fields (Sector): every key must be given
         return None
 
 
 def _coerce(hint: Any, value: Any, key: str, file: Path, default: Any = None, whole: bool = False) -> Any:
     origin = typing.get_origin(hint)
-    if is_dataclass(hint):
+    if isinstance(hint, type) and issubclass(hint, Struct):
         return _build(hint, value, f"{key}.", file, default, whole)
     if origin is tuple:
         item_type = typing.get_args(hint)[0]

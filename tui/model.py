@@ -1,7 +1,7 @@
 """Result types: what the analytics compute and what every output (screen, Rich, JSON) renders.
 
-Plain frozen dataclasses with no pandas inside, so they are cheap to pass between threads and to compare
-(the UI redraws a pane only when its part of the snapshot changed).
+Frozen records (``Struct``, tui/records.py) with no pandas inside, so they are cheap to pass between threads and
+to compare (the UI redraws a pane only when its part of the snapshot changed).
 """
 
 from __future__ import annotations
@@ -10,27 +10,28 @@ import base64
 import math
 from array import array
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import date, datetime
 from typing import Any, Literal, overload
 
+from msgspec import Struct, field
+from msgspec.structs import fields
+
 from tui.data.base import DELAYED_AFTER
 from tui.data.market_clock import MarketStatus
+from tui.records import compared
 
 Side = Literal["small", "large", "none"]
 RiskStatus = Literal["ok", "watch", "alert", "unknown"]
 
 
-@dataclass(frozen=True)
-class LongestSince:
+class LongestSince(Struct, frozen=True):
     """The most recent earlier streak of the same leader at least as long as the current one (SPEC §1)."""
 
     end: date
     length: int
 
 
-@dataclass(frozen=True)
-class StreakRun:
+class StreakRun(Struct, frozen=True):
     """One run of consecutive sessions won by the same side (leader "none" for a tie session)."""
 
     leader: Side
@@ -41,8 +42,7 @@ class StreakRun:
     large_return: float
 
 
-@dataclass(frozen=True)
-class Streak:
+class Streak(Struct, frozen=True):
     """The current streak ending at the latest completed session (SPEC §1)."""
 
     leader: Side
@@ -56,8 +56,7 @@ class Streak:
     percentile: float | None = None  # share (0-1) of past streaks of this leader that are shorter
 
 
-@dataclass(frozen=True)
-class Provisional:
+class Provisional(Struct, frozen=True):
     """The race of the session in progress, never mixed into the completed streak."""
 
     session: date
@@ -69,16 +68,14 @@ class Provisional:
     quote_time: datetime | None = None  # the older of the two quotes: the race is only as fresh as that
 
 
-@dataclass(frozen=True)
-class LeadChange:
+class LeadChange(Struct, frozen=True):
     """The moment one side took the lead from the other during today's race."""
 
     time: datetime
     leader: Side  # who took it ("small" or "large")
 
 
-@dataclass(frozen=True)
-class Gap:
+class Gap(Struct, frozen=True):
     """The day's widest gap one way: ``value`` is small's % change less large's (a fraction; negative when the
     large side leads), at ``time``."""
 
@@ -86,8 +83,7 @@ class Gap:
     time: datetime
 
 
-@dataclass(frozen=True)
-class Today:
+class Today(Struct, frozen=True):
     """Today's race (or the last session's, until the next starts): both sides' % change since the previous
     completed close on one time grid, and what the path says. Never mixed into the completed streak.
 
@@ -114,8 +110,7 @@ class Today:
     session_close: datetime | None = None
 
 
-@dataclass(frozen=True)
-class FutureRead:
+class FutureRead(Struct, frozen=True):
     """One index future before the open: its last price against its previous settlement."""
 
     symbol: str
@@ -125,8 +120,7 @@ class FutureRead:
     time: datetime
 
 
-@dataclass(frozen=True)
-class Premarket:
+class Premarket(Struct, frozen=True):
     """The pre-market read (futures, indicative): who the futures favour and what the streak would become if the
     cash session ended that way. Never mixed into the streak. ``leader`` None means unknown, ``note`` says why."""
 
@@ -140,8 +134,7 @@ class Premarket:
     note: str | None = None
 
 
-@dataclass(frozen=True)
-class Spread:
+class Spread(Struct, frozen=True):
     """The spread pane's series over its window: daily spread and relative performance, per session (SPEC §1)."""
 
     window: int
@@ -152,8 +145,7 @@ class Spread:
     streak_start: date | None = None  # first session of the current streak, for highlighting
 
 
-@dataclass(frozen=True)
-class SectorRow:
+class SectorRow(Struct, frozen=True):
     """One small-cap sector ETF: its returns over each window and each return less the small-cap index's."""
 
     symbol: str
@@ -171,8 +163,7 @@ class SectorRow:
     as_of: date | None = None  # its last valid close on or before the pair's as-of: every window ends there
 
 
-@dataclass(frozen=True)
-class Risk:
+class Risk(Struct, frozen=True):
     """One rule of the risk checklist (SPEC §5): its status, the value behind it and one line of why."""
 
     id: str
@@ -183,8 +174,7 @@ class Risk:
     as_of: date | None = None  # the date of the data the measure was taken on; None when it carries none
 
 
-@dataclass(frozen=True)
-class ForwardStat:
+class ForwardStat(Struct, frozen=True):
     """Forward relative performance of small vs large N sessions after qualifying streaks ended."""
 
     horizon: int
@@ -193,15 +183,13 @@ class ForwardStat:
     share_positive: float | None
 
 
-@dataclass(frozen=True)
-class HistoryEntry(StreakRun):
+class HistoryEntry(StreakRun, frozen=True):
     """A run listed on the history screen, with what followed it."""
 
     forward: tuple[float | None, ...] = ()  # relative performance after the end, one per horizon
 
 
-@dataclass(frozen=True)
-class History:
+class History(Struct, frozen=True):
     """The history screen: every streak of ``min_length``+ sessions, what followed each, and how the current one
     ranks."""
 
@@ -214,8 +202,7 @@ class History:
     note: str | None = None  # e.g. "not enough history"
 
 
-@dataclass(frozen=True)
-class Dropped:
+class Dropped(Struct, frozen=True):
     """A symbol the live source stopped polling: which, since when, why."""
 
     symbol: str
@@ -223,8 +210,7 @@ class Dropped:
     reason: str
 
 
-@dataclass(frozen=True)
-class DataStatus:
+class DataStatus(Struct, frozen=True):
     """Where the data came from and how fresh it is: the status line's and the JSON's ``data``."""
 
     source: str
@@ -240,8 +226,7 @@ class DataStatus:
     now: datetime | None = None  # the instant the data stands for (a replay: its day's close)
 
 
-@dataclass(frozen=True)
-class Snapshot:
+class Snapshot(Struct, frozen=True):
     """Everything the monitor shows for one refresh."""
 
     source: str
@@ -264,7 +249,17 @@ class Snapshot:
     pairs: tuple[PairEntry, ...] = ()  # the board of pairs, the one on screen among them
     #: The market clock at the data's instant, attached by the refresh pipeline (None when the calendar can't place
     #: it, and in a snapshot read back from the snapshot cache, until the first refresh).
-    market: MarketStatus | None = field(default=None, compare=False)
+    market: MarketStatus | None = None
+
+    # ``market`` is not part of the snapshot's value (tui/records.py): a snapshot read back from the cache is equal
+    # to the one written, and a refresh that brings only a later clock changes nothing on the panes.
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not Snapshot:
+            return NotImplemented
+        return compared(self, "market") == compared(other, "market")
+
+    def __hash__(self) -> int:
+        return hash(compared(self, "market"))
 
     @property
     def simulated(self) -> bool:
@@ -359,7 +354,7 @@ def jsonable(value: Any) -> Any:
         return value if math.isfinite(value) else None
     if isinstance(value, (datetime, date)):
         return value.isoformat()
-    if is_dataclass(value) and not isinstance(value, type):
+    if isinstance(value, Struct):
         return {f.name: jsonable(getattr(value, f.name)) for f in fields(value)}
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
@@ -370,7 +365,7 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
-# -- reading JSON back (the snapshot cache's first paint): json + dataclasses only, no pandas -------------------
+# -- reading JSON back (the snapshot cache's first paint): json + the records only, no pandas -------------------
 def _date(value: Any) -> date | None:
     return None if value is None else date.fromisoformat(value)
 
@@ -654,8 +649,7 @@ Quadrant = Literal["leading", "weakening", "lagging", "improving"]
 QUADRANTS: tuple[Quadrant, ...] = ("leading", "weakening", "lagging", "improving")
 
 
-@dataclass(frozen=True)
-class RotationPoint:
+class RotationPoint(Struct, frozen=True):
     """One period's position on the map: its date is that of the last close the period holds."""
 
     date: date
@@ -663,8 +657,7 @@ class RotationPoint:
     momentum: float  # its momentum, centred on 100
 
 
-@dataclass(frozen=True)
-class RotationSeries:
+class RotationSeries(Struct, frozen=True):
     """One symbol on the map, against its benchmark (a sector against the small index, the small against the
     large)."""
 
@@ -682,8 +675,7 @@ class RotationSeries:
     completed_on: date | None = None
 
 
-@dataclass(frozen=True)
-class RotationMap:
+class RotationMap(Struct, frozen=True):
     """The rotation map of the sectors and the pair: one series per symbol, each with its tail."""
 
     period: str  # "weekly" or "daily"
@@ -713,8 +705,7 @@ def rotation_from_dict(value: dict[str, Any] | None) -> RotationMap | None:
 
 
 # -- the board of pairs (tui.analytics.pairs) -------------------------------------------------------------------
-@dataclass(frozen=True)
-class PairEntry:
+class PairEntry(Struct, frozen=True):
     """One pair on the board: who leads it and how rare that is, over its own sessions up to the as-of session
     of the pair on screen. ``reason`` says why a pair has no figures (its symbols have no data); then
     ``streak`` is None."""

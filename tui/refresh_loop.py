@@ -15,17 +15,17 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+
+from msgspec import Struct, field
 
 from tui.config import Config
 from tui.data.backoff import Backoff
 from tui.data.market_clock import MarketStatus
 
 
-@dataclass
-class Attempt:
+class Attempt(Struct):
     """One refresh in flight."""
 
     generation: int

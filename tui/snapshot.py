@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from tui.analytics import (
     current_streak,
@@ -49,8 +51,7 @@ def data_status(data: MarketData) -> DataStatus:
     )
 
 
-@dataclass(frozen=True)
-class Build:
+class Build(Struct, frozen=True):
     """One snapshot and what it was computed from: the refresh pipeline keeps the last one, so that a refresh whose
     daily closes did not change (a live quote or today's path moved) recomputes only what those touch."""
 

@@ -2,11 +2,11 @@
 
 One JSON file per (source, config, version) under the user cache dir: ``snapshots/<key>.json``. The key hashes
 what decides the data: the source kind, the replay folder or SQLite cache path, ``--as-of``, the replay files'
-``stat`` (mtime, size), the config (its dataclass repr) and the package version. So a changed file, config or
+``stat`` (mtime, size), the config (its record's repr) and the package version. So a changed file, config or
 version never shows an old answer; anything else (a live source's newer data) is handled by the app, which marks
 cached data as such, with its real age, until a refresh replaces it.
 
-Reading needs only ``json`` and the result dataclasses (no pandas): it is on the path to the first paint. Writing
+Reading needs only ``json`` and the result records (no pandas): it is on the path to the first paint. Writing
 is atomic (a temporary file, then ``os.replace``), so a reader never sees half a file. Every failure here is
 quiet: a cache that can't be read or written only means no early paint.
 """
@@ -17,10 +17,11 @@ import hashlib
 import json
 import os
 import tempfile
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct
 
 from tui import __version__
 from tui.model import Snapshot, cache_json, snapshot_from_json
@@ -28,8 +29,7 @@ from tui.model import Snapshot, cache_json, snapshot_from_json
 FORMAT = 2  # 2: sectors and risks carry as_of (was last_date), the data status its now
 
 
-@dataclass(frozen=True)
-class Cached:
+class Cached(Struct, frozen=True):
     """A snapshot read back from the cache, with when it reached the screen and when it was saved."""
 
     snapshot: Snapshot

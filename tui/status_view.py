@@ -8,9 +8,9 @@ a backoff that sends nothing turns the screen stale by itself, between refreshes
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 
+from msgspec import Struct, field
 from rich.text import Text
 
 from tui.config import Refresh
@@ -24,8 +24,7 @@ from tui.widgets import fmt
 from tui.widgets.status import StatusInfo
 
 
-@dataclass
-class OnScreen:
+class OnScreen(Struct):
     """The data on screen and how it got there: the App's one record of it."""
 
     snapshot: Snapshot | None = None

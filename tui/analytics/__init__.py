@@ -1,4 +1,4 @@
-"""Analytics: pure, vectorised functions from pandas data to the result dataclasses of :mod:`tui.model`.
+"""Analytics: pure, vectorised functions from pandas data to the result records of :mod:`tui.model`.
 
 No Textual, no I/O, no clock: everything they need is passed in, so they run the same on live, replayed and
 simulated data. The usual order::

@@ -11,11 +11,11 @@ today.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import replace
 from datetime import date
 
 import numpy as np
 import pandas as pd
+from msgspec.structs import replace
 
 from tui.analytics.sessions import as_floats, pair_sessions, valid_values
 from tui.config import Band, Config

@@ -159,11 +159,11 @@ def _run_columns(runs: pd.DataFrame) -> dict[str, np.ndarray]:
 def runs_as_model(
     runs: pd.DataFrame, previous: tuple[pd.DataFrame, tuple[StreakRun, ...]] | None = None
 ) -> tuple[StreakRun, ...]:
-    """The runs frame as result dataclasses (dates as ``datetime.date``), oldest first.
+    """The runs frame as result records (dates as ``datetime.date``), oldest first.
 
     ``previous``: an earlier runs frame and its conversion (the last build's). Runs only grow at the end as history
     appends, and stepping a replayed day changes only the last few, so the rows both frames share at the start are
-    taken from it (the very same frozen dataclasses) and only the rest is converted: thousands of runs, a few new.
+    taken from it (the very same frozen records) and only the rest is converted: thousands of runs, a few new.
     """
     if runs.empty:
         return ()

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+from msgspec import Struct, field
 
 if TYPE_CHECKING:  # annotations only: the UI imports this module before its first paint, pandas costs ~280 ms
     import pandas as pd
@@ -24,8 +25,7 @@ LABEL_SIMULATED = "SIMULATED"
 DELAYED_AFTER = timedelta(minutes=20)
 
 
-@dataclass(frozen=True)
-class Quote:
+class Quote(Struct, frozen=True):
     """An intraday price for a symbol during (or just after) the session in progress."""
 
     symbol: str
@@ -34,8 +34,7 @@ class Quote:
     session: pd.Timestamp  # the exchange date of the session this quote belongs to (tz-naive midnight)
 
 
-@dataclass(frozen=True)
-class IntradayPath:
+class IntradayPath(Struct, frozen=True):
     """One symbol's path through one session, for today's race: 5-minute bars from the open, extended by the
     quotes each refresh already makes. ``prices[i]`` is the last price at ``times[i]``; the race is measured from
     ``previous_close``, the last completed close before ``session``."""
@@ -51,8 +50,7 @@ class IntradayPath:
     session_close: datetime | None = None
 
 
-@dataclass(frozen=True)
-class FuturesQuote:
+class FuturesQuote(Struct, frozen=True):
     """An index future's last price against its previous settlement: what the pre-market read is made of.
     Indicative only; never a close of the cash index."""
 
@@ -62,8 +60,7 @@ class FuturesQuote:
     time: datetime  # timezone-aware instant of the last trade
 
 
-@dataclass(frozen=True)
-class DroppedSymbol:
+class DroppedSymbol(Struct, frozen=True):
     """A symbol no longer polled: Yahoo failed it on its own, while serving the others, for hours."""
 
     symbol: str
@@ -71,8 +68,7 @@ class DroppedSymbol:
     reason: str  # its last failure, in plain words
 
 
-@dataclass
-class MarketData:
+class MarketData(Struct):
     """What one fetch produced.
 
     ``closes`` holds *completed* sessions only (SPEC §1): a DatetimeIndex of exchange dates (tz-naive, midnight,

@@ -32,12 +32,12 @@ import math
 import zlib
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
 import numpy as np
 import pandas as pd
+from msgspec import Struct
 
 from tui.data.base import LABEL_SIMULATED, Clock, FuturesQuote, IntradayPath, MarketData, Quote, Race
 from tui.data.market_clock import ET, GRACE, LAST_DAY, MarketStatus, market_status, session_dates, session_hours
@@ -75,8 +75,7 @@ _GIVE_BACK = 0.10  # share of the accumulated small-cap lead given back per gap 
 _STREAK, _GAP_FIRST, _GAP = 1, -1, 0
 
 
-@dataclass(frozen=True)
-class _Spec:
+class _Spec(Struct, frozen=True):
     """A symbol as a mix of the factors (log returns) plus its own noise, with its level on ``REF``."""
 
     base: float
@@ -165,8 +164,7 @@ def _episode_schedule(seed: int, n: int, pivot: int) -> np.ndarray:
     return role
 
 
-@dataclass(frozen=True)
-class _World:
+class _World(Struct, frozen=True):
     sessions: pd.DatetimeIndex
     days: np.ndarray  # calendar-day offsets of the sessions from EPOCH
     ref: int  # index of REF

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from msgspec import Struct
 
 from tui.data.base import Clock, DataSource, MarketData, Race, RaceSource, frozen_clock, utc_now
 from tui.data.market_clock import ET, after_close, check_day
@@ -19,8 +20,7 @@ if TYPE_CHECKING:
 SOURCE_KINDS = ("auto", "yahoo", "demo", "replay:DIR")
 
 
-@dataclass(frozen=True)
-class SourceSpec:
+class SourceSpec(Struct, frozen=True):
     kind: str  # auto | yahoo | demo | replay
     directory: Path | None = None
 

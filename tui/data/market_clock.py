@@ -11,12 +11,13 @@ milliseconds instead. Importing this module, and asking it anything but :func:`s
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
+
+from msgspec import Struct
 
 from tui.data import xnys_schedule
 from tui.data.xnys_schedule import Schedule
@@ -63,8 +64,7 @@ class Phase(str, Enum):
     HOLIDAY = "holiday"
 
 
-@dataclass(frozen=True)
-class MarketStatus:
+class MarketStatus(Struct, frozen=True):
     now: datetime  # UTC
     phase: Phase
     session: date | None  # today's session date (America/New_York) if today is a trading day, else None

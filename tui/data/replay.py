@@ -12,10 +12,11 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
+
+from msgspec import Struct
 
 from tui.data.base import LABEL_REPLAY, IntradayPath, MarketData, Quote, Race
 from tui.data.market_clock import ET, after_close, check_day, session_hours
@@ -34,8 +35,7 @@ def read_price_csv(path: Path) -> pd.DataFrame:
     return read(path)
 
 
-@dataclass(frozen=True)
-class _Combined:
+class _Combined(Struct, frozen=True):
     """The closes of one symbol list over the whole history, and what a fetch needs to know about them."""
 
     key: tuple[object, ...]  # (symbols, ((path, mtime_ns, size) or None per symbol))

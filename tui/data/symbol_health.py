@@ -14,8 +14,10 @@ monitor on the same cache.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
+
+from msgspec import Struct
+from msgspec.structs import asdict, replace
 
 FIRST_WAIT = timedelta(minutes=2)
 MAX_WAIT = timedelta(minutes=30)
@@ -24,8 +26,7 @@ DROP_FAILURES = 5
 DROPPED_FOR = timedelta(days=7)
 
 
-@dataclass(frozen=True)
-class Trouble:
+class Trouble(Struct, frozen=True):
     """One symbol's run of failures of its own."""
 
     first_failed: datetime

@@ -19,10 +19,11 @@ import json
 import os
 import warnings
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct, field
 
 UTC = timezone.utc
 FORMAT = 1
@@ -60,8 +61,7 @@ def exchange_calendars_version() -> str:
         return "unknown"
 
 
-@dataclass(frozen=True)
-class Schedule:
+class Schedule(Struct, frozen=True):
     first: date  # the span exchange_calendars was asked about (inclusive)
     last: date
     days: list[int]  # the sessions' ordinals, ascending

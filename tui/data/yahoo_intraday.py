@@ -28,10 +28,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
 import pandas as pd
+from msgspec import Struct, field
+from msgspec.structs import asdict
 
 from tui.data.base import FuturesQuote, IntradayPath, Quote
 from tui.data.cache import BarCache
@@ -73,8 +74,7 @@ def premarket_read_due(status: MarketStatus, bars_through: date | None) -> bool:
     return before_open and bars_through is not None and bars_through >= status.last_completed
 
 
-@dataclass(frozen=True)
-class _Failure:
+class _Failure(Struct, frozen=True):
     """The last failed seed of a symbol's path."""
 
     session: date
@@ -84,8 +84,7 @@ class _Failure:
     after_close: bool  # it was the final seed, after the session completed
 
 
-@dataclass
-class _Track:
+class _Track(Struct):
     """One symbol's path through one session, as kept between refreshes."""
 
     session: date

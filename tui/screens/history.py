@@ -7,8 +7,8 @@ screen only lays it out. Outside text (symbols) goes in as ``rich.text.Text``, n
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
+from msgspec import Struct
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -25,8 +25,7 @@ from tui.textsafe import plain
 from tui.widgets.palette import Palette, palette
 
 
-@dataclass(frozen=True)
-class Column:
+class Column(Struct, frozen=True):
     key: str
     label: str
     value: Callable[[HistoryEntry], object]  # what it sorts by (None sorts last)

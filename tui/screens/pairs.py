@@ -9,8 +9,8 @@ only lays it out and sorts it. Outside text (symbols, names, reasons) goes in as
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
+from msgspec import Struct
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -26,8 +26,7 @@ from tui.widgets.palette import Palette, palette
 from tui.widgets.safe import plain
 
 
-@dataclass(frozen=True)
-class Sort:
+class Sort(Struct, frozen=True):
     key: str
     label: str
     value: Callable[[PairEntry], float | int | None]  # biggest first; None (no figure) last

@@ -15,9 +15,9 @@ one on screen, and the lines are the ones the whole grid would have.
 from __future__ import annotations
 
 from collections.abc import Hashable
-from dataclasses import dataclass
 from typing import Any
 
+from msgspec import Struct
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.segment import Segment
@@ -33,8 +33,7 @@ from textual.widget import Widget
 Cell = Text | str
 
 
-@dataclass(frozen=True)
-class Stack:
+class Stack(Struct, frozen=True):
     """Blocks shown one under another, each rendered on its own: equal blocks draw the same lines, so a block
     equal to one already drawn (at the same width and style) is not rendered again."""
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from msgspec import Struct
 from textual.app import App
 from textual.color import Color
 
 
-@dataclass(frozen=True)
-class Palette:
+class Palette(Struct, frozen=True):
     up: str
     down: str
     warn: str

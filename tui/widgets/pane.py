@@ -2,7 +2,7 @@
 
 A pane shows either its body (the data) or a message (loading / no data / error). Exactly one of the two is
 displayed and focusable at a time, so `tab` moves pane by pane and `1`-`4` always land somewhere visible.
-A pane redraws its body only when its own part of the snapshot changed (frozen dataclasses compare by value).
+A pane redraws its body only when its own part of the snapshot changed (frozen records compare by value).
 
 A pane that starts with data (the snapshot cache's first paint, :meth:`Pane.start_as`) composes no message: it
 is mounted the first time the pane has something to say instead of data.

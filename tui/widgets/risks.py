@@ -6,9 +6,9 @@ why are dimmed and the why ends with the date of its data ("VIX 16.0 < 20 · 20 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
+from msgspec import Struct
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.widget import Widget
@@ -23,8 +23,7 @@ from tui.widgets.safe import plain
 from tui.widgets.scroll_body import ScrollBody
 
 
-@dataclass(frozen=True)
-class RisksPart:
+class RisksPart(Struct, frozen=True):
     as_of: date  # the pair's as-of session: a risk measured on older data is dated
     risks: tuple[Risk, ...]
 

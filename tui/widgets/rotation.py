@@ -10,8 +10,7 @@ quadrant its symbol is in now. The grid is cached on (map, size, palette) and re
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from msgspec import Struct
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -49,8 +48,7 @@ def head_label(series: RotationSeries, pair_symbol: str | None) -> str:
     return plain(series.symbol, LABEL_MAX)
 
 
-@dataclass(frozen=True)
-class Frame:
+class Frame(Struct, frozen=True):
     """What maps a point to the grid: the half-range of each axis around 100."""
 
     x_span: float

@@ -9,9 +9,9 @@ applied to one row's strip at draw time.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Generic, Literal, TypeVar
 
+from msgspec import Struct
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -23,8 +23,7 @@ from textual.strip import Strip
 Justify = Literal["left", "right"]
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(Struct, frozen=True):
     """One cell: plain text (never parsed as markup) and a Rich style string."""
 
     plain: str
@@ -32,8 +31,7 @@ class Cell:
     justify: Justify = "left"
 
 
-@dataclass(frozen=True)
-class TableColumn:
+class TableColumn(Struct, frozen=True):
     """A column of a :class:`RowTable`: its header, width and how its cells are justified."""
 
     label: str
@@ -44,8 +42,7 @@ class TableColumn:
 Row = TypeVar("Row")
 
 
-@dataclass(frozen=True)
-class ValueColumn(Generic[Row]):
+class ValueColumn(Struct, Generic[Row], frozen=True):
     """A value column of a sortable table (the sector table, the rotation table): its sort key, header, width and
     how a row gives its value."""
 

@@ -10,9 +10,9 @@ its figures are true to that date, never shown as today's.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
+from msgspec import Struct
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -90,8 +90,7 @@ def abbreviate(name: str, width: int) -> str:
     return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
 
 
-@dataclass(frozen=True)
-class SectorsPart:
+class SectorsPart(Struct, frozen=True):
     """The pane's slice of the snapshot: it redraws only when this changes."""
 
     as_of: date  # the pair's as-of session: a row with older data is dated

@@ -5,9 +5,9 @@ today's race (:mod:`tui.widgets.race`) while there is one. Both are :class:`~tui
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
+from msgspec import Struct
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -23,8 +23,7 @@ from tui.widgets.pane import Pane, mounted_child
 from tui.widgets.race import RaceChart, race_caption
 
 
-@dataclass(frozen=True)
-class SpreadPart:
+class SpreadPart(Struct, frozen=True):
     small: str
     large: str
     spread: Spread

@@ -4,9 +4,10 @@ refresh, last error (and "cached" while the data shown is the snapshot cache's, 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
 from datetime import date, datetime
 
+from msgspec import Struct
+from msgspec.structs import replace
 from rich.text import Text
 from textual.widgets import Static
 
@@ -17,8 +18,7 @@ from tui.widgets.palette import Palette, palette
 from tui.widgets.safe import plain
 
 
-@dataclass(frozen=True)
-class StatusInfo:
+class StatusInfo(Struct, frozen=True):
     label: str | None = None  # LIVE / DELAYED / OFFLINE / REPLAY / SIMULATED; None before any data
     source: str = ""
     pair: tuple[str, str, str] | None = None  # (small, large, name) of the pair on screen; None before any data

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from msgspec import Struct
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -19,8 +18,7 @@ from tui.widgets.safe import plain
 from tui.widgets.scroll_body import ScrollBody
 
 
-@dataclass(frozen=True)
-class StreakPart:
+class StreakPart(Struct, frozen=True):
     small: str
     large: str
     streak: Streak
