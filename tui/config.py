@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from msgspec import Struct
-from msgspec.structs import fields, replace
+from msgspec.structs import replace
 
 from tui.data.files import FileRefused, read_capped
 from tui.errors import ConfigError, UsageError
@@ -215,7 +215,7 @@ class Config(Struct, frozen=True):
         """Every symbol the monitor needs, without duplicates, pair first (a live source treats the first two
         as the headline), then the sectors, the risk rules' symbols and the board's pairs."""
         wanted = [self.pair.small, self.pair.large, *(s.symbol for s in self.sectors)]
-        wanted += [getattr(self.risk_symbols, f.name) for f in fields(self.risk_symbols)]
+        wanted += [getattr(self.risk_symbols, name) for name in self.risk_symbols.__struct_fields__]
         wanted += [symbol for pair in self.pairs for symbol in (pair.small, pair.large)]
         return list(dict.fromkeys(wanted))
 
@@ -375,20 +375,20 @@ def _build(cls: type, table: Any, prefix: str, file: Path, default: Any = None, 
     if not isinstance(table, dict):
         raise ConfigError(f"{file}: '{prefix.rstrip('.') or 'top level'}' must be a table, not {_described(table)}")
     hints = typing.get_type_hints(cls)
-    known = [f for f in fields(cls) if f.name != "path"]
-    names = {f.name for f in known}
+    known = [name for name in cls.__struct_fields__ if name != "path"]
+    names = set(known)
     for key in table:
         if key not in names:
             raise ConfigError(f"{file}: unknown key {_shown(prefix + key)}")
     base = default if default is not None else None if whole else _class_default(cls)
     values = {
-        f.name: _coerce(hints[f.name], table[f.name], f"{prefix}{f.name}", file, getattr(base, f.name, None))
-        for f in known
-        if f.name in table
+        name: _coerce(hints[name], table[name], f"{prefix}{name}", file, getattr(base, name, None))
+        for name in known
+        if name in table
     }
     if base is not None:
         return replace(base, **values)
-    missing = [f.name for f in known if f.name not in table]
+    missing = [name for name in known if name not in table]
     if missing:
         raise ConfigError(f"{file}: '{prefix}{missing[0]}' is required")
     return cls(**values)
@@ -448,7 +448,7 @@ def _check_semantics(config: Config, file: Path) -> None:
         (f"pairs[{i}].{side}", getattr(p, side)) for i, p in enumerate(config.pairs) for side in ("small", "large")
     ]
     symbols += [(f"sectors[{i}].symbol", s.symbol) for i, s in enumerate(config.sectors)]
-    symbols += [(f"risk_symbols.{f.name}", getattr(config.risk_symbols, f.name)) for f in fields(RiskSymbols)]
+    symbols += [(f"risk_symbols.{name}", getattr(config.risk_symbols, name)) for name in RiskSymbols.__struct_fields__]
     for key, symbol in symbols:
         if not _is_symbol(symbol):
             refuse(key, f"is not a ticker symbol: {_shown(symbol)}")

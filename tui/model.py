@@ -14,7 +14,6 @@ from datetime import date, datetime
 from typing import Any, Literal, overload
 
 from msgspec import Struct, field
-from msgspec.structs import fields
 
 from tui.data.base import DELAYED_AFTER
 from tui.data.market_clock import MarketStatus
@@ -355,7 +354,7 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     if isinstance(value, Struct):
-        return {f.name: jsonable(getattr(value, f.name)) for f in fields(value)}
+        return {name: jsonable(getattr(value, name)) for name in value.__struct_fields__}
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -379,11 +378,11 @@ def _float(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def _build(cls: type, doc: dict[str, Any] | None, /, **convert: Any) -> Any:
+def _build(cls: type[Struct], doc: dict[str, Any] | None, /, **convert: Any) -> Any:
     """``cls(**doc)``, each field named in ``convert`` passed through its converter; None stays None."""
     if doc is None:
         return None
-    names = {f.name for f in fields(cls)}
+    names = set(cls.__struct_fields__)
     kwargs = {k: (convert[k](v) if k in convert else v) for k, v in doc.items() if k in names}
     return cls(**kwargs)
 
@@ -451,7 +450,7 @@ def spread_from_dict(value: dict[str, Any]) -> Spread:
 
 
 def sector_row_from_dict(value: dict[str, Any]) -> SectorRow:
-    numbers = {f.name: _float for f in fields(SectorRow) if f.name.startswith(("return_", "vs_small_"))}
+    numbers = {name: _float for name in SectorRow.__struct_fields__ if name.startswith(("return_", "vs_small_"))}
     return _build(SectorRow, value, as_of=_date, **numbers)
 
 
