@@ -14,10 +14,11 @@ on hand; that is exactly ``idle_seconds = closed_seconds``, run through the same
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 from datetime import date, datetime
 from datetime import time as dtime
 from zoneinfo import ZoneInfo
+
+from msgspec.structs import replace
 
 from bench.common import Opts, Row, log
 
