@@ -6,6 +6,13 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# No property here is about speed: an example that a loaded machine stalls past Hypothesis's default 200 ms
+# deadline (then "Unreliable test timings" when its rerun is fast), or a strategy it generates slowly (too_slow),
+# would fail a run with no defect. Tests still set their own example counts.
+settings.register_profile("streakwatch", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("streakwatch")
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_MARKET = Path(os.environ.get("STREAKWATCH_SHARED", REPO.parent / "shared")) / "data" / "market"

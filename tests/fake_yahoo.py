@@ -229,6 +229,7 @@ class FakeYahoo:
         self.server_errors: list[str] = []  # unexpected errors inside the fake itself (see _QuietServer)
         self._thread: threading.Thread | None = None
         self._conns: set = set()  # open keep-alive sockets, cut on stop() so "refused" really means it
+        self._held: socket.socket | None = None  # the port, bound but not listening, between stop() and start()
         self.port = 0
 
     # -- control ----------------------------------------------------------------------------------------
@@ -238,6 +239,7 @@ class FakeYahoo:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> FakeYahoo:
+        self._let_go_of_port()
         handler = type("Handler", (_Handler,), {"fake": self})
         self._server = _QuietServer(("127.0.0.1", self.port), handler)
         self._server.fake = self
@@ -248,7 +250,9 @@ class FakeYahoo:
         return self
 
     def stop(self) -> None:
-        """Stop listening: connections to the port are refused until :meth:`start`."""
+        """Stop listening: connections to the port are refused until :meth:`start`. Meanwhile the port stays bound,
+        not listening: a port let go of could be handed by the kernel to the other xdist worker's fake (which would
+        answer in this one's place) or to an outgoing connection (which would keep :meth:`start` from binding it)."""
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -261,6 +265,27 @@ class FakeYahoo:
                 self._conns.clear()
             self._thread.join(timeout=5)
             self._server = self._thread = None
+            self._hold_port()
+
+    def close(self) -> None:
+        """Stop for good, the port let go of."""
+        self.stop()
+        self._let_go_of_port()
+
+    def _hold_port(self) -> None:
+        held = socket.socket()
+        held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # beside this server's closing connections
+        try:
+            held.bind(("127.0.0.1", self.port))
+        except OSError:  # taken in the instant since the server closed: nothing to hold
+            held.close()
+            return
+        self._held = held
+
+    def _let_go_of_port(self) -> None:
+        if self._held is not None:
+            self._held.close()
+            self._held = None
 
     def fault(
         self, kind: str, value: Any = None, *, endpoint: str = "chart", symbol: str = "*", after: int = 0
@@ -915,7 +940,7 @@ def fake_yahoo(monkeypatch):
     try:
         yield server
     finally:
-        server.stop()
+        server.close()
         reset_yfinance()
     assert not server.server_errors, f"the fake Yahoo server itself failed: {server.server_errors}"
 

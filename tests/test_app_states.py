@@ -37,6 +37,9 @@ async def test_loading_state_before_the_first_data():
     app = make_app(source=source)
     try:
         async with app.run_test(size=SIZE) as pilot:
+            # The first refresh starts after the first frame (call_after_refresh): wait for its fetch, not for a
+            # pause to happen to cover it on a loaded machine.
+            await until(source.entered.is_set)
             await pilot.pause()
             assert all(app.pane(name).state == "loading" for name in PANES)
             text = screen_text(app)

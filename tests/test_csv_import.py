@@ -224,7 +224,9 @@ def check_contract(path: Path) -> None:
     assert set(frame.columns) <= {"open", "high", "low", "close", "adj_close", "volume"}
 
 
-FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# The suite's suppressed health checks (tests/conftest.py), and the tmp_path fixture these tests share across examples.
+SUPPRESSED = [*settings.default.suppress_health_check, HealthCheck.function_scoped_fixture]
+FAST = settings(max_examples=150, deadline=None, suppress_health_check=SUPPRESSED)
 
 
 @FAST
@@ -305,7 +307,7 @@ def test_near_csv_loads_or_raises_data_format_error(tmp_path, text):
     check_contract(write(tmp_path, text, "near.csv"))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, suppress_health_check=SUPPRESSED)
 @given(
     closes=st.lists(st.floats(min_value=1e-6, max_value=1e9), min_size=1, max_size=30),
     shuffle=st.randoms(),
@@ -346,7 +348,7 @@ def test_fast_path_agrees_with_careful_path_on_csv_like_text(tmp_path, text):
     check_paths_agree(write(tmp_path, "Date,Close,Volume\n" + text, "like.csv"))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, suppress_health_check=SUPPRESSED)
 @given(
     closes=st.lists(st.one_of(st.floats(min_value=1e-6, max_value=1e9), st.none()), min_size=1, max_size=30),
     volumes=st.lists(st.sampled_from(["0", "-0", "-0.0", "12", "1e3", "", "null", "NaN"]), min_size=30, max_size=30),

@@ -257,10 +257,13 @@ def test_as_of_beyond_the_calendar_is_refused_in_one_line_by_every_source(capsys
     assert one_line(err) == f"streakwatch: {expected}"
 
 
-def test_as_of_after_today_is_refused_by_every_source(capsys, tmp_path):
+def test_as_of_after_today_is_refused_by_every_source(capsys, tmp_path, monkeypatch):
     write_pair(tmp_path, "2026-01-05,10\n2026-01-06,11\n", "2026-01-05,10\n2026-01-06,12\n")
-    today = datetime.now(timezone.utc).astimezone(market_clock.ET).date()
-    later = today + timedelta(days=2)
+    # The command's clock, pinned (read apart from it, the real one could cross a midnight between the two): 04:30
+    # UTC on Monday 30 Nov 2026 is still Sunday the 29th in New York, the day "today" means.
+    monkeypatch.setattr("tui.data.factory.utc_now", lambda: datetime(2026, 11, 30, 4, 30, tzinfo=timezone.utc))
+    today = date(2026, 11, 29)
+    later = today + timedelta(days=1)  # already the date in UTC
     expected = {
         f"replay:{tmp_path}": f"--as-of {later} is after the last date in the data (2026-01-06)",
         "demo": f"--as-of {later} is in the future: the demo shows days up to today ({today})",

@@ -88,7 +88,12 @@ def monitor(clock, config_path, cache_path):
             quote_backoff=Backoff(base=300, cap=3600, jitter=0),
         )
         made.append(source)
-        return StreakwatchApp(source=source, config=load_config(config_path), clock=clock)
+        app = StreakwatchApp(source=source, config=load_config(config_path), clock=clock)
+        # Its refresh loop's monotonic clock stands still too, so the status line's countdown is what the source
+        # said when it answered ("retrying in 1 min" for 60 s): on the real one it reads "59 s" once the slow tick
+        # redraws it a second later, which a loaded machine may let happen before the screen is read.
+        app.refresh_loop.monotonic = lambda: 0.0
+        return app
 
     yield make
     for source in made:

@@ -15,6 +15,7 @@ import contextlib
 import itertools
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -122,9 +123,21 @@ def test_bad_monitor_options_fail_before_anything_is_served(capsys):
 
 # -- the monitor in headless Chromium --------------------------------------------------------------------------------
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A free loopback port to give `streakwatch serve`, which cannot take port 0 (textual-serve writes the port into
+    the page's URLs). Not one the kernel hands out: a port from its ephemeral range, free a moment ago, may be given
+    to the other xdist worker's servers (port 0) or to any outgoing connection before the server binds it."""
+    ephemeral_from = 32768  # Linux's default, and below macOS's and Windows' 49152
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        ephemeral_from = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    low = max(1024, ephemeral_from - 8192)
+    for port in random.sample(range(low, max(ephemeral_from, low + 200)), 200):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:  # a service's own port: try another
+                continue
+            return port
+    pytest.fail(f"no free loopback port from {low} to {ephemeral_from}")
 
 
 def wait_for(predicate, timeout: float, what: str):
