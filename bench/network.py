@@ -91,7 +91,7 @@ def yahoo_at(server: Any) -> Iterator[Path]:
             reset_yfinance()
             yield Path(tmp)
         finally:
-            server.stop()
+            server.close()
             reset_yfinance()
             for k, v in saved.items():
                 if v is None:
