@@ -23,7 +23,7 @@ from msgspec.structs import replace
 
 from tui.data.files import FileRefused, read_capped
 from tui.errors import ConfigError, UsageError
-from tui.records import compared
+from tui.records import value_apart_from
 
 
 class Pair(Struct, frozen=True):
@@ -195,13 +195,7 @@ class Config(Struct, frozen=True):
     export: Export = Export()
     path: Path | None = None  # the file it was read from, if any: not part of the config's value
 
-    def __eq__(self, other: object) -> bool:
-        if type(other) is not Config:
-            return NotImplemented
-        return compared(self, "path") == compared(other, "path")
-
-    def __hash__(self) -> int:
-        return hash(compared(self, "path"))
+    __eq__, __hash__ = value_apart_from("path")
 
     @property
     def small(self) -> str:

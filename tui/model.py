@@ -17,7 +17,7 @@ from msgspec import Struct, field
 
 from tui.data.base import DELAYED_AFTER
 from tui.data.market_clock import MarketStatus
-from tui.records import compared
+from tui.records import value_apart_from
 
 Side = Literal["small", "large", "none"]
 RiskStatus = Literal["ok", "watch", "alert", "unknown"]
@@ -252,13 +252,7 @@ class Snapshot(Struct, frozen=True):
 
     # ``market`` is not part of the snapshot's value (tui/records.py): a snapshot read back from the cache is equal
     # to the one written, and a refresh that brings only a later clock changes nothing on the panes.
-    def __eq__(self, other: object) -> bool:
-        if type(other) is not Snapshot:
-            return NotImplemented
-        return compared(self, "market") == compared(other, "market")
-
-    def __hash__(self) -> int:
-        return hash(compared(self, "market"))
+    __eq__, __hash__ = value_apart_from("market")
 
     @property
     def simulated(self) -> bool:

@@ -8,12 +8,13 @@ made in C. A dataclass compiles six methods when its class is created, ~0.55 ms 
 ~0.01 ms.
 
 The one thing dataclasses said that ``Struct`` has no word for is a field left out of ``==``
-(``field(compare=False)``): the two records with such a field define ``__eq__`` and ``__hash__`` on
-:func:`compared`.
+(``field(compare=False)``): the two records with such a field take their ``__eq__`` and ``__hash__`` from
+:func:`value_apart_from`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from msgspec import Struct
@@ -24,3 +25,20 @@ def compared(record: Struct, ignored: str) -> tuple[Any, ...]:
     as a record's fields are: a field that is the same object on both sides is equal even where its own ``==`` says
     otherwise (a NaN)."""
     return tuple(getattr(record, name) for name in record.__struct_fields__ if name != ignored)
+
+
+def value_apart_from(ignored: str) -> tuple[Callable[[Any, object], Any], Callable[[Any], int]]:
+    """``__eq__`` and ``__hash__`` for a record class whose field ``ignored`` is not part of its value::
+
+    __eq__, __hash__ = value_apart_from("market")
+    """
+
+    def __eq__(self: Struct, other: object) -> Any:
+        if type(other) is not type(self):
+            return NotImplemented
+        return compared(self, ignored) == compared(other, ignored)
+
+    def __hash__(self: Struct) -> int:
+        return hash(compared(self, ignored))
+
+    return __eq__, __hash__
