@@ -116,6 +116,35 @@ async def test_the_race_is_redrawn_only_when_it_changed():
 
 
 @pilot_test
+async def test_the_race_chart_keeps_its_height_as_the_legend_grows():
+    """At 120x40 the legend has three lines. At 09:35 its items fit in two (one widest gap so far); by 10:00 the
+    other side has had its widest gap too, on a third line. The legend keeps its three lines throughout, so the
+    chart does not jump (nor the screen get laid out again on each refresh)."""
+    now = [datetime(2026, 11, 30, 14, 35, tzinfo=timezone.utc)]  # 09:35 ET
+    app = demo_app(now)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        chart = app.query_one(RaceChart)
+        early_height, early_legend = chart.size.height, app.query_one("#spread-caption").content.plain
+        now[0] = datetime(2026, 11, 30, 15, 0, tzinfo=timezone.utc)  # 10:00 ET
+        assert app.start_refresh(manual=True)
+        await until(lambda: not app.fetching, timeout=30)
+        await quiet(pilot)
+        late_legend = app.query_one("#spread-caption").content.plain
+        used = [len([row for row in legend.split("\n") if row.strip()]) for legend in (early_legend, late_legend)]
+        assert used[0] < used[1], used  # the case this test is about: the late legend has more to say
+        assert chart.size.height == early_height > 0
+        assert len(early_legend.split("\n")) == len(late_legend.split("\n")) == 3
+
+
+def test_the_race_legend_has_its_lines_even_when_the_race_fits_in_one():
+    for lines in (2, 3):
+        legend = race_caption(Today(session=None, note="no race today"), "^RUT", "^GSPC", COLOURS, 80, lines)
+        rows = legend.plain.split("\n")
+        assert rows[0] == "No intraday path: no race today" and rows[1:] == [""] * (lines - 1)
+
+
+@pilot_test
 async def test_after_the_close_the_race_says_closed():
     app = demo_app([AFTER_CLOSE_CLOCK])
     async with app.run_test(size=SIZE) as pilot:

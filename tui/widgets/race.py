@@ -121,16 +121,20 @@ def _clock(minute: int) -> str:
 def race_caption(
     race: Today, small_symbol: str, large_symbol: str, colours: Palette, width: int, lines: int = 2
 ) -> Text:
-    """The legend under the chart, at most ``lines`` lines of ``width`` cells: the race now (or closed), then, as
-    many as fit in that order, who leads by how much, the lead changes (◆ on the zero line), the share of the time
-    each side led and the widest gap each way (▲ ▼ on the chart). Symbols are shortened and sanitised."""
+    """The legend under the chart, ``lines`` lines of ``width`` cells: the race now (or closed), then, as many as
+    fit in that order, who leads by how much, the lead changes (◆ on the zero line), the share of the time each side
+    led and the widest gap each way (▲ ▼ on the chart). Symbols are shortened and sanitised.
+
+    Always ``lines`` lines, blank ones at the end if the items fit in fewer: the chart above keeps its height as the
+    legend's items grow and shrink through the session (a legend one line shorter would make the chart jump, and
+    lay the whole screen out again on every refresh)."""
     small, large = fmt.short_of(small_symbol), fmt.short_of(large_symbol)
     text = Text(no_wrap=True, overflow="ellipsis")
     if not race.times:
         text.append("No intraday path", style="bold")
         if race.note:
             text.append(f": {plain(race.note)}", style="dim")
-        return text
+        return _lines_of([text], lines)
     if race.complete:
         text.append(f"{fmt.short_day(race.session)} ", style="dim")
         text.append("closed", style="bold")
@@ -189,4 +193,10 @@ def race_caption(
         elif row.cell_len:
             row.append(" · ", style="dim")
         row.append_text(item)
+    return _lines_of(rows, lines)
+
+
+def _lines_of(rows: list[Text], lines: int) -> Text:
+    """``rows`` as one Text of exactly ``lines`` lines (blank ones added at the end)."""
+    rows = rows + [Text() for _ in range(lines - len(rows))]
     return Text("\n", no_wrap=True, overflow="ellipsis").join(rows)
