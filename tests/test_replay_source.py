@@ -36,6 +36,15 @@ def test_fetch_unions_dates_and_keeps_requested_order(folder):
     assert all(dtype == float for dtype in data.closes.dtypes)  # noqa: E721  (numpy dtype equality, not a type check)
 
 
+def test_the_parsed_closes_are_kept_as_one_block_so_each_fetch_copies_one_array(folder):
+    # A frame with a block per column (as pandas' concat leaves it) is merged into one on every copy: each fetch,
+    # which copies the rows up to its day out of the parsed frame kept between fetches, would pay for it.
+    source = ReplaySource(folder)
+    data = source.fetch(["SMALL", "LARGE", "SECT", "ABSENT"])
+    assert source._combined is not None and source._combined.closes._mgr.nblocks == 1
+    assert data.closes["ABSENT"].isna().all() and data.closes.loc["2026-01-06", "SECT"] == 11
+
+
 def test_metadata(folder):
     newest = folder / "SECT.csv"
     os.utime(newest, (1_800_000_000, 1_800_000_000))
