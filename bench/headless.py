@@ -8,7 +8,7 @@ import time
 SIZE = (120, 40)
 
 
-async def wait_for_snapshot(app, pilot, old, timeout: float = 30.0):
+async def wait_for_snapshot(app, old, timeout: float = 30.0):
     """Wait until the app holds a snapshot other than ``old`` and has drawn it; returns it (or None on timeout).
 
     Woken by the app's own SnapshotReady handling (``BenchApp.shown``) and composites (:func:`drawn`), not by
@@ -37,10 +37,10 @@ async def drawn(app, timeout: float = 30.0) -> bool:
     callback to every widget and polls the process's CPU time for 20 ms: ~2.5 ms of CPU that are the harness's,
     not the app's, inside every cycle the refresh benchmark times."""
     end = time.perf_counter() + timeout
-    while not settled(app):
-        app.composited.clear()
-        if settled(app):  # (settled between the check and the clear)
-            break
+    while True:
+        app.composited.clear()  # before the check: a composite after it sets the event again
+        if settled(app):
+            return True
         remaining = end - time.perf_counter()
         if remaining <= 0:
             return False
@@ -49,7 +49,6 @@ async def drawn(app, timeout: float = 30.0) -> bool:
             await asyncio.wait_for(app.composited.wait(), min(remaining, 0.05))
         except TimeoutError:
             pass
-    return True
 
 
 def settled(app) -> bool:

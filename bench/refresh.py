@@ -152,7 +152,7 @@ async def in_app(folder: Path, repeats: int) -> dict:
     render_t: list[float] = []
     per_pane: dict[str, list[float]] = {}
     async with app.run_test(size=SIZE) as pilot:
-        snap = await wait_for_snapshot(app, pilot, None, timeout=60)
+        snap = await wait_for_snapshot(app, None, timeout=60)
         if snap is None:
             raise RuntimeError("the app showed no snapshot within 60 s")
         await pilot.pause()
@@ -213,7 +213,7 @@ async def cycles(app, pilot, source, meter: Meter, repeats: int, moments: tuple)
         t0, m0, w0 = time.process_time(), time.thread_time(), time.perf_counter()
         if not app.start_refresh():
             raise RuntimeError("start_refresh refused (a refresh is already running)")
-        got = await wait_for_snapshot(app, pilot, old, timeout=30)
+        got = await wait_for_snapshot(app, old, timeout=30)
         if got is None:
             raise RuntimeError("refresh did not complete within 30 s")
         total, main, wall = time.process_time() - t0, time.thread_time() - m0, time.perf_counter() - w0

@@ -78,7 +78,7 @@ async def day(wall_seconds: float, schedule_file: Path) -> dict:
     samples: list[tuple[float, float]] = []  # (simulated minutes since the open, RSS MB)
     snapshots = 0
     async with app.run_test(size=SIZE) as pilot:
-        snap = await wait_for_snapshot(app, pilot, None, timeout=60)
+        snap = await wait_for_snapshot(app, None, timeout=60)
         if snap is None:
             raise RuntimeError("no first paint within 60 s")
         first_paint = rss_mb()
@@ -100,9 +100,9 @@ async def day(wall_seconds: float, schedule_file: Path) -> dict:
                     closing_refresh = True
                     before = app.snapshot
                     if not app.start_refresh():
-                        await wait_for_snapshot(app, pilot, None, timeout=30)
+                        await wait_for_snapshot(app, None, timeout=30)
                         app.start_refresh()
-                    got = await wait_for_snapshot(app, pilot, before, timeout=60)
+                    got = await wait_for_snapshot(app, before, timeout=60)
                     if got is not None:
                         snapshots += 1
                         last_snap = got

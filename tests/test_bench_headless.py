@@ -23,7 +23,7 @@ async def test_the_wait_ends_once_the_new_snapshot_is_composited():
 
     app = make_app(DemoSource(clock), CONFIG, clock)
     async with app.run_test(size=(120, 40)) as pilot:
-        assert await wait_for_snapshot(app, pilot, None, timeout=60) is not None
+        assert await wait_for_snapshot(app, None, timeout=60) is not None
         await pilot.pause()  # the first chart of a process is drawn a frame later
         chart = app.query_one(RaceChart)
         builds = chart.builds
@@ -32,7 +32,7 @@ async def test_the_wait_ends_once_the_new_snapshot_is_composited():
         now[0] = datetime(2026, 11, 30, 15, 15, tzinfo=timezone.utc)  # a new point on the race
         old = app.snapshot
         assert app.start_refresh(manual=True)
-        got = await wait_for_snapshot(app, pilot, old, timeout=30)
+        got = await wait_for_snapshot(app, old, timeout=30)
         assert got is not None and got is not old and got.today is not None
         # Composited, not only handed to the panes: the chart builds its lines when the compositor asks for them.
         assert chart.builds == builds + 1
