@@ -18,11 +18,11 @@ alternate, so every pane — streak, race, spread, sectors, risks, rotation, boa
 
 Medians of repeats. Also reported: the refresh that brings nothing new, a live refresh (same closes, the race
 moved: the daily part reused), the full refresh with each day's snapshot built beforehand (everything the target
-covers but the build: what it leaves the build), and the cold fetch, when the CSV files are parsed for the first
-time. The check that
-the parts add up puts the UI thread's remainder together from two figures measured apart, the composite of the
-changed panes (render alone) and the Textual part of the refresh that brings nothing new (the worker, its messages,
-the status line: what any refresh costs), and compares the sum with the whole cycle.
+covers but the build: what it leaves the build; interleaved with the full refreshes), and the cold fetch, when the
+CSV files are parsed for the first time. The check that the parts add up puts the UI thread's remainder together
+from two figures measured apart, the composite of the changed panes (render alone) and the Textual part of the
+refresh that brings nothing new (the worker, its messages, the status line: what any refresh costs), and compares
+the sum with the whole cycle.
 """
 
 from __future__ import annotations
