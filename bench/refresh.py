@@ -226,6 +226,7 @@ async def cycles(app, pilot, source, meter: Meter, repeats: int, moments: tuple,
     while any(len(kind) < repeats for kind in rows):
         i += 1
         build = builds[i % len(builds)]
+        kept = rows[kinds.index(build)]  # this build's measured refreshes
         source.set_as_of(moments[(i + 1) % len(moments)])
         app.pipeline._build = build
         old = app.snapshot
@@ -239,10 +240,10 @@ async def cycles(app, pilot, source, meter: Meter, repeats: int, moments: tuple,
             raise RuntimeError("refresh did not complete within 30 s")
         total, main, wall = time.process_time() - t0, time.thread_time() - m0, time.perf_counter() - w0
         spent = meter.take()
-        if i and len(rows[kinds.index(build)]) < repeats:
+        if i and len(kept) < repeats:
             worker = spent.get("fetch thread", 0.0)
             ui_known = sum(spent.get(k, 0.0) for k in ("panes", "status line", "alerts"))
-            rows[kinds.index(build)].append(
+            kept.append(
                 {
                     "total": total,
                     "wall": wall,
